@@ -1,0 +1,55 @@
+package org.ptrguard;
+
+import java.util.Arrays;
+import org.ptrguard.cli.CheckCommand;
+import org.ptrguard.cli.ServeCommand;
+
+/**
+ * Entry point: {@code ptrguard [serve|check|...] [options]}. With no command, or with options only,
+ * it serves the milter, because that is what the systemd unit and {@code java -jar} run.
+ */
+public final class Main {
+
+  /** sysexits(3) EX_USAGE. */
+  public static final int EXIT_USAGE = 64;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  static int run(String[] args) {
+    if (args.length == 0 || args[0].startsWith("--") && !isHelp(args[0])) {
+      return ServeCommand.run(args);
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    switch (args[0]) {
+      case "serve":
+        return ServeCommand.run(rest);
+      case "check":
+        return CheckCommand.run(rest);
+      case "help":
+      case "-h":
+      case "--help":
+        System.out.println(usage());
+        return 0;
+      default:
+        System.err.println("ptrguard: unknown command '" + args[0] + "'");
+        System.err.println(usage());
+        return EXIT_USAGE;
+    }
+  }
+
+  private static boolean isHelp(String arg) {
+    return arg.equals("--help") || arg.equals("-h");
+  }
+
+  static String usage() {
+    return String.join("\n",
+        "usage: ptrguard [serve] [--config FILE]      run the milter (default)",
+        "       ptrguard check [--config FILE] [--ip IP]... [--ehlo NAME] [--resolver HOST[:PORT]]... [--json]",
+        "                                            check outbound identities and print a report",
+        "       ptrguard help                        this text");
+  }
+}
