@@ -1,0 +1,450 @@
+package org.ptrguard.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.ptrguard.config.Settings.AuditSettings;
+import org.ptrguard.config.Settings.DnsSettings;
+import org.ptrguard.config.Settings.EnforceAction;
+import org.ptrguard.config.Settings.EnforceSettings;
+import org.ptrguard.config.Settings.IdentitySettings;
+import org.ptrguard.config.Settings.LimitSettings;
+import org.ptrguard.config.Settings.LogSettings;
+import org.ptrguard.config.Settings.MetricsSettings;
+import org.ptrguard.config.Settings.Mode;
+import org.ptrguard.config.Settings.OnDnsError;
+import org.ptrguard.config.Settings.RefreshSettings;
+import org.ptrguard.config.Settings.ScopeSettings;
+import org.ptrguard.config.Settings.Severity;
+
+/**
+ * Loads and validates the configuration: the admin's file over the embedded {@code reference.conf}.
+ * Every setting is read eagerly so that every problem is reported at once, with file and line, at
+ * start or reload, and never surfaces later in the mail path.
+ */
+public final class ConfigLoader {
+  public static final Path SYSTEM_FILE = Path.of("/etc/ptrguard/ptrguard.conf");
+  public static final String MODE_ENV = "PTRGUARD_MODE";
+
+  private static final Set<String> IDENTITY_KEYS =
+      Set.of("name", "ip", "ehlo", "senders", "services", "generic-ptr");
+
+  /** A loaded configuration, where it came from, and non-fatal remarks (unknown keys, ...). */
+  public record LoadedConfig(Settings settings, String source, List<String> warnings, Config merged) {}
+
+  private ConfigLoader() {}
+
+  /** --config FILE if given, else the system file if present, else the embedded defaults. */
+  public static LoadedConfig load(Optional<Path> explicitFile) throws ConfigException {
+    return load(explicitFile, SYSTEM_FILE, System.getenv());
+  }
+
+  static LoadedConfig load(Optional<Path> explicitFile, Path systemFile, Map<String, String> env)
+      throws ConfigException {
+    Optional<Path> file = explicitFile.or(() -> Files.exists(systemFile) ? Optional.of(systemFile) : Optional.empty());
+    Config admin = ConfigFactory.empty("embedded defaults");
+    if (file.isPresent()) {
+      admin = parseFile(file.get());
+    }
+    String source = file.map(Path::toString).orElse("embedded defaults");
+    return build(admin, source, env);
+  }
+
+  /** Parses HOCON text over the defaults, without environment overrides (for tests and tools). */
+  public static Settings parse(String hocon) throws ConfigException {
+    Config admin;
+    try {
+      admin = ConfigFactory.parseString(hocon, ConfigParseOptions.defaults().setOriginDescription("inline"));
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    return build(admin, "inline", Map.of()).settings();
+  }
+
+  private static Config parseFile(Path file) throws ConfigException {
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigException(file + ": no such configuration file");
+    }
+    if (!Files.isReadable(file)) {
+      throw new ConfigException(file + ": not readable by this user");
+    }
+    try {
+      ConfigParseOptions options =
+          ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF);
+      return ConfigFactory.parseFile(file.toFile(), options);
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigException(e.getMessage());
+    }
+  }
+
+  private static LoadedConfig build(Config admin, String source, Map<String, String> env)
+      throws ConfigException {
+    // Parsed directly rather than via ConfigFactory.defaultReference(), which would also merge
+    // every JVM system property into the tree.
+    Config reference = ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), "reference.conf");
+    String modeOverride = env.get(MODE_ENV);
+    if (modeOverride != null && !modeOverride.isBlank()) {
+      admin = admin.withValue("mode",
+          ConfigValueFactory.fromAnyRef(modeOverride.trim(), "environment variable " + MODE_ENV));
+    }
+    Config merged;
+    try {
+      merged = admin.withFallback(reference).resolve();
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    List<String> warnings = UnknownKeys.find(admin, reference);
+    Reader r = new Reader(merged);
+    Settings settings = r.settings();
+    if (!r.problems.isEmpty()) {
+      throw new ConfigException(r.problems);
+    }
+    warnings.addAll(r.warnings);
+    return new LoadedConfig(settings, source, List.copyOf(warnings), merged);
+  }
+
+  /** Reads each setting, collecting every problem instead of stopping at the first. */
+  private static final class Reader {
+    private final Config c;
+    private final List<String> problems = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+
+    Reader(Config c) {
+      this.c = c;
+    }
+
+    Settings settings() {
+      return new Settings(
+          enumValue("mode", Mode.class, Mode.AUDIT),
+          listen(),
+          cidrList("allow-from"),
+          identities(),
+          new ScopeSettings(cidrList("scope.clients")),
+          dns(),
+          refresh(),
+          enforce(),
+          new AuditSettings(bool("audit.add-header")),
+          enumValue("on-dns-error", OnDnsError.class, OnDnsError.ACCEPT),
+          new LogSettings(logLevel()),
+          new MetricsSettings(metricsListen()),
+          limits());
+    }
+
+    private List<String> listen() {
+      List<String> specs = stringList("listen");
+      if (specs.isEmpty()) {
+        problem("listen", "at least one listener is needed, e.g. \"inet:127.0.0.1:8894\"");
+      }
+      for (String spec : specs) {
+        if (!(spec.startsWith("inet:") || spec.startsWith("unix:/"))) {
+          problem("listen", "'" + spec + "' must be \"inet:HOST:PORT\" or \"unix:/absolute/path\"");
+        }
+      }
+      return specs;
+    }
+
+    private List<String> cidrList(String path) {
+      List<String> cidrs = stringList(path);
+      for (String cidr : cidrs) {
+        Cidrs.problem(cidr).ifPresent(p -> problem(path, p));
+      }
+      return cidrs;
+    }
+
+    private List<IdentitySettings> identities() {
+      List<IdentitySettings> result = new ArrayList<>();
+      ConfigList list;
+      try {
+        list = c.getList("identities");
+      } catch (com.typesafe.config.ConfigException e) {
+        problems.add(e.getMessage());
+        return result;
+      }
+      if (list.isEmpty()) {
+        problem("identities", "at least one identity is needed, e.g. { name = default, ip = [\"auto\"], ehlo = auto }");
+      }
+      for (int i = 0; i < list.size(); i++) {
+        ConfigValue v = list.get(i);
+        if (v.valueType() != ConfigValueType.OBJECT) {
+          problems.add(where(v.origin()) + "identities[" + i + "]: must be an object like { name = ..., ip = [...], ehlo = ... }");
+          continue;
+        }
+        identity(i, (ConfigObject) v).ifPresent(result::add);
+      }
+      checkIdentitySet(result);
+      return result;
+    }
+
+    private Optional<IdentitySettings> identity(int index, ConfigObject object) {
+      String label = "identities[" + index + "]";
+      for (String key : object.keySet()) {
+        if (!IDENTITY_KEYS.contains(key)) {
+          warnings.add(where(object.get(key).origin()) + label + "." + key + ": unknown key"
+              + UnknownKeys.suggestion(key, IDENTITY_KEYS) + ", ignored");
+        }
+      }
+      Config ic = object.toConfig();
+      Reader sub = new Reader(ic);
+      String name = ic.hasPath("name") ? sub.string("name") : (index == 0 ? "default" : "identity-" + (index + 1));
+      List<String> ips = ic.hasPath("ip") ? sub.stringOrList("ip") : List.of(IdentitySettings.AUTO);
+      String ehlo = ic.hasPath("ehlo") ? sub.string("ehlo") : IdentitySettings.AUTO;
+      List<String> senders = ic.hasPath("senders") ? sub.stringList("senders") : List.of();
+      List<String> services = ic.hasPath("services") ? sub.stringList("services") : List.of();
+      Severity generic = ic.hasPath("generic-ptr") ? sub.enumValue("generic-ptr", Severity.class, Severity.WARN) : Severity.WARN;
+      sub.problems.forEach(p -> problems.add(p + " (in " + label + ")"));
+      int before = problems.size();
+      if (name.isBlank()) {
+        problems.add(where(object.origin()) + label + ".name: must not be empty");
+      }
+      if (ips.isEmpty()) {
+        problems.add(where(object.origin()) + label + ".ip: list at least one address or \"auto\"");
+      }
+      for (String ip : ips) {
+        if (!IdentitySettings.AUTO.equals(ip) && IpLiterals.parse(ip).isEmpty()) {
+          problems.add(where(object.get("ip").origin()) + label + ".ip: '" + ip + "' is neither an IP address nor \"auto\"");
+        }
+      }
+      if (ehlo.isBlank()) {
+        problems.add(where(object.origin()) + label + ".ehlo: must be a host name or \"auto\"");
+      }
+      for (String sender : senders) {
+        if (!sender.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
+          problems.add(where(object.get("senders").origin()) + label + ".senders: '" + sender
+              + "' is not a domain name (write example.org, without @)");
+        }
+      }
+      if (problems.size() > before || !sub.problems.isEmpty()) {
+        return Optional.empty();
+      }
+      return Optional.of(new IdentitySettings(name, ips, ehlo.toLowerCase(Locale.ROOT), lower(senders), services, generic));
+    }
+
+    private void checkIdentitySet(List<IdentitySettings> ids) {
+      Set<String> names = new HashSet<>();
+      for (IdentitySettings id : ids) {
+        if (!names.add(id.name())) {
+          problem("identities", "two identities are named '" + id.name() + "'");
+        }
+      }
+      long defaults = ids.stream().filter(id -> id.senders().isEmpty() && id.services().isEmpty()).count();
+      if (defaults > 1) {
+        problem("identities", "only one identity may apply to all traffic (no senders or services); found " + defaults);
+      } else if (defaults == 0 && !ids.isEmpty()) {
+        warnings.add(where(c.getValue("identities").origin())
+            + "identities: every identity lists senders or services, so other traffic is not guarded");
+      }
+    }
+
+    private DnsSettings dns() {
+      Duration timeout = positiveDuration("dns.timeout");
+      Duration budget = positiveDuration("dns.check-budget");
+      if (timeout != null && budget != null && budget.compareTo(timeout) < 0) {
+        problem("dns.check-budget", "must be at least dns.timeout (" + timeout.toMillis() + " ms)");
+      }
+      if (budget != null && budget.compareTo(Duration.ofSeconds(25)) > 0) {
+        // Postfix waits milter_command_timeout (30 s) for a reply; a longer budget would trip it.
+        problem("dns.check-budget", "must stay below 25s: Postfix gives a milter 30s to answer");
+      }
+      return new DnsSettings(resolvers("dns.resolvers"), resolvers("dns.compare-with"),
+          timeout, budget, positiveDuration("dns.stale-max"));
+    }
+
+    private List<ResolverAddress> resolvers(String path) {
+      return parsedList(path, ResolverAddress::parse);
+    }
+
+    private RefreshSettings refresh() {
+      Duration min = positiveDuration("refresh.min");
+      Duration max = positiveDuration("refresh.max");
+      if (min != null && max != null && max.compareTo(min) < 0) {
+        problem("refresh.max", "must not be shorter than refresh.min");
+      }
+      return new RefreshSettings(min, max);
+    }
+
+    private EnforceSettings enforce() {
+      EnforceAction action = enumValue("enforce.action", EnforceAction.class, EnforceAction.TEMPFAIL);
+      String reply = string("enforce.reply");
+      ReplyTemplate.problem(reply).ifPresent(p -> problem("enforce.reply", p));
+      Set<Severity> blockOn = EnumSet.noneOf(Severity.class);
+      for (String s : stringList("enforce.block-on")) {
+        parseEnum(s, Severity.class).ifPresentOrElse(blockOn::add,
+            () -> problem("enforce.block-on", "'" + s + "' must be fail or warn"));
+      }
+      if (!blockOn.contains(Severity.FAIL)) {
+        problem("enforce.block-on", "must include fail (add warn to be stricter, never less)");
+      }
+      return new EnforceSettings(action, reply, blockOn);
+    }
+
+    private String logLevel() {
+      String level = string("log.level").toLowerCase(Locale.ROOT);
+      if (!Set.of("error", "warn", "info", "debug", "trace").contains(level)) {
+        problem("log.level", "'" + level + "' must be error, warn, info, debug or trace");
+      }
+      return level;
+    }
+
+    private Optional<String> metricsListen() {
+      String spec = string("metrics.listen").trim();
+      if (spec.isEmpty()) {
+        return Optional.empty();
+      }
+      if (!spec.matches(".*:\\d+$")) {
+        problem("metrics.listen", "'" + spec + "' must be HOST:PORT, e.g. \"127.0.0.1:9894\"");
+        return Optional.empty();
+      }
+      try {
+        ResolverAddress.parse(spec);
+      } catch (IllegalArgumentException e) {
+        problem("metrics.listen", "'" + spec + "' must be an address literal and port, e.g. \"127.0.0.1:9894\"");
+      }
+      return Optional.of(spec);
+    }
+
+    private LimitSettings limits() {
+      return new LimitSettings(
+          intInRange("limits.max-frame-bytes", 65_540, 16 * 1024 * 1024),
+          intInRange("limits.max-connections", 1, 1_000_000),
+          positiveDuration("limits.idle-timeout"),
+          intInRange("limits.max-macros-per-stage", 1, 10_000),
+          intInRange("limits.max-macro-bytes", 1024, 16 * 1024 * 1024),
+          intInRange("limits.max-waiting-sessions", 0, 1_000_000));
+    }
+
+    // ---- typed getters that record problems instead of throwing ----
+
+    private String string(String path) {
+      try {
+        return c.getString(path);
+      } catch (com.typesafe.config.ConfigException e) {
+        problems.add(e.getMessage());
+        return "";
+      }
+    }
+
+    private boolean bool(String path) {
+      try {
+        return c.getBoolean(path);
+      } catch (com.typesafe.config.ConfigException e) {
+        problems.add(e.getMessage());
+        return false;
+      }
+    }
+
+    private List<String> stringList(String path) {
+      try {
+        return List.copyOf(c.getStringList(path));
+      } catch (com.typesafe.config.ConfigException e) {
+        problems.add(e.getMessage());
+        return List.of();
+      }
+    }
+
+    /** A single string is accepted where a list is expected ({@code ip = "192.0.2.1"}). */
+    private List<String> stringOrList(String path) {
+      if (c.getValue(path).valueType() == ConfigValueType.STRING) {
+        return List.of(string(path));
+      }
+      return stringList(path);
+    }
+
+    private <T> List<T> parsedList(String path, Function<String, T> parser) {
+      List<T> result = new ArrayList<>();
+      for (String s : stringList(path)) {
+        try {
+          result.add(parser.apply(s));
+        } catch (IllegalArgumentException e) {
+          problem(path, e.getMessage());
+        }
+      }
+      return List.copyOf(result);
+    }
+
+    private Duration positiveDuration(String path) {
+      try {
+        Duration d = c.getDuration(path);
+        if (d.isNegative() || d.isZero()) {
+          problem(path, "must be a positive duration such as 2s or 5m");
+          return null;
+        }
+        return d;
+      } catch (com.typesafe.config.ConfigException e) {
+        problems.add(e.getMessage());
+        return null;
+      }
+    }
+
+    private int intInRange(String path, int min, int max) {
+      try {
+        int v = c.getInt(path);
+        if (v < min || v > max) {
+          problem(path, "must be between " + min + " and " + max + ", got " + v);
+        }
+        return v;
+      } catch (com.typesafe.config.ConfigException e) {
+        problems.add(e.getMessage());
+        return min;
+      }
+    }
+
+    private <E extends Enum<E>> E enumValue(String path, Class<E> type, E fallback) {
+      String s = string(path);
+      Optional<E> value = parseEnum(s, type);
+      if (value.isEmpty() && !s.isEmpty()) {
+        problem(path, "'" + s + "' must be one of " + choices(type));
+      }
+      return value.orElse(fallback);
+    }
+
+    private void problem(String path, String message) {
+      ConfigOrigin origin = c.hasPathOrNull(path) ? c.getValue(path).origin() : c.root().origin();
+      problems.add(where(origin) + path + ": " + message);
+    }
+  }
+
+  private static <E extends Enum<E>> Optional<E> parseEnum(String s, Class<E> type) {
+    for (E e : type.getEnumConstants()) {
+      if (e.name().replace('_', '-').equalsIgnoreCase(s.trim())) {
+        return Optional.of(e);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static <E extends Enum<E>> String choices(Class<E> type) {
+    List<String> names = new ArrayList<>();
+    for (E e : type.getEnumConstants()) {
+      names.add(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    }
+    return String.join(", ", names);
+  }
+
+  private static List<String> lower(List<String> values) {
+    return values.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();
+  }
+
+  /** "file: 12: " for a value's origin, as typesafe-config writes it in its own messages. */
+  static String where(ConfigOrigin origin) {
+    return origin == null ? "" : origin.description() + ": ";
+  }
+}
