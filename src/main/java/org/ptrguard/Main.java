@@ -2,7 +2,9 @@ package org.ptrguard;
 
 import java.util.Arrays;
 import org.ptrguard.cli.CheckCommand;
+import org.ptrguard.cli.ConfigCommand;
 import org.ptrguard.cli.ServeCommand;
+import org.ptrguard.ops.Logging;
 
 /**
  * Entry point: {@code ptrguard [serve|check|...] [options]}. With no command, or with options only,
@@ -16,6 +18,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    Logging.init(System.getenv());
     System.exit(run(args));
   }
 
@@ -29,6 +32,8 @@ public final class Main {
         return ServeCommand.run(rest);
       case "check":
         return CheckCommand.run(rest);
+      case "config":
+        return ConfigCommand.run(rest);
       case "help":
       case "-h":
       case "--help":
@@ -50,6 +55,7 @@ public final class Main {
         "usage: ptrguard [serve] [--config FILE]      run the milter (default)",
         "       ptrguard check [--config FILE] [--ip IP]... [--ehlo NAME] [--resolver HOST[:PORT]]... [--json]",
         "                                            check outbound identities and print a report",
+        "       ptrguard config [--config FILE]      validate and print the effective configuration",
         "       ptrguard help                        this text");
   }
 }

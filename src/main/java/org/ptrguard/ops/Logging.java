@@ -1,0 +1,46 @@
+package org.ptrguard.ops;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Logging set-up for slf4j-simple. Under systemd ({@code JOURNAL_STREAM} set) every line starts
+ * with its sd-daemon priority ({@code <6>}) and carries no timestamp, because journald adds its own
+ * and files the line at that priority; elsewhere lines carry a timestamp.
+ *
+ * <p>{@link #init} must run before the first logger is created: slf4j-simple reads its settings once.
+ */
+public final class Logging {
+  static final String PROPERTY_PREFIX = "org.slf4j.simpleLogger.";
+  private static volatile int threshold = PtrguardLogger.INFO;
+  private static volatile boolean journal;
+
+  private Logging() {}
+
+  public static void init(Map<String, String> env) {
+    journal = env.containsKey("JOURNAL_STREAM");
+    System.setProperty("slf4j.provider", PtrguardLoggerProvider.class.getName());
+    if (journal && System.getProperty(PROPERTY_PREFIX + "showDateTime") == null) {
+      System.setProperty(PROPERTY_PREFIX + "showDateTime", "false");
+    }
+  }
+
+  /** Applies {@code log.level} to ptrguard's own loggers; takes effect at once (used on reload). */
+  public static void setLevel(String level) {
+    threshold = switch (level.toLowerCase(Locale.ROOT)) {
+      case "error" -> PtrguardLogger.ERROR;
+      case "warn" -> PtrguardLogger.WARN;
+      case "debug" -> PtrguardLogger.DEBUG;
+      case "trace" -> PtrguardLogger.TRACE;
+      default -> PtrguardLogger.INFO;
+    };
+  }
+
+  static int threshold() {
+    return threshold;
+  }
+
+  static boolean journal() {
+    return journal;
+  }
+}
