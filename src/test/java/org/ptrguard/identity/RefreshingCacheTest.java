@@ -1,0 +1,173 @@
+package org.ptrguard.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.ptrguard.identity.RefreshingCache.Entry;
+import org.ptrguard.identity.RefreshingCache.Timing;
+
+class RefreshingCacheTest {
+  /** A stand-in check result: a verdict word and a TTL; "unknown" is the temporary one. */
+  record Result(String verdict, Duration ttl) {}
+
+  private static final RefreshingCache.ValuePolicy<Result> POLICY = new RefreshingCache.ValuePolicy<>() {
+    @Override
+    public Duration ttl(Result value) {
+      return value.ttl();
+    }
+
+    @Override
+    public boolean definitive(Result value) {
+      return !value.verdict().equals("unknown");
+    }
+  };
+
+  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+  private final AtomicInteger loads = new AtomicInteger();
+  private final AtomicReference<Result> next = new AtomicReference<>(new Result("pass", Duration.ofHours(1)));
+  private final List<String> changes = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void stop() {
+    scheduler.shutdownNow();
+  }
+
+  private RefreshingCache<String, Result> cache(Timing timing) {
+    return new RefreshingCache<>(key -> {
+      loads.incrementAndGet();
+      Result r = next.get();
+      if (r == null) {
+        throw new IllegalStateException("loader bug");
+      }
+      // Complete on another thread, as a DNS lookup would.
+      return CompletableFuture.supplyAsync(() -> r);
+    }, POLICY, (key, before, after) -> changes.add(key + ":" + before.map(Result::verdict).orElse("-") + "->" + after.verdict()),
+        timing, scheduler, Clock.systemUTC());
+  }
+
+  private static Timing timing(long minMs, long maxMs, long staleMs, long retryMs) {
+    return new Timing(Duration.ofMillis(minMs), Duration.ofMillis(maxMs), Duration.ofMillis(staleMs), Duration.ofMillis(retryMs));
+  }
+
+  private static void eventually(Runnable assertion) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try {
+        assertion.run();
+        return;
+      } catch (AssertionError e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  @Test
+  void coldReadWaitsForTheFirstLoadAndWarmReadsDoNotLoad() throws Exception {
+    RefreshingCache<String, Result> cache = cache(timing(60_000, 3_600_000, 60_000, 1_000));
+    assertThat(cache.peek("a")).isEmpty();
+    Entry<Result> first = cache.get("a").toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertThat(first.value().verdict()).isEqualTo("pass");
+    for (int i = 0; i < 100; i++) {
+      CompletableFuture<Entry<Result>> warm = cache.get("a").toCompletableFuture();
+      assertThat(warm).isDone();
+    }
+    assertThat(loads).hasValue(1);
+    assertThat(changes).containsExactly("a:-->pass");
+  }
+
+  @Test
+  void concurrentColdReadsShareOneLoad() throws Exception {
+    RefreshingCache<String, Result> cache = new RefreshingCache<>(key -> {
+      loads.incrementAndGet();
+      return CompletableFuture.supplyAsync(() -> new Result("pass", Duration.ofHours(1)),
+          CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS));
+    }, POLICY, (k, b, a) -> { }, timing(60_000, 3_600_000, 60_000, 1_000), scheduler, Clock.systemUTC());
+    var a = cache.get("a").toCompletableFuture();
+    var b = cache.get("a").toCompletableFuture();
+    assertThat(a.get(5, TimeUnit.SECONDS)).isSameAs(b.get(5, TimeUnit.SECONDS));
+    assertThat(loads).hasValue(1);
+  }
+
+  @Test
+  void refreshesInTheBackgroundBeforeExpiryClampedToMin() throws Exception {
+    next.set(new Result("pass", Duration.ofMillis(1))); // clamped up to min = 300 ms
+    RefreshingCache<String, Result> cache = cache(timing(300, 3_600_000, 60_000, 1_000));
+    cache.get("a").toCompletableFuture().get(5, TimeUnit.SECONDS);
+    long start = System.nanoTime();
+    eventually(() -> assertThat(loads.get()).isGreaterThanOrEqualTo(3));
+    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    // Two refreshes at ~270 ms each (TTL 300 ms minus a tenth): not a busy loop, not the 1 h maximum.
+    assertThat(elapsedMs).isBetween(400L, 5_000L);
+    assertThat(cache.peek("a")).isPresent();
+    assertThat(changes).containsExactly("a:-->pass");
+  }
+
+  @Test
+  void temporaryFailureServesTheLastDefinitiveValueUntilStaleMax() throws Exception {
+    next.set(new Result("fail", Duration.ofMillis(200)));
+    RefreshingCache<String, Result> cache = cache(timing(200, 200, 1_000, 50));
+    cache.get("a").toCompletableFuture().get(5, TimeUnit.SECONDS);
+    next.set(new Result("unknown", Duration.ZERO));
+    eventually(() -> assertThat(cache.peek("a").orElseThrow().stale()).isTrue());
+    Entry<Result> stale = cache.peek("a").orElseThrow();
+    assertThat(stale.value().verdict()).isEqualTo("fail");
+    // valid 200 ms + stale-max 1 s after the last good load, "unknown" takes over.
+    eventually(() -> assertThat(cache.peek("a").orElseThrow().value().verdict()).isEqualTo("unknown"));
+    assertThat(changes).containsExactly("a:-->fail", "a:fail->fail", "a:fail->unknown");
+    // DNS comes back: the next retry (50 ms) restores a definitive value.
+    next.set(new Result("pass", Duration.ofMillis(200)));
+    eventually(() -> assertThat(cache.peek("a").orElseThrow().value().verdict()).isEqualTo("pass"));
+    assertThat(cache.peek("a").orElseThrow().stale()).isFalse();
+  }
+
+  @Test
+  void coldTemporaryFailureIsServedAsIsAndRetried() throws Exception {
+    next.set(new Result("unknown", Duration.ZERO));
+    RefreshingCache<String, Result> cache = cache(timing(60_000, 60_000, 60_000, 50));
+    assertThat(cache.get("a").toCompletableFuture().get(5, TimeUnit.SECONDS).value().verdict()).isEqualTo("unknown");
+    next.set(new Result("warn", Duration.ofHours(1)));
+    eventually(() -> assertThat(cache.peek("a").orElseThrow().value().verdict()).isEqualTo("warn"));
+  }
+
+  @Test
+  void loaderExceptionKeepsServingAndRetries() throws Exception {
+    RefreshingCache<String, Result> cache = cache(timing(100, 100, 60_000, 50));
+    cache.get("a").toCompletableFuture().get(5, TimeUnit.SECONDS);
+    next.set(null);
+    int before = loads.get();
+    eventually(() -> assertThat(loads.get()).isGreaterThan(before + 2));
+    assertThat(cache.peek("a").orElseThrow().value().verdict()).isEqualTo("pass");
+    next.set(new Result("fail", Duration.ofHours(1)));
+    eventually(() -> assertThat(cache.peek("a").orElseThrow().value().verdict()).isEqualTo("fail"));
+  }
+
+  @Test
+  void retainOnlyStopsRefreshingRemovedKeys() throws Exception {
+    next.set(new Result("pass", Duration.ofMillis(100)));
+    RefreshingCache<String, Result> cache = cache(timing(100, 100, 60_000, 50));
+    cache.get("a").toCompletableFuture().get(5, TimeUnit.SECONDS);
+    cache.get("b").toCompletableFuture().get(5, TimeUnit.SECONDS);
+    cache.retainOnly(List.of("b"));
+    assertThat(cache.peek("a")).isEqualTo(Optional.empty());
+    int loadsAfter = loads.get();
+    Thread.sleep(500);
+    // Only "b" keeps refreshing: about 5 loads in 500 ms, and none for "a".
+    assertThat(cache.peek("a")).isEmpty();
+    assertThat(loads.get() - loadsAfter).isBetween(2, 8);
+  }
+}
