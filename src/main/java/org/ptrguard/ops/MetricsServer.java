@@ -1,0 +1,115 @@
+package org.ptrguard.ops;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Serves {@code GET /metrics} in Prometheus text format; anything else gets 404 or 405. */
+public final class MetricsServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
+  private final Channel channel;
+  private final EventLoopGroup group;
+
+  private MetricsServer(Channel channel, EventLoopGroup group) {
+    this.channel = channel;
+    this.group = group;
+  }
+
+  /** Binds its own one-thread loop: scrapes are rare and tiny, and must not share the milter's loops. */
+  public static MetricsServer start(InetSocketAddress address, Metrics metrics) throws InterruptedException {
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    try {
+      return start(address, metrics, group);
+    } catch (RuntimeException | InterruptedException e) {
+      group.shutdownGracefully();
+      throw e;
+    }
+  }
+
+  private static MetricsServer start(InetSocketAddress address, Metrics metrics, EventLoopGroup group)
+      throws InterruptedException {
+    ServerBootstrap b = new ServerBootstrap()
+        .group(group)
+        .channel(NioServerSocketChannel.class)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast(new ReadTimeoutHandler(10), new HttpServerCodec(4096, 8192, 8192),
+                new HttpObjectAggregator(16 * 1024), new Handler(metrics));
+          }
+        });
+    Channel ch = b.bind(address).sync().channel();
+    LOG.info("event=metrics-listening address={}", ch.localAddress());
+    return new MetricsServer(ch, group);
+  }
+
+  public InetSocketAddress address() {
+    return (InetSocketAddress) channel.localAddress();
+  }
+
+  @Override
+  public void close() {
+    channel.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final Metrics metrics;
+
+    Handler(Metrics metrics) {
+      this.metrics = metrics;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      FullHttpResponse response;
+      String path = request.uri().split("\\?", 2)[0];
+      if (!path.equals("/metrics")) {
+        response = text(HttpResponseStatus.NOT_FOUND, "not found; try /metrics\n");
+      } else if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+        response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "GET only\n");
+      } else {
+        response = text(HttpResponseStatus.OK, metrics.render());
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+      }
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      LOG.debug("event=metrics-client-error error=\"{}\"", cause.toString());
+      ctx.close();
+    }
+
+    private static FullHttpResponse text(HttpResponseStatus status, String body) {
+      FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+          Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+      r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+      r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+      return r;
+    }
+  }
+}
