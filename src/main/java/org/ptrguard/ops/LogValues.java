@@ -1,0 +1,42 @@
+package org.ptrguard.ops;
+
+/**
+ * Renders values for logfmt lines. Anything that came from the network (HELO names, addresses,
+ * macros) goes through here, so no CR, LF, NUL, escape sequence or megabyte-long value reaches the
+ * journal or a terminal as is.
+ */
+public final class LogValues {
+  public static final int MAX_LENGTH = 200;
+
+  private LogValues() {}
+
+  /** The value as a logfmt value: bare when safe, otherwise quoted with escapes; "" for null. */
+  public static String of(Object value) {
+    String s = value == null ? "" : value.toString();
+    boolean truncated = s.length() > MAX_LENGTH;
+    if (truncated) {
+      s = s.substring(0, MAX_LENGTH);
+    }
+    StringBuilder out = new StringBuilder(s.length() + 8);
+    boolean quote = s.isEmpty() || truncated;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\') {
+        out.append('\\').append(c);
+        quote = true;
+      } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || Character.isSurrogate(c)) {
+        out.append(String.format("\\x%02x", (int) c & 0xff));
+        quote = true;
+      } else {
+        if (c == ' ' || c == '=') {
+          quote = true;
+        }
+        out.append(c);
+      }
+    }
+    if (truncated) {
+      out.append("...");
+    }
+    return quote ? "\"" + out + "\"" : out.toString();
+  }
+}
