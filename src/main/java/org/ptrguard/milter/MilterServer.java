@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -165,7 +166,13 @@ public final class MilterServer implements AutoCloseable {
     ch.closeFuture().addListener(f -> open.decrementAndGet());
     connections.add(ch);
     SessionInfo info = new SessionInfo(connectionIds.incrementAndGet(), remote, ch.localAddress());
-    ch.pipeline().addLast(
+    configure(ch.pipeline(), options, factory, needs, info);
+  }
+
+  /** The per-connection pipeline (also used by tests on an EmbeddedChannel). */
+  static void configure(ChannelPipeline pipeline, MilterServerOptions options, MilterHandlerFactory factory,
+      ProtocolNeeds needs, SessionInfo info) {
+    pipeline.addLast(
         new IdleStateHandler(options.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS),
         new MilterFrameDecoder(options.maxFrameBytes()),
         MilterCommandDecoder.INSTANCE,
