@@ -1,11 +1,147 @@
 package org.ptrguard.cli;
 
-/** {@code ptrguard serve}: runs the milter server until stopped. Filled in by the milter work. */
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.ptrguard.config.ConfigException;
+import org.ptrguard.config.ConfigLoader;
+import org.ptrguard.config.ConfigLoader.LoadedConfig;
+import org.ptrguard.config.Settings;
+import org.ptrguard.milter.CidrRange;
+import org.ptrguard.milter.ListenAddress;
+import org.ptrguard.milter.MilterHandler;
+import org.ptrguard.milter.MilterHandlerFactory;
+import org.ptrguard.milter.MilterServer;
+import org.ptrguard.milter.MilterServerOptions;
+import org.ptrguard.milter.ProtocolNeeds;
+import org.ptrguard.milter.SessionInfo;
+import org.ptrguard.ops.Logging;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code ptrguard serve [--config FILE] [--listen SPEC]...}: runs the milter until SIGTERM. For now
+ * the handler passes everything (CONTINUE); the guard is plugged in later.
+ */
 public final class ServeCommand {
+  /** sysexits(3). */
+  static final int EXIT_USAGE = 64;
+  static final int EXIT_UNAVAILABLE = 69;
+  static final int EXIT_CONFIG = 78;
+  static final String USAGE = "usage: ptrguard serve [--config FILE] [--listen inet:HOST:PORT|unix:/path]...";
+
   private ServeCommand() {}
 
   public static int run(String[] args) {
-    System.err.println("ptrguard: serve is not implemented yet");
-    return 1;
+    return run(args, System.err, new CountDownLatch(1));
+  }
+
+  /** Parsed command line. */
+  record Arguments(Optional<Path> config, List<String> listen) {}
+
+  static Optional<Arguments> parse(String[] args, PrintStream err) {
+    Optional<Path> config = Optional.empty();
+    List<String> listen = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--config") && i + 1 < args.length) {
+        config = Optional.of(Path.of(args[++i]));
+      } else if (a.equals("--listen") && i + 1 < args.length) {
+        listen.add(args[++i]);
+      } else {
+        err.println("ptrguard serve: unexpected argument '" + a + "' (" + USAGE + ")");
+        return Optional.empty();
+      }
+    }
+    return Optional.of(new Arguments(config, listen));
+  }
+
+  /** Builds the server options from the settings; {@code listenOverride} replaces {@code listen} if not empty. */
+  static MilterServerOptions options(Settings settings, List<String> listenOverride) {
+    List<String> specs = listenOverride.isEmpty() ? settings.listen() : listenOverride;
+    List<ListenAddress> listeners = specs.stream().map(ListenAddress::parse).toList();
+    List<CidrRange> allow = settings.allowFrom().stream().map(CidrRange::parse).toList();
+    Settings.LimitSettings limits = settings.limits();
+    return MilterServerOptions.defaults()
+        .withListeners(listeners)
+        .withAllowFrom(allow)
+        .withMaxFrameBytes(limits.maxFrameBytes())
+        .withMaxConnections(limits.maxConnections())
+        .withIdleTimeout(limits.idleTimeout())
+        .withMacroLimits(limits.maxMacrosPerStage(), limits.maxMacroBytes());
+  }
+
+  /** Runs until {@code stop} is released (by the shutdown hook on SIGTERM, or by a test). */
+  static int run(String[] args, PrintStream err, CountDownLatch stop) {
+    Optional<Arguments> parsed = parse(args, err);
+    if (parsed.isEmpty()) {
+      return EXIT_USAGE;
+    }
+    LoadedConfig loaded;
+    try {
+      loaded = ConfigLoader.load(parsed.get().config());
+    } catch (ConfigException e) {
+      err.println("ptrguard: configuration is invalid:");
+      e.problems().forEach(p -> err.println("  " + p));
+      return EXIT_CONFIG;
+    }
+    Logging.setLevel(loaded.settings().log().level());
+    Logger log = LoggerFactory.getLogger(ServeCommand.class);
+    loaded.warnings().forEach(w -> log.warn("event=config-warning source={} warning=\"{}\"", loaded.source(), w.replace("\"", "'")));
+    MilterServerOptions options;
+    try {
+      options = options(loaded.settings(), parsed.get().listen());
+    } catch (IllegalArgumentException e) {
+      err.println("ptrguard: configuration is invalid:");
+      err.println("  " + e.getMessage());
+      return EXIT_CONFIG;
+    }
+    MilterServer server;
+    try {
+      server = MilterServer.start(options, new PassThroughFactory());
+    } catch (IOException e) {
+      log.error("event=listen-failed error=\"{}\"", String.valueOf(e.getMessage()).replace("\"", "'"));
+      err.println("ptrguard: " + e.getMessage());
+      return EXIT_UNAVAILABLE;
+    }
+    log.info("event=listening listeners=\"{}\" config=\"{}\" mode={}", server.boundAddresses(), loaded.source(),
+        loaded.settings().mode().name().toLowerCase(java.util.Locale.ROOT));
+    Thread hook = new Thread(() -> {
+      log.info("event=stopping");
+      server.close();
+      stop.countDown();
+    }, "ptrguard-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      stop.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // already shutting down: the hook closes the server
+    }
+    server.close();
+    return 0;
+  }
+
+  /** CONTINUE for everything, until the guard is wired in. */
+  static final class PassThroughFactory implements MilterHandlerFactory {
+    private final ProtocolNeeds needs = ProtocolNeeds.defaults();
+
+    @Override
+    public ProtocolNeeds needs() {
+      return needs;
+    }
+
+    @Override
+    public MilterHandler newSession(SessionInfo info) {
+      return new MilterHandler() {};
+    }
   }
 }

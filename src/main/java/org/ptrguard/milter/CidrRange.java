@@ -1,0 +1,81 @@
+package org.ptrguard.milter;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+import org.ptrguard.config.IpLiterals;
+
+/** An address range such as 127.0.0.0/8, ::1/128 or a single address. */
+public record CidrRange(InetAddress network, int prefixLength) {
+
+  public CidrRange {
+    int max = network.getAddress().length * 8;
+    if (prefixLength < 0 || prefixLength > max) {
+      throw new IllegalArgumentException("prefix length must be 0-" + max + ", got " + prefixLength);
+    }
+  }
+
+  /** @throws IllegalArgumentException for anything but an IP literal with an optional /prefix */
+  public static CidrRange parse(String text) {
+    String s = text == null ? "" : text.trim();
+    int slash = s.indexOf('/');
+    String host = slash < 0 ? s : s.substring(0, slash);
+    InetAddress address = IpLiterals.parse(host).orElseThrow(() -> new IllegalArgumentException(
+        "'" + text + "' is not an address or CIDR range (e.g. 127.0.0.0/8, ::1/128)"));
+    int max = address.getAddress().length * 8;
+    int prefix = max;
+    if (slash >= 0) {
+      try {
+        prefix = Integer.parseInt(s.substring(slash + 1));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("'" + text + "': prefix length must be a number 0-" + max);
+      }
+    }
+    return new CidrRange(address, prefix);
+  }
+
+  public boolean contains(InetAddress candidate) {
+    InetAddress a = unmapped(candidate);
+    byte[] want = network.getAddress();
+    byte[] got = a.getAddress();
+    if (want.length != got.length) {
+      return false;
+    }
+    int full = prefixLength / 8;
+    if (!Arrays.equals(want, 0, full, got, 0, full)) {
+      return false;
+    }
+    int rest = prefixLength % 8;
+    if (rest == 0) {
+      return true;
+    }
+    int mask = (0xff << (8 - rest)) & 0xff;
+    return (want[full] & mask) == (got[full] & mask);
+  }
+
+  /** A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d; compare those as IPv4. */
+  private static InetAddress unmapped(InetAddress a) {
+    if (a instanceof Inet6Address) {
+      byte[] b = a.getAddress();
+      boolean mapped = true;
+      for (int i = 0; i < 10; i++) {
+        mapped &= b[i] == 0;
+      }
+      mapped &= (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+      if (mapped) {
+        try {
+          return InetAddress.getByAddress(Arrays.copyOfRange(b, 12, 16));
+        } catch (UnknownHostException e) {
+          throw new AssertionError(e);
+        }
+      }
+    }
+    return a;
+  }
+
+  @Override
+  public String toString() {
+    return network.getHostAddress() + "/" + prefixLength;
+  }
+}

@@ -1,0 +1,205 @@
+package org.ptrguard.milter;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.ptrguard.ops.LogValues;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The milter server: one or more listeners (TCP and unix sockets) feeding {@link MilterSession}s.
+ * Epoll is used when available (it is on Linux with the bundled natives), NIO otherwise.
+ */
+public final class MilterServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MilterServer.class);
+  /** The target machine has 2 cores: one loop per core; accepting is cheap and shares them. */
+  static final int EVENT_LOOP_THREADS = 2;
+
+  private final MilterServerOptions options;
+  private final MilterHandlerFactory factory;
+  private final ProtocolNeeds needs;
+  private final boolean epoll;
+  private final EventLoopGroup group;
+  private final ChannelGroup connections = new DefaultChannelGroup("milter-connections", GlobalEventExecutor.INSTANCE);
+  private final List<Channel> serverChannels = new ArrayList<>();
+  private final List<SocketAddress> bound = new ArrayList<>();
+  private final List<UnixSocketFile> socketFiles = new ArrayList<>();
+  private final AtomicInteger open = new AtomicInteger();
+  private final AtomicLong connectionIds = new AtomicLong();
+  private volatile boolean closed;
+
+  private MilterServer(MilterServerOptions options, MilterHandlerFactory factory) {
+    this.options = options;
+    this.factory = factory;
+    this.needs = factory.needs();
+    this.epoll = Epoll.isAvailable();
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    this.group = new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, io);
+    if (!epoll) {
+      LOG.info("event=milter-transport transport=nio reason={}", LogValues.of(Epoll.unavailabilityCause()));
+    }
+  }
+
+  /** Binds every listener; on any failure releases what was bound and throws. */
+  public static MilterServer start(MilterServerOptions options, MilterHandlerFactory factory) throws IOException {
+    MilterServer server = new MilterServer(options, factory);
+    try {
+      for (ListenAddress listener : options.listeners()) {
+        server.bind(listener);
+      }
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    return server;
+  }
+
+  /** The real addresses: the assigned port when port 0 was asked; the socket path for unix listeners. */
+  public List<SocketAddress> boundAddresses() {
+    return List.copyOf(bound);
+  }
+
+  /** Connections open right now (for tests and metrics). */
+  public int openConnections() {
+    return open.get();
+  }
+
+  private void bind(ListenAddress listener) throws IOException {
+    if (listener instanceof ListenAddress.Inet inet) {
+      Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+      Channel ch = bindOrThrow(bootstrap(type, true), new InetSocketAddress(inet.address(), inet.port()), listener);
+      serverChannels.add(ch);
+      bound.add(ch.localAddress());
+    } else if (listener instanceof ListenAddress.Unix unix) {
+      UnixSocketFile file = UnixSocketFile.prepare(unix.path(), options.unixSocketMode(), options.unixSocketGroup());
+      Class<? extends ServerChannel> type = epoll ? EpollServerDomainSocketChannel.class : NioServerDomainSocketChannel.class;
+      SocketAddress address = epoll ? new DomainSocketAddress(file.bindPath().toFile())
+          : UnixDomainSocketAddress.of(file.bindPath());
+      Channel ch;
+      try {
+        ch = bindOrThrow(bootstrap(type, false), address, listener);
+        file.publish();
+      } catch (IOException | RuntimeException e) {
+        file.discard();
+        throw e;
+      }
+      serverChannels.add(ch);
+      socketFiles.add(file);
+      bound.add(epoll ? new DomainSocketAddress(unix.path().toFile()) : UnixDomainSocketAddress.of(unix.path()));
+    }
+  }
+
+  private static Channel bindOrThrow(ServerBootstrap b, SocketAddress address, ListenAddress listener) throws IOException {
+    ChannelFuture f = b.bind(address).awaitUninterruptibly();
+    if (!f.isSuccess()) {
+      f.channel().close();
+      Throwable cause = f.cause();
+      throw new IOException("cannot listen on " + listener + ": " + (cause == null ? "bind failed" : cause.getMessage()), cause);
+    }
+    return f.channel();
+  }
+
+  private ServerBootstrap bootstrap(Class<? extends ServerChannel> type, boolean tcp) {
+    ServerBootstrap b = new ServerBootstrap()
+        .group(group)
+        .channel(type)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            accept(ch, tcp);
+          }
+        });
+    if (tcp) {
+      b.option(ChannelOption.SO_REUSEADDR, true).childOption(ChannelOption.TCP_NODELAY, true);
+    }
+    return b;
+  }
+
+  /** Runs at registration, before the first read: refused connections never get a byte read. */
+  private void accept(Channel ch, boolean tcp) {
+    SocketAddress remote = ch.remoteAddress();
+    if (closed) {
+      ch.close();
+      return;
+    }
+    if (tcp && !allowed(remote)) {
+      LOG.warn("event=milter-refused reason=not-in-allow-from remote={}", LogValues.of(remote));
+      ch.close();
+      return;
+    }
+    if (open.incrementAndGet() > options.maxConnections()) {
+      open.decrementAndGet();
+      LOG.warn("event=milter-refused reason=max-connections limit={} remote={}", options.maxConnections(), LogValues.of(remote));
+      ch.close();
+      return;
+    }
+    ch.closeFuture().addListener(f -> open.decrementAndGet());
+    connections.add(ch);
+    SessionInfo info = new SessionInfo(connectionIds.incrementAndGet(), remote, ch.localAddress());
+    configure(ch.pipeline(), options, factory, needs, info);
+  }
+
+  /** The per-connection pipeline (also used by tests on an EmbeddedChannel). */
+  static void configure(ChannelPipeline pipeline, MilterServerOptions options, MilterHandlerFactory factory,
+      ProtocolNeeds needs, SessionInfo info) {
+    pipeline.addLast(
+        new IdleStateHandler(options.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS),
+        new MilterFrameDecoder(options.maxFrameBytes()),
+        MilterCommandDecoder.INSTANCE,
+        MilterFrameEncoder.INSTANCE,
+        new MilterSession(factory, needs, options, info));
+  }
+
+  private boolean allowed(SocketAddress remote) {
+    if (!(remote instanceof InetSocketAddress inet) || inet.getAddress() == null) {
+      return false;
+    }
+    InetAddress address = inet.getAddress();
+    return options.allowFrom().stream().anyMatch(r -> r.contains(address));
+  }
+
+  /** Stops accepting, closes open connections and the event loops, removes our socket files. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Channel ch : serverChannels) {
+      ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
+    connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    socketFiles.forEach(UnixSocketFile::removeIfOurs);
+  }
+}

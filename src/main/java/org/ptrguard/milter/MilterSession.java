@@ -1,0 +1,481 @@
+package org.ptrguard.milter;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.ptrguard.milter.MilterCommand.Abort;
+import org.ptrguard.milter.MilterCommand.Body;
+import org.ptrguard.milter.MilterCommand.Connect;
+import org.ptrguard.milter.MilterCommand.Data;
+import org.ptrguard.milter.MilterCommand.EndOfHeaders;
+import org.ptrguard.milter.MilterCommand.EndOfMessage;
+import org.ptrguard.milter.MilterCommand.Header;
+import org.ptrguard.milter.MilterCommand.Helo;
+import org.ptrguard.milter.MilterCommand.Macro;
+import org.ptrguard.milter.MilterCommand.Mail;
+import org.ptrguard.milter.MilterCommand.Malformed;
+import org.ptrguard.milter.MilterCommand.OptionNegotiation;
+import org.ptrguard.milter.MilterCommand.Quit;
+import org.ptrguard.milter.MilterCommand.QuitNewConnection;
+import org.ptrguard.milter.MilterCommand.Rcpt;
+import org.ptrguard.milter.MilterCommand.Unknown;
+import org.ptrguard.ops.LogValues;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state machine of one milter connection. Frames are processed strictly in order; while a
+ * handler callback is pending, later frames wait in a bounded queue (and the channel stops reading),
+ * so replies always leave in the order the MTA expects them. Exactly one reply is sent per event
+ * that the MTA waits for, and none for MACRO, ABORT, QUIT and events negotiated as no-reply: any
+ * other count would desynchronise the MTA.
+ */
+final class MilterSession extends ChannelInboundHandlerAdapter implements MilterContext {
+  private static final Logger LOG = LoggerFactory.getLogger(MilterSession.class);
+
+  /** Postfix waits for each reply, so only MACRO frames and no-reply events can pile up. */
+  static final int MAX_QUEUED_FRAMES = 4096;
+
+  /** libmilter's lookup order: newest stage first. */
+  private static final MacroStage[] LOOKUP_ORDER = {
+      MacroStage.END_OF_MESSAGE, MacroStage.END_OF_HEADERS, MacroStage.DATA, MacroStage.RCPT,
+      MacroStage.MAIL, MacroStage.HELO, MacroStage.CONNECT};
+
+  private final MilterHandlerFactory factory;
+  private final ProtocolNeeds needs;
+  private final MilterServerOptions options;
+  private final SessionInfo info;
+  private final Map<MacroStage, Map<String, String>> macros = new EnumMap<>(MacroStage.class);
+  private final Map<MacroStage, Integer> macroBytes = new EnumMap<>(MacroStage.class);
+  private final ArrayDeque<MilterCommand> queue = new ArrayDeque<>();
+
+  private ChannelHandlerContext ctx;
+  private MilterHandler handler;
+  private Negotiation negotiation;
+  private ConnectInfo connectInfo;
+  private boolean busy;
+  private boolean draining;
+  private boolean closing;
+  private boolean handlerClosed;
+  /** Set after a reply at CONNECT/HELO on which Postfix closes the milter socket. */
+  private boolean mtaWillClose;
+  private ScheduledFuture<?> progressTimer;
+
+  MilterSession(MilterHandlerFactory factory, ProtocolNeeds needs, MilterServerOptions options, SessionInfo info) {
+    this.factory = factory;
+    this.needs = needs;
+    this.options = options;
+    this.info = info;
+  }
+
+  // ---- MilterContext
+
+  @Override
+  public long connectionId() {
+    return info.connectionId();
+  }
+
+  @Override
+  public Optional<String> macro(String name) {
+    String key = MilterCommandDecoder.canonicalMacroName(name);
+    for (MacroStage stage : LOOKUP_ORDER) {
+      Map<String, String> m = macros.get(stage);
+      if (m != null && m.containsKey(key)) {
+        return Optional.of(m.get(key));
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public Optional<ConnectInfo> connectInfo() {
+    return Optional.ofNullable(connectInfo);
+  }
+
+  // ---- Netty events
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    try {
+      handler = factory.newSession(info);
+    } catch (RuntimeException e) {
+      LOG.error("event=milter-handler-error stage=new-session conn={} error={}", info.connectionId(), LogValues.of(e));
+      closing = true;
+      ctx.close();
+      return;
+    }
+    LOG.debug("event=milter-open conn={} remote={}", info.connectionId(), LogValues.of(info.remoteAddress()));
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof MilterCommand command)) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (closing) {
+      return;
+    }
+    if (queue.size() >= MAX_QUEUED_FRAMES) {
+      protocolError("more than " + MAX_QUEUED_FRAMES + " frames queued while the handler is busy");
+      return;
+    }
+    queue.add(command);
+    drain();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent) {
+      if (busy) {
+        return; // we are the ones being slow; the MTA's own timeout governs that
+      }
+      LOG.info("event=milter-idle-timeout conn={} remote={} idle={}", info.connectionId(),
+          LogValues.of(info.remoteAddress()), options.idleTimeout());
+      closing = true;
+      ctx.close();
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof IOException) {
+      if (closing || mtaWillClose) {
+        LOG.debug("event=milter-connection-error conn={} error={}", info.connectionId(), LogValues.of(cause.getMessage()));
+      } else {
+        LOG.info("event=milter-connection-error conn={} remote={} error={}", info.connectionId(),
+            LogValues.of(info.remoteAddress()), LogValues.of(cause.getMessage()));
+      }
+    } else {
+      LOG.warn("event=milter-internal-error conn={} error={}", info.connectionId(), LogValues.of(cause));
+    }
+    closing = true;
+    ctx.close();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closing = true;
+    queue.clear();
+    stopProgress();
+    LOG.debug("event=milter-closed conn={} expected={}", info.connectionId(), mtaWillClose);
+    notifyClosed();
+    ctx.fireChannelInactive();
+  }
+
+  // ---- processing
+
+  private void drain() {
+    if (draining) {
+      return;
+    }
+    draining = true;
+    try {
+      while (!busy && !closing && !queue.isEmpty()) {
+        process(queue.poll());
+      }
+    } finally {
+      draining = false;
+    }
+    if (!closing && ctx.channel().isActive()) {
+      ctx.channel().config().setAutoRead(!busy);
+    }
+  }
+
+  private void process(MilterCommand command) {
+    if (command instanceof Malformed m) {
+      protocolError(m.reason());
+      return;
+    }
+    if (negotiation == null && !(command instanceof OptionNegotiation)) {
+      protocolError("expected OPTNEG first, got " + command.getClass().getSimpleName());
+      return;
+    }
+    if (command instanceof OptionNegotiation o) {
+      negotiate(o);
+    } else if (command instanceof Macro m) {
+      storeMacros(m);
+    } else if (command instanceof Connect c) {
+      connectInfo = c.info();
+      clearMacrosAfter(MacroStage.CONNECT);
+      event(MilterEvent.CONNECT, () -> handler.connect(this, c.info()));
+    } else if (command instanceof Helo h) {
+      clearMacrosAfter(MacroStage.HELO);
+      event(MilterEvent.HELO, () -> handler.helo(this, h.name()));
+    } else if (command instanceof Mail m) {
+      clearMacrosAfter(MacroStage.MAIL);
+      event(MilterEvent.MAIL, () -> handler.mail(this, m.argv()));
+    } else if (command instanceof Rcpt r) {
+      event(MilterEvent.RCPT, () -> handler.rcpt(this, r.argv()));
+    } else if (command instanceof Data) {
+      event(MilterEvent.DATA, () -> handler.data(this));
+    } else if (command instanceof Header h) {
+      event(MilterEvent.HEADER, () -> handler.header(this, h.name(), h.value()));
+    } else if (command instanceof EndOfHeaders) {
+      event(MilterEvent.END_OF_HEADERS, () -> handler.endOfHeaders(this));
+    } else if (command instanceof Body b) {
+      event(MilterEvent.BODY, () -> handler.body(this, b.chunk()));
+    } else if (command instanceof Unknown u) {
+      event(MilterEvent.UNKNOWN, () -> handler.unknown(this, u.command()));
+    } else if (command instanceof EndOfMessage e) {
+      endOfMessage(e);
+    } else if (command instanceof Abort) {
+      abort();
+    } else if (command instanceof Quit) {
+      quit();
+    } else if (command instanceof QuitNewConnection) {
+      quitNewConnection();
+    }
+  }
+
+  private void negotiate(OptionNegotiation offer) {
+    if (negotiation != null && connectInfo != null) {
+      protocolError("OPTNEG in the middle of an SMTP session");
+      return;
+    }
+    try {
+      negotiation = Negotiation.negotiate(offer, needs);
+    } catch (Negotiation.Refused e) {
+      protocolError(e.getMessage());
+      return;
+    }
+    negotiation.warnings().forEach(w -> LOG.warn("event=milter-negotiation conn={} warning={}", info.connectionId(), LogValues.of(w)));
+    LOG.debug("event=milter-negotiated conn={} offer_version={} offer_actions=0x{} offer_protocol=0x{} version={} actions=0x{} protocol=0x{}",
+        info.connectionId(), offer.version(), Integer.toHexString(offer.actions()), Integer.toHexString(offer.protocol()),
+        negotiation.version(), Integer.toHexString(negotiation.actions()), Integer.toHexString(negotiation.protocol()));
+    send(negotiation.reply());
+  }
+
+  private void storeMacros(Macro m) {
+    Optional<MacroStage> stage = MacroStage.forCommand(m.command());
+    if (stage.isEmpty()) {
+      LOG.debug("event=milter-macros-ignored conn={} target={}", info.connectionId(), LogValues.of(String.valueOf(m.command())));
+      return;
+    }
+    if (m.pairs() > options.maxMacrosPerStage()) {
+      protocolError(m.pairs() + " macros for stage " + stage.get() + ", limit " + options.maxMacrosPerStage());
+      return;
+    }
+    macros.put(stage.get(), m.macros());
+    macroBytes.put(stage.get(), m.bytes());
+    int total = macroBytes.values().stream().mapToInt(Integer::intValue).sum();
+    if (total > options.maxMacroBytes()) {
+      protocolError("macros take " + total + " bytes, limit " + options.maxMacroBytes());
+    }
+  }
+
+  /** A new CONNECT/HELO/MAIL makes the macros of every later stage stale (libmilter does the same). */
+  private void clearMacrosAfter(MacroStage stage) {
+    macros.keySet().removeIf(s -> s.id() > stage.id());
+    macroBytes.keySet().removeIf(s -> s.id() > stage.id());
+  }
+
+  private void event(MilterEvent event, Supplier<CompletionStage<MilterReply>> call) {
+    boolean replyExpected = negotiation.expectsReply(event);
+    if (!needs.events().contains(event)) {
+      // The MTA could not be told to skip it: answer for the handler.
+      if (replyExpected) {
+        send(OutboundFrame.of(MilterReply.CONTINUE));
+      }
+      return;
+    }
+    await(safely(call), (reply, error) -> finishEvent(event, reply, error, replyExpected));
+  }
+
+  private void finishEvent(MilterEvent event, MilterReply reply, Throwable error, boolean replyExpected) {
+    if (error != null || reply == null) {
+      LOG.warn("event=milter-handler-error conn={} stage={} error={}", info.connectionId(), event,
+          LogValues.of(error == null ? "null reply" : unwrap(error)));
+      reply = MilterReply.TEMPFAIL;
+    }
+    if (!replyExpected) {
+      if (!reply.equals(MilterReply.CONTINUE)) {
+        LOG.warn("event=milter-reply-dropped conn={} stage={} reply={} reason=negotiated-no-reply",
+            info.connectionId(), event, LogValues.of(reply));
+      }
+      return;
+    }
+    boolean connectionStage = event == MilterEvent.CONNECT || event == MilterEvent.HELO;
+    if (connectionStage && reply.code() == MilterProtocol.SMFIR_DISCARD) {
+      // Postfix refuses DISCARD before a message exists and would apply its default action.
+      LOG.warn("event=milter-reply-replaced conn={} stage={} reply=DISCARD sent=TEMPFAIL reason=discard-needs-a-message",
+          info.connectionId(), event);
+      reply = MilterReply.TEMPFAIL;
+    }
+    if (connectionStage && reply.endsConnection()) {
+      mtaWillClose = true;
+    }
+    send(OutboundFrame.of(reply));
+  }
+
+  private void endOfMessage(EndOfMessage eom) {
+    CompletionStage<EndOfMessageReply> stage;
+    if (eom.lastChunk().length > 0 && needs.events().contains(MilterEvent.BODY)) {
+      stage = safely(() -> handler.body(this, eom.lastChunk())).thenCompose(r -> MilterReply.CONTINUE.equals(r)
+          ? safely(() -> handler.endOfMessage(this))
+          : CompletableFuture.completedFuture(EndOfMessageReply.of(r)));
+    } else {
+      stage = safely(() -> handler.endOfMessage(this));
+    }
+    startProgress();
+    await(stage, this::finishEndOfMessage);
+  }
+
+  private void finishEndOfMessage(EndOfMessageReply reply, Throwable error) {
+    stopProgress();
+    if (error != null || reply == null) {
+      LOG.warn("event=milter-handler-error conn={} stage=END_OF_MESSAGE error={}", info.connectionId(),
+          LogValues.of(error == null ? "null reply" : unwrap(error)));
+      reply = EndOfMessageReply.of(MilterReply.TEMPFAIL);
+    }
+    for (Modification m : reply.modifications()) {
+      if (negotiation.allows(m.action())) {
+        ctx.write(OutboundFrame.of(m));
+      } else {
+        LOG.warn("event=milter-modification-dropped conn={} modification={} reason=action-not-negotiated action={}",
+            info.connectionId(), LogValues.of(m), m.action());
+      }
+    }
+    send(OutboundFrame.of(reply.finalReply()));
+  }
+
+  /** PROGRESS is legal only while the MTA waits for the end-of-message reply. */
+  private void startProgress() {
+    long every = options.progressInterval().toMillis();
+    progressTimer = ctx.executor().scheduleAtFixedRate(() -> {
+      if (!closing && ctx.channel().isActive()) {
+        LOG.debug("event=milter-progress conn={}", info.connectionId());
+        send(OutboundFrame.progress());
+      }
+    }, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  private void stopProgress() {
+    if (progressTimer != null) {
+      progressTimer.cancel(false);
+      progressTimer = null;
+    }
+  }
+
+  private void abort() {
+    try {
+      handler.abort(this);
+    } catch (RuntimeException e) {
+      LOG.warn("event=milter-handler-error conn={} stage=ABORT error={}", info.connectionId(), LogValues.of(e));
+    }
+    clearMacrosAfter(MacroStage.HELO);
+  }
+
+  private void quit() {
+    closing = true;
+    queue.clear();
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** The MTA reuses this connection for a new SMTP session: back to the state before CONNECT. */
+  private void quitNewConnection() {
+    notifyClosed();
+    macros.clear();
+    macroBytes.clear();
+    connectInfo = null;
+    mtaWillClose = false;
+    try {
+      handler = factory.newSession(info);
+      handlerClosed = false;
+    } catch (RuntimeException e) {
+      LOG.error("event=milter-handler-error stage=new-session conn={} error={}", info.connectionId(), LogValues.of(e));
+      closing = true;
+      ctx.close();
+    }
+  }
+
+  private void notifyClosed() {
+    if (handlerClosed || handler == null) {
+      return;
+    }
+    handlerClosed = true;
+    try {
+      handler.closed(this);
+    } catch (RuntimeException e) {
+      LOG.warn("event=milter-handler-error conn={} stage=closed error={}", info.connectionId(), LogValues.of(e));
+    }
+  }
+
+  private void protocolError(String reason) {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    queue.clear();
+    LOG.warn("event=milter-protocol-error conn={} remote={} reason={}", info.connectionId(),
+        LogValues.of(info.remoteAddress()), LogValues.of(reason));
+    ctx.close();
+  }
+
+  private void send(OutboundFrame frame) {
+    ctx.writeAndFlush(frame);
+  }
+
+  // ---- asynchronous completion
+
+  private <T> void await(CompletionStage<T> stage, BiConsumer<T, Throwable> then) {
+    busy = true;
+    stage.whenComplete((value, error) -> onLoop(() -> {
+      busy = false;
+      if (closing || !ctx.channel().isActive()) {
+        stopProgress();
+        return;
+      }
+      then.accept(value, error);
+      drain();
+    }));
+  }
+
+  private void onLoop(Runnable task) {
+    if (ctx.executor().inEventLoop()) {
+      task.run();
+      return;
+    }
+    try {
+      ctx.executor().execute(task);
+    } catch (RejectedExecutionException e) {
+      LOG.debug("event=milter-late-completion conn={} reason=event-loop-stopped", info.connectionId());
+    }
+  }
+
+  private static <T> CompletionStage<T> safely(Supplier<? extends CompletionStage<T>> call) {
+    try {
+      CompletionStage<T> stage = call.get();
+      return stage != null ? stage : CompletableFuture.failedFuture(new NullPointerException("handler returned null"));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}
