@@ -1,0 +1,147 @@
+package org.ptrguard.policy;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.ptrguard.config.Settings;
+import org.ptrguard.config.Settings.IdentitySettings;
+import org.ptrguard.config.Settings.Mode;
+import org.ptrguard.milter.CidrRange;
+import org.ptrguard.milter.MilterAction;
+import org.ptrguard.milter.MilterContext;
+import org.ptrguard.milter.MilterEvent;
+import org.ptrguard.milter.MilterHandler;
+import org.ptrguard.milter.MilterHandlerFactory;
+import org.ptrguard.milter.ProtocolNeeds;
+import org.ptrguard.milter.SessionInfo;
+import org.ptrguard.ops.LogValues;
+import org.ptrguard.ops.Metrics;
+import org.ptrguard.policy.Decision.Action;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The guard as the milter sees it: one {@link GuardSession} per milter connection, all sharing the
+ * current settings (swapped whole on reload, so a mode toggle applies to the next decision while
+ * open sessions carry on) and the identity verdicts kept warm by an {@link IdentityStatusSource}.
+ */
+public final class Guard implements MilterHandlerFactory {
+  private static final Logger DECISIONS = LoggerFactory.getLogger("org.ptrguard.decision");
+  private static final Logger LOG = LoggerFactory.getLogger(Guard.class);
+
+  /** Everything a decision reads, swapped atomically on reload. */
+  record State(Settings settings, IdentitySelector selector, List<CidrRange> scope) {
+    static State of(Settings settings) {
+      return new State(settings, new IdentitySelector(settings.identities()),
+          settings.scope().clients().stream().map(CidrRange::parse).toList());
+    }
+  }
+
+  private final AtomicReference<State> state;
+  private final IdentityStatusSource statuses;
+  private final AtomicInteger waiting = new AtomicInteger();
+  private final Metrics.CounterFamily decisions;
+  private final Metrics.CounterFamily coldWaits;
+  private final ProtocolNeeds needs;
+
+  public Guard(Settings settings, IdentityStatusSource statuses, Metrics metrics) {
+    this.state = new AtomicReference<>(State.of(settings));
+    this.statuses = statuses;
+    this.decisions = metrics.counter("ptrguard_decisions_total", "Guard decisions by mode, action and verdict",
+        "mode", "action", "verdict");
+    this.coldWaits = metrics.counter("ptrguard_smtp_path_identity_waits_total",
+        "Decisions that had to wait for an identity check (0 once warm)");
+    // Only CONNECT, HELO and MAIL matter; everything else between MAIL and end of message is
+    // negotiated away, which saves Postfix a round trip per recipient, header and body chunk.
+    this.needs = ProtocolNeeds.builder()
+        .events(MilterEvent.CONNECT, MilterEvent.HELO, MilterEvent.MAIL)
+        .actions(MilterAction.ADD_HEADERS, MilterAction.QUARANTINE)
+        .build();
+  }
+
+  /** Applies a reloaded configuration; decisions already under way finish with the old one. */
+  public void update(Settings settings) {
+    state.set(State.of(settings));
+  }
+
+  Settings settings() {
+    return state.get().settings();
+  }
+
+  @Override
+  public ProtocolNeeds needs() {
+    return needs;
+  }
+
+  @Override
+  public MilterHandler newSession(SessionInfo info) {
+    return new GuardSession(this);
+  }
+
+  boolean needsSender() {
+    return state.get().selector().needsSender();
+  }
+
+  /** Empty scope guards everyone; otherwise only clients with an address inside it. */
+  boolean inScope(Optional<InetAddress> client) {
+    List<CidrRange> scope = state.get().scope();
+    return scope.isEmpty() || client.map(a -> scope.stream().anyMatch(r -> r.contains(a))).orElse(false);
+  }
+
+  /** Decides for the traffic of this session (and this sender, at MAIL); never fails. */
+  CompletionStage<Optional<Decision>> decide(MilterContext ctx, Optional<String> client, Optional<String> sender,
+      String stage) {
+    State st = state.get();
+    Optional<IdentitySettings> identity = st.selector().select(ctx.macro("{daemon_name}"), sender);
+    if (identity.isEmpty()) {
+      LOG.info("event=unguarded reason=no-identity-applies stage={} client={} daemon={} sender={} conn={}", stage,
+          LogValues.of(client.orElse("-")), LogValues.of(ctx.macro("{daemon_name}").orElse("-")),
+          LogValues.of(sender.orElse("-")), ctx.connectionId());
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    String name = identity.get().name();
+    return statusFor(st.settings(), identity.get()).thenApply(status -> {
+      // The settings may have been reloaded while a cold check ran: decide with the newest.
+      Settings now = state.get().settings();
+      Decision d = DecisionMaker.decide(now, status);
+      record(now.mode(), d, stage, client, ctx);
+      return Optional.of(d);
+    });
+  }
+
+  private CompletionStage<IdentityStatus> statusFor(Settings settings, IdentitySettings identity) {
+    Optional<IdentityStatus> warm = statuses.peek(identity.name());
+    if (warm.isPresent()) {
+      return CompletableFuture.completedFuture(warm.get());
+    }
+    coldWaits.labels().increment();
+    String ehlo = identity.ehlo();
+    if (waiting.incrementAndGet() > settings.limits().maxWaitingSessions()) {
+      waiting.decrementAndGet();
+      return CompletableFuture.completedFuture(IdentityStatus.unknown(identity.name(), "-", ehlo,
+          "identity check not finished and too many sessions already waiting for it"));
+    }
+    Duration budget = settings.dns().checkBudget();
+    return statuses.status(identity.name()).toCompletableFuture()
+        .completeOnTimeout(IdentityStatus.unknown(identity.name(), "-", ehlo,
+            "identity check not finished within " + budget.toMillis() + " ms"), budget.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((s, e) -> waiting.decrementAndGet());
+  }
+
+  private void record(Mode mode, Decision d, String stage, Optional<String> client, MilterContext ctx) {
+    decisions.labels(mode.name().toLowerCase(Locale.ROOT), d.action().word(), d.status().verdict().word()).increment();
+    String line = DecisionLine.format(mode, d, stage, client, ctx.macro("{daemon_name}"), ctx.connectionId());
+    if (d.action() == Action.TEMPFAIL || d.action() == Action.HOLD) {
+      DECISIONS.warn(line);
+    } else {
+      DECISIONS.info(line);
+    }
+  }
+}
