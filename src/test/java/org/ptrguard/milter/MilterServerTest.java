@@ -148,10 +148,7 @@ class MilterServerTest {
       first.quit();
       assertThat(first.closedByPeer(Duration.ofSeconds(5))).isTrue();
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (server.openConnections() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
+    eventually(() -> server.openConnections() == 0);
     try (MilterTestClient third = MilterTestClient.connect(address)) {
       assertThat(third.negotiate().version()).isEqualTo(6);
     }
@@ -166,7 +163,15 @@ class MilterServerTest {
       assertThat(c.closedByPeer(Duration.ofSeconds(5))).isTrue();
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThan(Duration.ofMillis(200));
     }
-    assertThat(f.calls).contains("closed 1");
+    eventually(() -> f.calls.contains("closed 1"));
+  }
+
+  private static void eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition not met within 5 s").isLessThan(deadline);
+      Thread.sleep(5);
+    }
   }
 
   @Test
@@ -180,7 +185,8 @@ class MilterServerTest {
       postfixSession(c);
       assertThat(c.endOfMessage().finalReply().code()).isEqualTo('c');
     }
-    assertThat(f.calls).containsSubsequence("session 1", "closed 1", "session 2");
+    eventually(() -> f.calls.contains("closed 2"));
+    assertThat(f.calls).containsSubsequence("session 1", "closed 1", "session 2", "closed 2");
   }
 
   @Test
