@@ -255,6 +255,22 @@ class MilterServerTest {
   }
 
   @Test
+  void unixSocketGroupIsSetAndAnUnknownGroupFailsCleanly() throws Exception {
+    String group = ((java.nio.file.attribute.GroupPrincipal) Files.getAttribute(dir, "posix:group")).getName();
+    Path socket = dir.resolve("g.sock");
+    start(unix(socket).withUnixSocket("0660", Optional.of(group)), new RecordingFactory());
+    assertThat(((java.nio.file.attribute.GroupPrincipal) Files.getAttribute(socket, "posix:group")).getName()).isEqualTo(group);
+    server.close();
+    server = null;
+    Path other = dir.resolve("nogroup.sock");
+    assertThatThrownBy(() -> MilterServer.start(unix(other).withUnixSocket("0660", Optional.of("no-such-group-ptrguard")),
+        new RecordingFactory())).isInstanceOf(IOException.class).hasMessageContaining("no-such-group-ptrguard");
+    try (var files = Files.list(dir)) {
+      assertThat(files).isEmpty(); // neither the socket nor the private bind directory is left behind
+    }
+  }
+
+  @Test
   void staleSocketFromACrashIsReplaced() throws Exception {
     Path socket = dir.resolve("stale.sock");
     try (ServerSocketChannel crashed = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
