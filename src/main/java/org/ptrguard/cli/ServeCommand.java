@@ -108,7 +108,7 @@ public final class ServeCommand {
       err.println("ptrguard: " + e.getMessage());
       return EXIT_UNAVAILABLE;
     }
-    log.info("event=listening listeners=\"{}\" config=\"{}\" mode={}", server.boundAddresses(), loaded.source(),
+    log.info("event=listening listeners=\"{}\" config=\"{}\" mode={}", describe(server.boundAddresses()), loaded.source(),
         loaded.settings().mode().name().toLowerCase(java.util.Locale.ROOT));
     Thread hook = new Thread(() -> {
       log.info("event=stopping");
@@ -128,6 +128,21 @@ public final class ServeCommand {
     }
     server.close();
     return 0;
+  }
+
+  /** "inet:127.0.0.1:8894 unix:/run/ptrguard/milter.sock" */
+  static String describe(List<java.net.SocketAddress> addresses) {
+    List<String> out = new ArrayList<>();
+    for (java.net.SocketAddress a : addresses) {
+      if (a instanceof java.net.InetSocketAddress inet) {
+        out.add(new ListenAddress.Inet(inet.getAddress(), inet.getPort()).toString());
+      } else if (a instanceof io.netty.channel.unix.DomainSocketAddress d) {
+        out.add("unix:" + d.path());
+      } else {
+        out.add("unix:" + a);
+      }
+    }
+    return String.join(" ", out);
   }
 
   /** CONTINUE for everything, until the guard is wired in. */

@@ -105,11 +105,14 @@ public final class MilterServer implements AutoCloseable {
       Class<? extends ServerChannel> type = epoll ? EpollServerDomainSocketChannel.class : NioServerDomainSocketChannel.class;
       SocketAddress address = epoll ? new DomainSocketAddress(file.bindPath().toFile())
           : UnixDomainSocketAddress.of(file.bindPath());
-      Channel ch;
+      Channel ch = null;
       try {
         ch = bindOrThrow(bootstrap(type, false), address, listener);
         file.publish();
       } catch (IOException | RuntimeException e) {
+        if (ch != null) {
+          ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
         file.discard();
         throw e;
       }

@@ -39,10 +39,10 @@ final class UnixSocketFile {
   private final Path privateDir;
   private final Path bindPath;
   private final Set<PosixFilePermission> mode;
-  private final Optional<String> group;
+  private final Optional<GroupPrincipal> group;
   private Object fileKey;
 
-  private UnixSocketFile(Path target, Path privateDir, Set<PosixFilePermission> mode, Optional<String> group) {
+  private UnixSocketFile(Path target, Path privateDir, Set<PosixFilePermission> mode, Optional<GroupPrincipal> group) {
     this.target = target;
     this.privateDir = privateDir;
     this.bindPath = privateDir.resolve("s");
@@ -56,11 +56,20 @@ final class UnixSocketFile {
     if (parent == null || !Files.isDirectory(parent)) {
       throw new IOException("cannot listen on unix:" + target + ": directory " + parent + " does not exist");
     }
+    Optional<GroupPrincipal> groupPrincipal = Optional.empty();
+    if (group.isPresent()) {
+      try {
+        groupPrincipal = Optional.of(parent.getFileSystem().getUserPrincipalLookupService()
+            .lookupPrincipalByGroupName(group.get()));
+      } catch (IOException e) {
+        throw new IOException("cannot listen on unix:" + target + ": unknown group '" + group.get() + "'", e);
+      }
+    }
     removeStale(target);
     Path dir = Files.createTempDirectory(parent, ".ptrguard-",
         PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ,
             PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE)));
-    return new UnixSocketFile(target, dir, permissions(octalMode), group);
+    return new UnixSocketFile(target, dir, permissions(octalMode), groupPrincipal);
   }
 
   private static void removeStale(Path target) throws IOException {
@@ -92,8 +101,7 @@ final class UnixSocketFile {
   void publish() throws IOException {
     Files.setPosixFilePermissions(bindPath, mode);
     if (group.isPresent()) {
-      GroupPrincipal g = bindPath.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group.get());
-      Files.getFileAttributeView(bindPath, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(g);
+      Files.getFileAttributeView(bindPath, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(group.get());
     }
     Files.move(bindPath, target, StandardCopyOption.ATOMIC_MOVE);
     fileKey = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();

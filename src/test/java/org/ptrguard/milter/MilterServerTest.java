@@ -91,6 +91,12 @@ class MilterServerTest {
   @Test
   void heloCompletedLaterFromAnotherThreadDoesNotBlockOtherSessions() throws Exception {
     RecordingFactory f = new RecordingFactory();
+    List<Thread> callbackThreads = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    f.observer = (stage, ctx) -> {
+      if (ctx.connectInfo().map(ConnectInfo::rawAddress).equals(Optional.of("192.0.2.1"))) {
+        callbackThreads.add(Thread.currentThread());
+      }
+    };
     CompletableFuture<MilterReply> pending = new CompletableFuture<>();
     f.replies = stage -> stage.equals("helo") ? pending : MilterHandler.CONTINUE;
     SocketAddress address = start(tcp(), f);
@@ -110,6 +116,11 @@ class MilterServerTest {
       // The queued MACRO frame was processed after HELO and never answered: MAIL gets the next reply.
       assertThat(slow.mail("<a@b>")).map(Reply::code).contains('c');
     }
+    // connect, helo and mail ran on one thread, the connection's event loop, although HELO was
+    // completed from another thread.
+    assertThat(callbackThreads).hasSize(3);
+    assertThat(new java.util.HashSet<>(callbackThreads)).hasSize(1);
+    assertThat(callbackThreads.get(0)).isNotEqualTo(Thread.currentThread());
   }
 
   @Test
@@ -252,6 +263,22 @@ class MilterServerTest {
     Path socket = dir.resolve("m.sock");
     start(unix(socket).withUnixSocket("0600", Optional.empty()), new RecordingFactory());
     assertThat(Files.getPosixFilePermissions(socket)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+  }
+
+  @Test
+  void unixSocketGroupIsSetAndAnUnknownGroupFailsCleanly() throws Exception {
+    String group = ((java.nio.file.attribute.GroupPrincipal) Files.getAttribute(dir, "posix:group")).getName();
+    Path socket = dir.resolve("g.sock");
+    start(unix(socket).withUnixSocket("0660", Optional.of(group)), new RecordingFactory());
+    assertThat(((java.nio.file.attribute.GroupPrincipal) Files.getAttribute(socket, "posix:group")).getName()).isEqualTo(group);
+    server.close();
+    server = null;
+    Path other = dir.resolve("nogroup.sock");
+    assertThatThrownBy(() -> MilterServer.start(unix(other).withUnixSocket("0660", Optional.of("no-such-group-ptrguard")),
+        new RecordingFactory())).isInstanceOf(IOException.class).hasMessageContaining("no-such-group-ptrguard");
+    try (var files = Files.list(dir)) {
+      assertThat(files).isEmpty(); // neither the socket nor the private bind directory is left behind
+    }
   }
 
   @Test

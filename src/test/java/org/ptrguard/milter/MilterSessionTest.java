@@ -385,6 +385,20 @@ class MilterSessionTest {
   }
 
   @Test
+  void queueBehindAPendingStageIsBounded() {
+    RecordingFactory f = new RecordingFactory();
+    f.replies = stage -> stage.equals("helo") ? new CompletableFuture<>() : MilterHandler.CONTINUE;
+    EmbeddedChannel ch = negotiated(f);
+    feed(ch, frame('H', "h"));
+    byte[][] flood = new byte[MilterSession.MAX_QUEUED_FRAMES][];
+    java.util.Arrays.fill(flood, macro('M', "i", "x"));
+    feed(ch, flood);
+    assertThat(ch.isOpen()).isTrue();
+    feed(ch, macro('M', "i", "one too many"));
+    assertThat(ch.isOpen()).isFalse();
+  }
+
+  @Test
   void replyCodeIsSentByteExactWithPercentDoubled() {
     RecordingFactory f = new RecordingFactory()
         .replyAt("mail", MilterReply.replyCode("451-4.7.25 first 100%\r\n451 4.7.25 second"));

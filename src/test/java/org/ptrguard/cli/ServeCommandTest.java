@@ -1,0 +1,94 @@
+package org.ptrguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ptrguard.config.ConfigLoader;
+import org.ptrguard.milter.ListenAddress;
+import org.ptrguard.milter.MilterServerOptions;
+import org.ptrguard.milter.MilterTestClient;
+
+class ServeCommandTest {
+  @TempDir
+  Path dir;
+
+  private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+  private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
+
+  @Test
+  void invalidConfigurationExitsWith78AndNamesTheProblem() throws Exception {
+    Path conf = dir.resolve("bad.conf");
+    Files.writeString(conf, "listen = [\"tcp:1.2.3.4\"]\n");
+    int code = ServeCommand.run(new String[] {"--config", conf.toString()}, err, new CountDownLatch(0));
+    assertThat(code).isEqualTo(78);
+    assertThat(errBytes.toString(StandardCharsets.UTF_8)).contains("configuration is invalid").contains("tcp:1.2.3.4");
+  }
+
+  @Test
+  void badListenOptionExitsWith78AndUnknownArgumentWith64() {
+    assertThat(ServeCommand.run(new String[] {"--listen", "inet:localhost:25"}, err, new CountDownLatch(0))).isEqualTo(78);
+    assertThat(errBytes.toString(StandardCharsets.UTF_8)).contains("inet:localhost:25");
+    assertThat(ServeCommand.run(new String[] {"--frobnicate"}, err, new CountDownLatch(0))).isEqualTo(64);
+  }
+
+  @Test
+  void optionsComeFromListenAllowFromAndLimits() throws Exception {
+    MilterServerOptions o = ServeCommand.options(ConfigLoader.parse(String.join("\n",
+        "listen = [\"inet:[::1]:9999\", \"unix:/run/ptrguard/milter.sock\"]",
+        "allow-from = [\"192.0.2.0/24\"]",
+        "limits { max-frame-bytes = 70000, max-connections = 7, idle-timeout = 30s, max-macros-per-stage = 9, max-macro-bytes = 2048 }")),
+        List.of());
+    assertThat(o.listeners()).extracting(Object::toString).containsExactly("inet:[0:0:0:0:0:0:0:1]:9999", "unix:/run/ptrguard/milter.sock");
+    assertThat(o.allowFrom()).extracting(Object::toString).containsExactly("192.0.2.0/24");
+    assertThat(o.maxFrameBytes()).isEqualTo(70000);
+    assertThat(o.maxConnections()).isEqualTo(7);
+    assertThat(o.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(o.maxMacrosPerStage()).isEqualTo(9);
+    assertThat(o.maxMacroBytes()).isEqualTo(2048);
+    MilterServerOptions overridden = ServeCommand.options(ConfigLoader.parse(""), List.of("inet:127.0.0.1:1"));
+    assertThat(overridden.listeners()).containsExactly(ListenAddress.parse("inet:127.0.0.1:1"));
+  }
+
+  @Test
+  void servesUntilStoppedWithThePassThroughHandler() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    CountDownLatch stop = new CountDownLatch(1);
+    AtomicInteger exit = new AtomicInteger(-1);
+    Thread t = new Thread(() -> exit.set(ServeCommand.run(new String[] {"--listen", "inet:127.0.0.1:" + port}, err, stop)));
+    t.start();
+    MilterTestClient c = null;
+    for (int i = 0; i < 200 && c == null; i++) {
+      try {
+        c = MilterTestClient.connect(new InetSocketAddress("127.0.0.1", port));
+      } catch (java.net.ConnectException e) {
+        Thread.sleep(25);
+      }
+    }
+    assertThat(c).as("server did not listen").isNotNull();
+    try (MilterTestClient client = c) {
+      client.negotiate();
+      assertThat(client.connect("c.example", '4', 1, "192.0.2.1")).map(MilterTestClient.Reply::code).contains('c');
+      assertThat(client.helo("c.example")).map(MilterTestClient.Reply::code).contains('c');
+      assertThat(client.mail("<a@example.org>")).map(MilterTestClient.Reply::code).contains('c');
+      assertThat(client.endOfMessage().finalReply().code()).isEqualTo('c');
+    }
+    stop.countDown();
+    t.join(10_000);
+    assertThat(exit.get()).isZero();
+  }
+}
