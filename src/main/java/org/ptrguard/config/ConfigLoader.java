@@ -1,5 +1,6 @@
 package org.ptrguard.config;
 
+import org.ptrguard.net.IpLiterals;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigList;
@@ -35,6 +36,8 @@ import org.ptrguard.config.Settings.OnDnsError;
 import org.ptrguard.config.Settings.RefreshSettings;
 import org.ptrguard.config.Settings.ScopeSettings;
 import org.ptrguard.config.Settings.Severity;
+import org.ptrguard.net.CidrRange;
+import org.ptrguard.net.ListenAddress;
 
 /**
  * Loads and validates the configuration: the admin's file over the embedded {@code reference.conf}.
@@ -155,8 +158,10 @@ public final class ConfigLoader {
         problem("listen", "at least one listener is needed, e.g. \"inet:127.0.0.1:8894\"");
       }
       for (String spec : specs) {
-        if (!(spec.startsWith("inet:") || spec.startsWith("unix:/"))) {
-          problem("listen", "'" + spec + "' must be \"inet:HOST:PORT\" or \"unix:/absolute/path\"");
+        try {
+          ListenAddress.parse(spec);
+        } catch (IllegalArgumentException e) {
+          problem("listen", e.getMessage());
         }
       }
       return specs;
@@ -165,7 +170,11 @@ public final class ConfigLoader {
     private List<String> cidrList(String path) {
       List<String> cidrs = stringList(path);
       for (String cidr : cidrs) {
-        Cidrs.problem(cidr).ifPresent(p -> problem(path, p));
+        try {
+          CidrRange.parse(cidr);
+        } catch (IllegalArgumentException e) {
+          problem(path, e.getMessage());
+        }
       }
       return cidrs;
     }

@@ -1,5 +1,6 @@
 package org.ptrguard.config;
 
+import org.ptrguard.net.IpLiterals;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package org.ptrguard.config;
 
+import org.ptrguard.net.IpLiterals;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.ptrguard.config.IpLiterals;
+import org.ptrguard.net.IpLiterals;
 import org.ptrguard.milter.MilterCommand.Malformed;
 
 /**

@@ -1,5 +1,6 @@
 package org.ptrguard.milter;
 
+import org.ptrguard.net.ListenAddress;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

@@ -1,5 +1,7 @@
 package org.ptrguard.milter;
 
+import org.ptrguard.net.ListenAddress;
+import org.ptrguard.net.CidrRange;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.ptrguard.config.Settings;
 import org.ptrguard.config.Settings.IdentitySettings;
 import org.ptrguard.config.Settings.Mode;
-import org.ptrguard.milter.CidrRange;
+import org.ptrguard.net.CidrRange;
 import org.ptrguard.milter.MilterAction;
 import org.ptrguard.milter.MilterContext;
 import org.ptrguard.milter.MilterEvent;

@@ -36,7 +36,7 @@ class ConfigCommandTest {
     Path file = dir.resolve("bad.conf");
     Files.writeString(file, "mode = audit\nlisten = [\"tcp:1.2.3.4\"]\n");
     assertThat(run("--config", file.toString())).isEqualTo(ConfigCommand.EXIT_CONFIG);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains(file + ": 2: listen: 'tcp:1.2.3.4' must be");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains(file + ": 2: listen: listener 'tcp:1.2.3.4' must be inet:HOST:PORT");
   }
 
   @Test

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.config.ConfigLoader;
-import org.ptrguard.milter.ListenAddress;
+import org.ptrguard.net.ListenAddress;
 import org.ptrguard.milter.MilterServerOptions;
 import org.ptrguard.milter.MilterTestClient;
 

@@ -1,5 +1,6 @@
 package org.ptrguard.config;
 
+import org.ptrguard.net.IpLiterals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

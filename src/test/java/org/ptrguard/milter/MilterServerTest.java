@@ -1,5 +1,7 @@
 package org.ptrguard.milter;
 
+import org.ptrguard.net.ListenAddress;
+import org.ptrguard.net.CidrRange;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package org.ptrguard.milter;
 
+import org.ptrguard.net.ListenAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

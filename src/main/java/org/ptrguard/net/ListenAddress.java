@@ -1,8 +1,7 @@
-package org.ptrguard.milter;
+package org.ptrguard.net;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
-import org.ptrguard.config.IpLiterals;
 
 /** A milter listener: {@code inet:HOST:PORT} (IP literal; IPv6 in brackets) or {@code unix:/path}. */
 public sealed interface ListenAddress {

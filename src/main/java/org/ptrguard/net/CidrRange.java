@@ -1,10 +1,9 @@
-package org.ptrguard.milter;
+package org.ptrguard.net;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
-import org.ptrguard.config.IpLiterals;
 
 /** An address range such as 127.0.0.0/8, ::1/128 or a single address. */
 public record CidrRange(InetAddress network, int prefixLength) {
@@ -31,6 +30,9 @@ public record CidrRange(InetAddress network, int prefixLength) {
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("'" + text + "': prefix length must be a number 0-" + max);
       }
+    }
+    if (prefix < 0 || prefix > max) {
+      throw new IllegalArgumentException("'" + text + "': prefix length must be 0-" + max);
     }
     return new CidrRange(address, prefix);
   }

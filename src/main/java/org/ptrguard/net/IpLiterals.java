@@ -1,4 +1,4 @@
-package org.ptrguard.config;
+package org.ptrguard.net;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
