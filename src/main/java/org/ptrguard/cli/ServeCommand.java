@@ -72,7 +72,8 @@ public final class ServeCommand {
         .withMaxFrameBytes(limits.maxFrameBytes())
         .withMaxConnections(limits.maxConnections())
         .withIdleTimeout(limits.idleTimeout())
-        .withMacroLimits(limits.maxMacrosPerStage(), limits.maxMacroBytes());
+        .withMacroLimits(limits.maxMacrosPerStage(), limits.maxMacroBytes())
+        .withUnixSocket(settings.unixSocket().mode(), settings.unixSocket().group());
   }
 
   /** Runs until {@code stop} is released (by the shutdown hook on SIGTERM, or by a test). */

@@ -36,6 +36,7 @@ import org.ptrguard.config.Settings.OnDnsError;
 import org.ptrguard.config.Settings.RefreshSettings;
 import org.ptrguard.config.Settings.ScopeSettings;
 import org.ptrguard.config.Settings.Severity;
+import org.ptrguard.config.Settings.UnixSocketSettings;
 import org.ptrguard.net.CidrRange;
 import org.ptrguard.net.ListenAddress;
 
@@ -139,6 +140,7 @@ public final class ConfigLoader {
       return new Settings(
           enumValue("mode", Mode.class, Mode.AUDIT),
           listen(),
+          unixSocket(),
           cidrList("allow-from"),
           identities(),
           new ScopeSettings(cidrList("scope.clients")),
@@ -165,6 +167,18 @@ public final class ConfigLoader {
         }
       }
       return specs;
+    }
+
+    private UnixSocketSettings unixSocket() {
+      String mode = string("unix-socket.mode").trim();
+      if (!mode.matches("0?[0-7]{3}")) {
+        problem("unix-socket.mode", "'" + mode + "' must be an octal mode such as \"0660\"");
+      }
+      String group = string("unix-socket.group").trim();
+      if (!group.isEmpty() && !group.matches("[a-z_][a-z0-9_-]*\\$?")) {
+        problem("unix-socket.group", "'" + group + "' is not a valid group name");
+      }
+      return new UnixSocketSettings(mode, group.isEmpty() ? Optional.empty() : Optional.of(group));
     }
 
     private List<String> cidrList(String path) {

@@ -14,6 +14,7 @@ import java.util.Set;
 public record Settings(
     Mode mode,
     List<String> listen,
+    UnixSocketSettings unixSocket,
     List<String> allowFrom,
     List<IdentitySettings> identities,
     ScopeSettings scope,
@@ -57,6 +58,9 @@ public record Settings(
       return ip.contains(AUTO);
     }
   }
+
+  /** Mode (octal text such as "0660") and optional group of unix socket listeners. */
+  public record UnixSocketSettings(String mode, Optional<String> group) {}
 
   /** Empty {@code clients} means every session is guarded. */
   public record ScopeSettings(List<String> clients) {}

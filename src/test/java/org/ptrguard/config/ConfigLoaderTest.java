@@ -62,6 +62,17 @@ class ConfigLoaderTest {
     assertThat(s.onDnsError()).isEqualTo(OnDnsError.ACCEPT);
     assertThat(s.metrics().listen()).isEmpty();
     assertThat(s.limits().maxFrameBytes()).isEqualTo(1 << 20);
+    assertThat(s.unixSocket().mode()).isEqualTo("0660");
+    assertThat(s.unixSocket().group()).isEmpty();
+  }
+
+  @Test
+  void unixSocketModeAndGroup() throws Exception {
+    Settings s = loadFile("unix-socket { mode = \"0600\", group = postfix }").settings();
+    assertThat(s.unixSocket().mode()).isEqualTo("0600");
+    assertThat(s.unixSocket().group()).hasValue("postfix");
+    assertThat(loadError("unix-socket.mode = \"rw-rw----\"").getMessage()).contains("unix-socket.mode: 'rw-rw----' must be an octal mode");
+    assertThat(loadError("unix-socket.group = \"Post Fix\"").getMessage()).contains("not a valid group name");
   }
 
   @Test
