@@ -1,0 +1,143 @@
+package org.ptrguard.cli;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import org.ptrguard.config.ConfigException;
+import org.ptrguard.config.ConfigLoader;
+import org.ptrguard.config.ConfigLoader.LoadedConfig;
+import org.ptrguard.config.ResolverAddress;
+import org.ptrguard.config.Settings;
+import org.ptrguard.milter.MilterServer;
+import org.ptrguard.ops.LogValues;
+import org.ptrguard.ops.Logging;
+import org.ptrguard.ops.Metrics;
+import org.ptrguard.ops.MetricsServer;
+import org.ptrguard.policy.Guard;
+import org.ptrguard.policy.IdentityMonitor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running service: milter server, guard, identity monitor and optional metrics endpoint, with
+ * reload. Listeners are bound before the first identity check finishes, because Postfix must never
+ * find the milter missing: a session that arrives first waits at most the check budget.
+ */
+final class Daemon implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+
+  private final Optional<Path> configFile;
+  private final List<String> listenOverride;
+  private final Metrics metrics;
+  private final IdentityMonitor monitor;
+  private final Guard guard;
+  private final MilterServer server;
+  private final MetricsServer metricsServer;
+  private volatile Settings settings;
+
+  private Daemon(Optional<Path> configFile, List<String> listenOverride, Settings settings, Metrics metrics,
+      IdentityMonitor monitor, Guard guard, MilterServer server, MetricsServer metricsServer) {
+    this.configFile = configFile;
+    this.listenOverride = listenOverride;
+    this.settings = settings;
+    this.metrics = metrics;
+    this.monitor = monitor;
+    this.guard = guard;
+    this.server = server;
+    this.metricsServer = metricsServer;
+  }
+
+  /**
+   * Starts everything; on failure releases what was started and rethrows.
+   *
+   * @param monitors creates the identity monitor for the first settings
+   */
+  static Daemon start(Optional<Path> configFile, List<String> listenOverride, LoadedConfig loaded,
+      BiFunction<Settings, Metrics, IdentityMonitor> monitors) throws IOException, InterruptedException {
+    Settings settings = loaded.settings();
+    Metrics metrics = new Metrics();
+    IdentityMonitor monitor = monitors.apply(settings, metrics);
+    MilterServer server = null;
+    try {
+      Guard guard = new Guard(settings, monitor, metrics);
+      server = MilterServer.start(ServeCommand.options(settings, listenOverride), guard);
+      MilterServer s = server;
+      metrics.gauge("ptrguard_milter_connections", "Open milter connections", List.of(),
+          () -> Map.of(List.of(), (double) s.openConnections()));
+      MetricsServer metricsServer = null;
+      if (settings.metrics().listen().isPresent()) {
+        ResolverAddress at = ResolverAddress.parse(settings.metrics().listen().get());
+        metricsServer = MetricsServer.start(new InetSocketAddress(at.address(), at.port()), metrics);
+      }
+      LOG.info("event=listening listeners={} config={} mode={}", LogValues.of(ServeCommand.describe(server.boundAddresses())),
+          LogValues.of(loaded.source()), settings.mode().name().toLowerCase(Locale.ROOT));
+      return new Daemon(configFile, listenOverride, settings, metrics, monitor, guard, server, metricsServer);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      if (server != null) {
+        server.close();
+      }
+      monitor.close();
+      throw e;
+    }
+  }
+
+  /** Logs readiness once every identity has its first verdict (or the budget has passed). */
+  boolean awaitReady() throws InterruptedException {
+    boolean all = monitor.awaitFirstVerdicts(settings.dns().checkBudget().plus(Duration.ofSeconds(1)));
+    LOG.info("event=ready identities={} all-checked={}", settings.identities().size(), all ? "yes" : "no");
+    return all;
+  }
+
+  /**
+   * Re-reads the configuration. Valid: swapped in for the next decision, open sessions untouched.
+   * Invalid: logged, the running configuration stays. Listener changes need a restart.
+   */
+  boolean reload() {
+    LoadedConfig loaded;
+    try {
+      loaded = ConfigLoader.load(configFile);
+    } catch (ConfigException e) {
+      LOG.error("event=reload result=rejected reason={} kept-mode={}", LogValues.of(String.join("; ", e.problems())),
+          settings.mode().name().toLowerCase(Locale.ROOT));
+      return false;
+    }
+    Settings next = loaded.settings();
+    loaded.warnings().forEach(w -> LOG.warn("event=config-warning warning={}", LogValues.of(w)));
+    if (listenOverride.isEmpty() && !next.listen().equals(settings.listen())
+        || !next.metrics().equals(settings.metrics()) || !next.limits().equals(settings.limits())
+        || !next.unixSocket().equals(settings.unixSocket()) || !next.allowFrom().equals(settings.allowFrom())) {
+      LOG.warn("event=reload note=\"listen, allow-from, unix-socket, limits and metrics change only at restart\"");
+    }
+    Logging.setLevel(next.log().level());
+    guard.update(next);
+    monitor.update(next);
+    Settings before = settings;
+    settings = next;
+    LOG.info("event=reload result=applied mode={} previous-mode={} identities={}",
+        next.mode().name().toLowerCase(Locale.ROOT), before.mode().name().toLowerCase(Locale.ROOT), next.identities().size());
+    return true;
+  }
+
+  List<java.net.SocketAddress> boundAddresses() {
+    return server.boundAddresses();
+  }
+
+  Metrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    if (metricsServer != null) {
+      metricsServer.close();
+    }
+    monitor.close();
+  }
+}
