@@ -1,0 +1,177 @@
+package org.ptrguard.dns;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.xbill.DNS.CNAMERecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.ResolverConfig;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
+
+/**
+ * Asks one resolver view (one or more servers tried in turn) single questions and classifies the
+ * answer. No cache here: the identity layer caches whole verdicts by TTL, and a check must see the
+ * zone as it is now.
+ */
+public final class DnsClient {
+  /** CNAME chains longer than this are treated as broken (loops included). */
+  static final int MAX_CNAME_HOPS = 8;
+
+  private final Resolver resolver;
+  private final String label;
+  private final Duration timeout;
+  private final Executor executor;
+  private final DnsCounters counters;
+
+  public DnsClient(List<InetSocketAddress> servers, Duration timeout, Executor executor, DnsCounters counters) {
+    List<InetSocketAddress> use = servers.isEmpty() ? ResolverConfig.getCurrentConfig().servers() : servers;
+    if (use.isEmpty()) {
+      throw new IllegalArgumentException("no DNS resolver configured and none found in /etc/resolv.conf");
+    }
+    this.timeout = timeout;
+    this.executor = executor;
+    this.counters = counters;
+    this.label = use.stream().map(DnsClient::hostPort).collect(Collectors.joining(","));
+    this.resolver = resolverFor(use, timeout);
+  }
+
+  private static Resolver resolverFor(List<InetSocketAddress> servers, Duration timeout) {
+    List<Resolver> simple = new ArrayList<>();
+    for (InetSocketAddress s : servers) {
+      SimpleResolver r = new SimpleResolver(s);
+      r.setTimeout(timeout);
+      simple.add(r);
+    }
+    if (simple.size() == 1) {
+      return simple.get(0);
+    }
+    ExtendedResolver ext = new ExtendedResolver(simple);
+    ext.setTimeout(timeout.multipliedBy(servers.size()));
+    ext.setRetries(1);
+    return ext;
+  }
+
+  static String hostPort(InetSocketAddress a) {
+    String host = a.getAddress().getHostAddress();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
+  public String label() {
+    return label;
+  }
+
+  /** Asks for {@code type} records of {@code name}, following CNAMEs; never completes exceptionally. */
+  public CompletableFuture<DnsOutcome> lookup(Name name, int type) {
+    return follow(name, type, new ArrayList<>(), 0).thenApply(outcome -> {
+      counters.record(outcome);
+      return outcome;
+    });
+  }
+
+  private CompletableFuture<DnsOutcome> follow(Name name, int type, List<String> aliases, int hops) {
+    if (hops > MAX_CNAME_HOPS) {
+      return CompletableFuture.completedFuture(new DnsOutcome.Failure(
+          "CNAME chain longer than " + MAX_CNAME_HOPS + " (loop?) at " + name, label));
+    }
+    Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
+    CompletableFuture<Message> sent;
+    try {
+      sent = resolver.sendAsync(query, executor).toCompletableFuture();
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(new DnsOutcome.Failure(String.valueOf(e.getMessage()), label));
+    }
+    // dnsjava checks its own timeouts only about once a second; this keeps the promise of `timeout`.
+    long limit = timeout.toMillis() * (resolver instanceof ExtendedResolver ? 2 : 1) + 250;
+    return sent.orTimeout(limit, TimeUnit.MILLISECONDS)
+        .handle((response, error) -> error != null ? CompletableFuture.completedFuture(failure(error))
+            : classify(name, type, response, aliases, hops))
+        .thenCompose(f -> f);
+  }
+
+  private CompletableFuture<DnsOutcome> classify(Name name, int type, Message response, List<String> aliases, int hops) {
+    int rcode = response.getRcode();
+    if (rcode == Rcode.NXDOMAIN) {
+      return done(new DnsOutcome.NxDomain(negativeTtl(response), label));
+    }
+    if (rcode == Rcode.SERVFAIL) {
+      return done(new DnsOutcome.ServFail(label));
+    }
+    if (rcode != Rcode.NOERROR) {
+      return done(new DnsOutcome.Failure("server answered " + Rcode.string(rcode), label));
+    }
+    Name current = name;
+    java.util.Set<Name> visited = new java.util.HashSet<>();
+    visited.add(name);
+    List<Record> records = new ArrayList<>();
+    long minTtl = Long.MAX_VALUE;
+    // Walk the answer section's CNAME chain as far as the server followed it.
+    for (int step = 0; step <= MAX_CNAME_HOPS; step++) {
+      Name owner = current;
+      List<Record> direct = response.getSection(Section.ANSWER).stream()
+          .filter(r -> r.getName().equals(owner) && r.getType() == type).toList();
+      if (!direct.isEmpty()) {
+        records.addAll(direct);
+        for (Record r : direct) {
+          minTtl = Math.min(minTtl, r.getTTL());
+        }
+        return done(new DnsOutcome.Answer(records, aliases, minTtl, label));
+      }
+      CNAMERecord cname = (CNAMERecord) response.getSection(Section.ANSWER).stream()
+          .filter(r -> r.getName().equals(owner) && r.getType() == Type.CNAME).findFirst().orElse(null);
+      if (cname == null || type == Type.CNAME) {
+        break;
+      }
+      if (!visited.add(cname.getTarget()) || hops + step >= MAX_CNAME_HOPS) {
+        return done(new DnsOutcome.Failure("CNAME loop at " + cname.getTarget(), label));
+      }
+      aliases.add(lower(current) + " CNAME " + lower(cname.getTarget()) + " (ttl " + cname.getTTL() + ")");
+      current = cname.getTarget();
+    }
+    if (!current.equals(name)) {
+      // The server gave the alias but not its target: ask for the target ourselves.
+      return follow(current, type, aliases, hops + aliases.size());
+    }
+    return done(new DnsOutcome.NoData(negativeTtl(response), label));
+  }
+
+  private DnsOutcome failure(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof TimeoutException || cause instanceof SocketTimeoutException
+        || cause instanceof IOException && String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT).contains("timed out")) {
+      return new DnsOutcome.Timeout(label);
+    }
+    return new DnsOutcome.Failure(cause.getClass().getSimpleName() + ": " + cause.getMessage(), label);
+  }
+
+  private static long negativeTtl(Message response) {
+    return response.getSection(Section.AUTHORITY).stream().filter(r -> r instanceof SOARecord)
+        .mapToLong(r -> Math.min(r.getTTL(), ((SOARecord) r).getMinimum())).findFirst().orElse(0);
+  }
+
+  static String lower(Name name) {
+    return name.toString().toLowerCase(Locale.ROOT);
+  }
+
+  private static CompletableFuture<DnsOutcome> done(DnsOutcome outcome) {
+    return CompletableFuture.completedFuture(outcome);
+  }
+}

@@ -1,0 +1,57 @@
+package org.ptrguard.dns;
+
+import java.util.List;
+import org.xbill.DNS.Record;
+
+/**
+ * The result of one DNS question, with the cases a receiver distinguishes spelled out. NXDOMAIN and
+ * NODATA are facts about the zone ("there is no PTR"); SERVFAIL, timeouts and other failures only
+ * say "could not find out" and must never be reported as a missing record.
+ */
+public sealed interface DnsOutcome {
+  /** Which resolver view answered (or failed to). */
+  String resolver();
+
+  /** True for outcomes that say nothing about the zone (retry later). */
+  default boolean isTemporary() {
+    return this instanceof ServFail || this instanceof Timeout || this instanceof Failure;
+  }
+
+  /** Records of the asked type (after following CNAMEs), the chain of aliases, and the smallest TTL. */
+  record Answer(List<Record> records, List<String> aliases, long minTtl, String resolver) implements DnsOutcome {
+    public Answer {
+      records = List.copyOf(records);
+      aliases = List.copyOf(aliases);
+    }
+  }
+
+  /** The name does not exist. {@code negativeTtl} comes from the SOA in the authority section (0 if none). */
+  record NxDomain(long negativeTtl, String resolver) implements DnsOutcome {}
+
+  /** The name exists but has no record of the asked type. */
+  record NoData(long negativeTtl, String resolver) implements DnsOutcome {}
+
+  record ServFail(String resolver) implements DnsOutcome {}
+
+  record Timeout(String resolver) implements DnsOutcome {}
+
+  /** Any other failure: refused, malformed answer, network error, CNAME loop. */
+  record Failure(String reason, String resolver) implements DnsOutcome {}
+
+  /** A short word for logs and metrics. */
+  static String word(DnsOutcome outcome) {
+    if (outcome instanceof Answer) {
+      return "noerror";
+    }
+    if (outcome instanceof NxDomain) {
+      return "nxdomain";
+    }
+    if (outcome instanceof NoData) {
+      return "nodata";
+    }
+    if (outcome instanceof ServFail) {
+      return "servfail";
+    }
+    return outcome instanceof Timeout ? "timeout" : "failure";
+  }
+}
