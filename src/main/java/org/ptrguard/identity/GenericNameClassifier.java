@@ -1,0 +1,369 @@
+package org.ptrguard.identity;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Tells whether a PTR name looks assigned by a provider rather than chosen for a mail server.
+ * Receivers punish such names quietly (spam scores, "generic rDNS" rules), so this is a warning
+ * an admin should see before they do.
+ *
+ * <p>Three kinds of evidence, all looked for only in the host labels, left of the registrable
+ * domain, so that a company called "dynamics" or "resmed" is never flagged for its own domain:
+ * <ol>
+ *   <li>the real address spelled in the name (dotted, dashed, reversed, zero-padded, hex, as one
+ *       32-bit number, or three of its octets): the strongest sign, few mail hosts are named so;
+ *   <li>dynamic or residential words as whole tokens of a label; strong words alone suffice, weak
+ *       words (host, client, static, ...) only with a partial address or a number-heavy label;
+ *   <li>a provider domain known for default names, with a machine-like (digit-bearing) label.
+ * </ol>
+ * Immutable and thread-safe.
+ */
+public final class GenericNameClassifier {
+  /** A verdict and the evidence for it (empty when not generic). */
+  public record GenericVerdict(boolean generic, String reason) {
+    static final GenericVerdict NOT_GENERIC = new GenericVerdict(false, "");
+  }
+
+  /**
+   * Words that on their own mark an access or dynamic network (SpamAssassin's and rspamd's
+   * highest-weight words). Words with measurable ham hits are in {@link #WEAK} instead.
+   */
+  private static final Set<String> STRONG = Set.of("dyn", "dynamic", "dynip", "dhcp", "dsl", "adsl", "vdsl",
+      "xdsl", "sdsl", "ppp", "pppoe", "dialup", "dial", "dialin", "cable", "cablemodem", "catv", "docsis", "cpe",
+      "pool", "broadband", "bredband", "resnet", "residential", "dip", "hsd", "ftth", "fttx", "gprs", "cdma",
+      "nat", "unassigned", "unused", "noreverse", "nat-pool");
+  /** Words that appear in legitimate server names too; they count only next to other evidence. */
+  private static final Set<String> WEAK = Set.of("client", "clients", "customer", "customers", "cust", "user",
+      "users", "host", "static", "res", "wifi", "wireless", "mobile", "lte", "ip", "vps", "node", "ec");
+  private static final Pattern TOKEN = Pattern.compile("[a-z]+");
+  private static final Pattern DIGIT_GROUP = Pattern.compile("\\d+");
+
+  private final Map<String, String> providerDefaults;
+
+  private GenericNameClassifier(Map<String, String> providerDefaults) {
+    this.providerDefaults = Map.copyOf(providerDefaults);
+  }
+
+  public static GenericNameClassifier standard() {
+    return Holder.STANDARD;
+  }
+
+  private static final class Holder {
+    static final GenericNameClassifier STANDARD = new GenericNameClassifier(loadProviders());
+  }
+
+  public GenericVerdict classify(String ptrName, InetAddress ip) {
+    try {
+      return classifyUnchecked(ptrName, ip);
+    } catch (RuntimeException e) {
+      // A classifier bug must never break a check: unknown shape, not generic.
+      return GenericVerdict.NOT_GENERIC;
+    }
+  }
+
+  private GenericVerdict classifyUnchecked(String ptrName, InetAddress ip) {
+    HostNames.RegistrableSplit split = HostNames.split(ptrName);
+    if (split.hostLabels().isEmpty() || ip == null) {
+      return GenericVerdict.NOT_GENERIC;
+    }
+    String host = String.join(".", split.hostLabels());
+    InetAddress address = unmapped(ip);
+    Optional<String> full = address instanceof Inet4Address v4 ? fullIpv4(host, v4.getAddress())
+        : ipv6(host, address.getAddress());
+    if (full.isPresent()) {
+      return new GenericVerdict(true, "'" + host + "' spells the address " + address.getHostAddress() + " (" + full.get() + ")");
+    }
+    Optional<String> inDomain = address instanceof Inet4Address v4 ? domainSpellsAddress(split, v4.getAddress())
+        : Optional.empty();
+    if (inDomain.isPresent()) {
+      return new GenericVerdict(true, "the domain '" + split.registrableDomain() + "' spells the address "
+          + address.getHostAddress() + " (" + inDomain.get() + ")");
+    }
+    Optional<String> partial = address instanceof Inet4Address v4 ? partialIpv4(host, v4.getAddress()) : Optional.empty();
+    List<String> tokens = tokens(split.hostLabels());
+    Optional<String> strong = tokens.stream().filter(STRONG::contains).findFirst();
+    if (strong.isPresent()) {
+      return new GenericVerdict(true, "'" + host + "' contains the access-network word '" + strong.get() + "'");
+    }
+    Optional<String> weak = tokens.stream().filter(WEAK::contains).findFirst();
+    if (partial.isPresent() && (weak.isPresent() || numberHeavy(host))) {
+      return new GenericVerdict(true, "'" + host + "' spells part of the address " + address.getHostAddress()
+          + " (" + partial.get() + ")" + weak.map(w -> " next to the word '" + w + "'").orElse(""));
+    }
+    if (partial.isPresent() && providerDefaults.containsKey(split.registrableDomain())) {
+      return new GenericVerdict(true, "'" + host + "' spells part of the address under " + split.registrableDomain());
+    }
+    String provider = providerDefaults.get(split.registrableDomain());
+    if (provider != null && host.chars().anyMatch(Character::isDigit)) {
+      return new GenericVerdict(true, "'" + ptrName + "' has the shape of a " + provider);
+    }
+    if (weak.isPresent() && numberHeavy(host) && !mailWord(tokens)) {
+      return new GenericVerdict(true, "'" + host + "' is a numbered '" + weak.get() + "' name");
+    }
+    return GenericVerdict.NOT_GENERIC;
+  }
+
+  // ---- address encodings
+
+  private static Optional<String> fullIpv4(String host, byte[] b) {
+    int[] o = {b[0] & 0xff, b[1] & 0xff, b[2] & 0xff, b[3] & 0xff};
+    int[] r = {o[3], o[2], o[1], o[0]};
+    for (String sep : new String[] {".", "-", "_", "x"}) {
+      if (containsNumber(host, join(o, sep, false))) {
+        return Optional.of(sep.equals(".") ? "dotted" : "separated by '" + sep + "'");
+      }
+      if (containsNumber(host, join(r, sep, false))) {
+        return Optional.of("reversed, separated by '" + sep + "'");
+      }
+      if (containsNumber(host, join(o, sep, true)) || containsNumber(host, join(r, sep, true))) {
+        return Optional.of("zero-padded");
+      }
+    }
+    if (containsNumber(host, join(o, "", true)) || containsNumber(host, join(r, "", true))) {
+      return Optional.of("zero-padded, concatenated");
+    }
+    String fwd = join(o, "", false);
+    if (fwd.length() >= 8 && containsNumber(host, fwd)) {
+      return Optional.of("concatenated");
+    }
+    long value = ((long) o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3];
+    if (value > 99_999 && containsNumber(host, Long.toString(value))) {
+      return Optional.of("as the number " + value);
+    }
+    String hex = String.format("%02x%02x%02x%02x", o[0], o[1], o[2], o[3]);
+    String hexReversed = String.format("%02x%02x%02x%02x", o[3], o[2], o[1], o[0]);
+    if (containsHex(host, hex) || containsHex(host, hexReversed)) {
+      return Optional.of("in hexadecimal");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Some providers register one domain per address block and name hosts inside it (OVH:
+   * nsNNNN.ip-A-B-C.eu), so the address sits in the registrable domain itself. Only the "ip-"
+   * prefixed shape counts, with at least three octets of the real address: a company domain
+   * never looks like that.
+   */
+  private static Optional<String> domainSpellsAddress(HostNames.RegistrableSplit split, byte[] b) {
+    String domain = split.registrableDomain();
+    int dot = domain.indexOf('.');
+    String label = dot < 0 ? domain : domain.substring(0, dot);
+    if (!label.startsWith("ip-")) {
+      return Optional.empty();
+    }
+    return fullIpv4(label, b).or(() -> partialIpv4(label, b));
+  }
+
+  /**
+   * Three octets, in order or reversed, with a separator (OVH's ip-A-B-C, ISP pools that drop one
+   * end). Two octets alone are not enough: "smtp-2024" or "mx-1-5" would match too often.
+   */
+  private static Optional<String> partialIpv4(String host, byte[] b) {
+    int[] o = {b[0] & 0xff, b[1] & 0xff, b[2] & 0xff, b[3] & 0xff};
+    for (String sep : new String[] {".", "-", "_"}) {
+      for (int[] three : new int[][] {{o[0], o[1], o[2]}, {o[1], o[2], o[3]}, {o[2], o[1], o[0]}, {o[3], o[2], o[1]}}) {
+        if (containsNumber(host, join(three, sep, false))) {
+          return Optional.of("three octets");
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The address's hex digits in a label: a long run of its nibbles, or its interface id. */
+  private static Optional<String> ipv6(String host, byte[] b) {
+    StringBuilder nibbles = new StringBuilder();
+    for (byte x : b) {
+      nibbles.append(String.format("%02x", x & 0xff));
+    }
+    String all = nibbles.toString();
+    String compact = host.replaceAll("[^0-9a-f]", "");
+    for (int len = 32; len >= 12; len--) {
+      for (int start = 0; start + len <= 32; start++) {
+        String run = all.substring(start, start + len);
+        if (!run.chars().allMatch(c -> c == '0') && compact.contains(run) && host.replace("-", "").replace(".", "").contains(run)) {
+          return Optional.of("as " + len + " of its hex digits");
+        }
+      }
+    }
+    // Dashed textual form, e.g. 2001-db8-0-1--25
+    String text = InetAddressText.compressed(b).replace(':', '-');
+    if (text.length() >= 8 && host.contains(text)) {
+      return Optional.of("in dashed form");
+    }
+    return Optional.empty();
+  }
+
+  private static String join(int[] octets, String sep, boolean padded) {
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < octets.length; i++) {
+      if (i > 0) {
+        s.append(sep);
+      }
+      s.append(padded ? String.format("%03d", octets[i]) : Integer.toString(octets[i]));
+    }
+    return s.toString();
+  }
+
+  /** {@code needle} occurs with no digit directly before or after it. */
+  private static boolean containsNumber(String host, String needle) {
+    int from = 0;
+    while (true) {
+      int at = host.indexOf(needle, from);
+      if (at < 0) {
+        return false;
+      }
+      int end = at + needle.length();
+      boolean before = at == 0 || !Character.isDigit(host.charAt(at - 1));
+      boolean after = end == host.length() || !Character.isDigit(host.charAt(end));
+      if (before && after) {
+        return true;
+      }
+      from = at + 1;
+    }
+  }
+
+  /** 8 hex digits standing alone: after a non-hex character, "0x", or a single-letter prefix. */
+  private static boolean containsHex(String host, String hex) {
+    Matcher m = Pattern.compile(Pattern.quote(hex)).matcher(host);
+    while (m.find()) {
+      int at = m.start();
+      int end = m.end();
+      boolean after = end == host.length() || !isHex(host.charAt(end));
+      boolean before = at == 0 || !isHex(host.charAt(at - 1))
+          || at >= 2 && host.startsWith("0x", at - 2)
+          || at == 1 && Character.isLetter(host.charAt(0));
+      if (before && after) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isHex(char c) {
+    return c >= '0' && c <= '9' || c >= 'a' && c <= 'f';
+  }
+
+  // ---- words
+
+  /** Alphabetic runs of every host label: "c-198-51-100-7.hsd1" gives [c, hsd]. */
+  private static List<String> tokens(List<String> labels) {
+    List<String> out = new ArrayList<>();
+    for (String label : labels) {
+      Matcher m = TOKEN.matcher(label.toLowerCase(Locale.ROOT));
+      while (m.find()) {
+        out.add(m.group());
+      }
+    }
+    return out;
+  }
+
+  /** At least three separate numbers in the host part: the look of an address or an id, not a name. */
+  private static boolean numberHeavy(String host) {
+    Matcher m = DIGIT_GROUP.matcher(host);
+    int groups = 0;
+    while (m.find()) {
+      groups++;
+    }
+    return groups >= 3;
+  }
+
+  private static boolean mailWord(List<String> tokens) {
+    return tokens.stream().anyMatch(t -> t.equals("mail") || t.equals("smtp") || t.equals("mx") || t.equals("mta")
+        || t.equals("relay") || t.equals("outbound") || t.equals("mailout"));
+  }
+
+  private static InetAddress unmapped(InetAddress a) {
+    if (a instanceof Inet6Address) {
+      byte[] b = a.getAddress();
+      boolean mapped = true;
+      for (int i = 0; i < 10; i++) {
+        mapped &= b[i] == 0;
+      }
+      if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
+        try {
+          return InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
+        } catch (java.net.UnknownHostException e) {
+          return a;
+        }
+      }
+    }
+    return a;
+  }
+
+  private static Map<String, String> loadProviders() {
+    Map<String, String> out = new HashMap<>();
+    try (var in = GenericNameClassifier.class.getResourceAsStream("provider-defaults.txt")) {
+      if (in == null) {
+        throw new IllegalStateException("provider-defaults.txt missing from the jar");
+      }
+      new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines().map(String::trim)
+          .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+          .forEach(l -> {
+            String[] parts = l.split("\\s+", 2);
+            out.put(parts[0], parts.length > 1 ? parts[1] : "provider default name");
+          });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
+  }
+
+  /** RFC 5952 text of an IPv6 address (Java's getHostAddress does not compress zeros). */
+  static final class InetAddressText {
+    private InetAddressText() {}
+
+    static String compressed(byte[] b) {
+      int[] groups = new int[8];
+      for (int i = 0; i < 8; i++) {
+        groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+      }
+      int bestStart = -1;
+      int bestLen = 0;
+      for (int i = 0; i < 8; ) {
+        if (groups[i] != 0) {
+          i++;
+          continue;
+        }
+        int j = i;
+        while (j < 8 && groups[j] == 0) {
+          j++;
+        }
+        if (j - i > bestLen && j - i >= 2) {
+          bestStart = i;
+          bestLen = j - i;
+        }
+        i = j;
+      }
+      StringBuilder s = new StringBuilder();
+      for (int i = 0; i < 8; i++) {
+        if (i == bestStart) {
+          s.append("::");
+          i += bestLen - 1;
+          continue;
+        }
+        if (s.length() > 0 && s.charAt(s.length() - 1) != ':') {
+          s.append(':');
+        }
+        s.append(Integer.toHexString(groups[i]));
+      }
+      return s.toString();
+    }
+  }
+}
