@@ -110,7 +110,7 @@ public final class DnsClient {
   private CompletableFuture<DnsOutcome> classify(Name name, int type, Message response, List<String> aliases, int hops) {
     int rcode = response.getRcode();
     if (rcode == Rcode.NXDOMAIN) {
-      return done(new DnsOutcome.NxDomain(negativeTtl(response), label));
+      return done(new DnsOutcome.NxDomain(negativeTtl(response), soaZone(response), label));
     }
     if (rcode == Rcode.SERVFAIL) {
       return done(new DnsOutcome.ServFail(label));
@@ -150,7 +150,7 @@ public final class DnsClient {
       // The server gave the alias but not its target: ask for the target ourselves.
       return follow(current, type, aliases, hops + aliases.size());
     }
-    return done(new DnsOutcome.NoData(negativeTtl(response), label));
+    return done(new DnsOutcome.NoData(negativeTtl(response), soaZone(response), label));
   }
 
   private DnsOutcome failure(Throwable error) {
@@ -165,6 +165,11 @@ public final class DnsClient {
   private static long negativeTtl(Message response) {
     return response.getSection(Section.AUTHORITY).stream().filter(r -> r instanceof SOARecord)
         .mapToLong(r -> Math.min(r.getTTL(), ((SOARecord) r).getMinimum())).findFirst().orElse(0);
+  }
+
+  private static String soaZone(Message response) {
+    return response.getSection(Section.AUTHORITY).stream().filter(r -> r instanceof SOARecord)
+        .map(r -> lower(r.getName())).findFirst().orElse("");
   }
 
   static String lower(Name name) {

@@ -25,11 +25,14 @@ public sealed interface DnsOutcome {
     }
   }
 
-  /** The name does not exist. {@code negativeTtl} comes from the SOA in the authority section (0 if none). */
-  record NxDomain(long negativeTtl, String resolver) implements DnsOutcome {}
+  /**
+   * The name does not exist. {@code negativeTtl} and {@code zone} come from the SOA in the
+   * authority section (0 and "" when the server sent none): the zone is where the record belongs.
+   */
+  record NxDomain(long negativeTtl, String zone, String resolver) implements DnsOutcome {}
 
-  /** The name exists but has no record of the asked type. */
-  record NoData(long negativeTtl, String resolver) implements DnsOutcome {}
+  /** The name exists but has no record of the asked type; TTL and zone as for NXDOMAIN. */
+  record NoData(long negativeTtl, String zone, String resolver) implements DnsOutcome {}
 
   record ServFail(String resolver) implements DnsOutcome {}
 

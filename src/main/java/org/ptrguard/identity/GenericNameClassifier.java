@@ -87,13 +87,13 @@ public final class GenericNameClassifier {
     Optional<String> full = address instanceof Inet4Address v4 ? fullIpv4(host, v4.getAddress())
         : ipv6(host, address.getAddress());
     if (full.isPresent()) {
-      return new GenericVerdict(true, "'" + host + "' spells the address " + address.getHostAddress() + " (" + full.get() + ")");
+      return new GenericVerdict(true, "'" + host + "' spells the address " + Addresses.text(address) + " (" + full.get() + ")");
     }
     Optional<String> inDomain = address instanceof Inet4Address v4 ? domainSpellsAddress(split, v4.getAddress())
         : Optional.empty();
     if (inDomain.isPresent()) {
       return new GenericVerdict(true, "the domain '" + split.registrableDomain() + "' spells the address "
-          + address.getHostAddress() + " (" + inDomain.get() + ")");
+          + Addresses.text(address) + " (" + inDomain.get() + ")");
     }
     Optional<String> partial = address instanceof Inet4Address v4 ? partialIpv4(host, v4.getAddress()) : Optional.empty();
     List<String> tokens = tokens(split.hostLabels());
@@ -103,7 +103,7 @@ public final class GenericNameClassifier {
     }
     Optional<String> weak = tokens.stream().filter(WEAK::contains).findFirst();
     if (partial.isPresent() && (weak.isPresent() || numberHeavy(host))) {
-      return new GenericVerdict(true, "'" + host + "' spells part of the address " + address.getHostAddress()
+      return new GenericVerdict(true, "'" + host + "' spells part of the address " + Addresses.text(address)
           + " (" + partial.get() + ")" + weak.map(w -> " next to the word '" + w + "'").orElse(""));
     }
     if (partial.isPresent() && providerDefaults.containsKey(split.registrableDomain())) {
@@ -203,7 +203,7 @@ public final class GenericNameClassifier {
       }
     }
     // Dashed textual form, e.g. 2001-db8-0-1--25
-    String text = InetAddressText.compressed(b).replace(':', '-');
+    String text = Addresses.text(b).replace(':', '-');
     if (text.length() >= 8 && host.contains(text)) {
       return Optional.of("in dashed form");
     }
@@ -323,47 +323,5 @@ public final class GenericNameClassifier {
       throw new UncheckedIOException(e);
     }
     return out;
-  }
-
-  /** RFC 5952 text of an IPv6 address (Java's getHostAddress does not compress zeros). */
-  static final class InetAddressText {
-    private InetAddressText() {}
-
-    static String compressed(byte[] b) {
-      int[] groups = new int[8];
-      for (int i = 0; i < 8; i++) {
-        groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-      }
-      int bestStart = -1;
-      int bestLen = 0;
-      for (int i = 0; i < 8; ) {
-        if (groups[i] != 0) {
-          i++;
-          continue;
-        }
-        int j = i;
-        while (j < 8 && groups[j] == 0) {
-          j++;
-        }
-        if (j - i > bestLen && j - i >= 2) {
-          bestStart = i;
-          bestLen = j - i;
-        }
-        i = j;
-      }
-      StringBuilder s = new StringBuilder();
-      for (int i = 0; i < 8; i++) {
-        if (i == bestStart) {
-          s.append("::");
-          i += bestLen - 1;
-          continue;
-        }
-        if (s.length() > 0 && s.charAt(s.length() - 1) != ':') {
-          s.append(':');
-        }
-        s.append(Integer.toHexString(groups[i]));
-      }
-      return s.toString();
-    }
   }
 }

@@ -59,7 +59,10 @@ class DnsClientTest {
   @Test
   void nxdomainAndNodataAreFactsWithNegativeTtl() throws Exception {
     DnsOutcome nx = ask("13.2.0.192.in-addr.arpa.", Type.PTR);
-    assertThat(nx).isInstanceOfSatisfying(DnsOutcome.NxDomain.class, n -> assertThat(n.negativeTtl()).isEqualTo(120));
+    assertThat(nx).isInstanceOfSatisfying(DnsOutcome.NxDomain.class, n -> {
+      assertThat(n.negativeTtl()).isEqualTo(120);
+      assertThat(n.zone()).isEqualTo("2.0.192.in-addr.arpa.");
+    });
     assertThat(nx.isTemporary()).isFalse();
     DnsOutcome nodata = ask("18.2.0.192.in-addr.arpa.", Type.PTR);
     assertThat(nodata).isInstanceOf(DnsOutcome.NoData.class);

@@ -1,0 +1,86 @@
+package org.ptrguard.identity;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.List;
+import org.xbill.DNS.Name;
+
+/**
+ * The "how to fix it" text of each finding, written for the admin who has to act: which record,
+ * with which value, in whose zone. The reverse zone belongs to whoever holds the address block
+ * (usually the hosting or access provider), not to the domain's DNS host; saying so saves the
+ * most common wasted afternoon.
+ */
+final class Fixes {
+  private Fixes() {}
+
+  private static String a(InetAddress ip) {
+    return ip instanceof Inet6Address ? "AAAA" : "A";
+  }
+
+  private static String text(Name reverse) {
+    return reverse.toString().toLowerCase();
+  }
+
+  static String ptrMissing(Name reverse, InetAddress ip, String host, String who) {
+    return "Ask whoever controls the reverse zone " + who + " to create " + text(reverse) + " PTR " + host + "."
+        + " This is usually the provider that assigned " + Addresses.text(ip) + " (its control panel or support),"
+        + " not the DNS host of your domain. Also make sure " + host + ". " + a(ip) + " " + Addresses.text(ip) + " exists.";
+  }
+
+  static String ptrMultiple(Name reverse, List<String> names, String host, String who) {
+    return "Keep a single PTR record for " + text(reverse) + " (e.g. " + host + ".) and ask " + who
+        + " to delete the others (" + String.join(", ", names) + "): receivers pick one at random.";
+  }
+
+  static String ptrGeneric(Name reverse, InetAddress ip, String host, String who) {
+    return "The PTR is the provider's default name. Ask " + who + " (your provider) to set " + text(reverse) + " PTR "
+        + host + ". and keep " + host + ". " + a(ip) + " " + Addresses.text(ip) + " in your domain.";
+  }
+
+  static String fcrdnsNoAddress(String ptrName, InetAddress ip, Name reverse, String who) {
+    return "Create " + ptrName + ". " + a(ip) + " " + Addresses.text(ip) + " at the DNS host of "
+        + HostNames.split(ptrName).registrableDomain() + ", or ask " + who + " to point " + text(reverse)
+        + " to a name that already resolves to " + Addresses.text(ip) + ".";
+  }
+
+  static String fcrdnsMismatch(String ptrName, InetAddress ip, Name reverse, String who) {
+    return "Make the name resolve back: add " + ptrName + ". " + a(ip) + " " + Addresses.text(ip) + " at the DNS host of "
+        + HostNames.split(ptrName).registrableDomain() + " (or correct the existing record), or ask " + who
+        + " to change " + text(reverse) + " to a name that resolves to " + Addresses.text(ip) + ".";
+  }
+
+  static String ehloInvalid(List<String> ptrNames, InetAddress ip) {
+    String name = ptrNames.isEmpty() ? "mail.your-domain.example" : ptrNames.get(0);
+    return "Set a public host name in Postfix's main.cf, ideally the PTR name: postconf -e 'smtp_helo_name = " + name
+        + "' && postfix reload. The name needs " + name + ". " + a(ip) + " " + Addresses.text(ip) + ".";
+  }
+
+  static String ehloNoAddress(String ehlo, InetAddress ip) {
+    return "Create " + ehlo + ". " + a(ip) + " " + Addresses.text(ip) + " at the DNS host of "
+        + HostNames.split(ehlo).registrableDomain() + ", or set smtp_helo_name in main.cf to a name that has it.";
+  }
+
+  static String ehloAddressMismatch(String ehlo, InetAddress ip, List<String> ptrNames) {
+    String better = ptrNames.isEmpty() ? "" : " (the PTR name " + ptrNames.get(0) + " is the natural choice)";
+    return "Add " + ehlo + ". " + a(ip) + " " + Addresses.text(ip) + ", or set smtp_helo_name to a name that resolves to "
+        + Addresses.text(ip) + better + ". If Postfix should send from another address, set smtp_bind_address.";
+  }
+
+  static String ehloPtrMismatch(String ehlo, List<String> ptrNames, Name reverse) {
+    return "Use one name for both: set smtp_helo_name = " + ptrNames.get(0) + " in main.cf, or have " + text(reverse)
+        + " changed to PTR " + ehlo + ". Some receivers score a mismatch as a sign of a hijacked host.";
+  }
+
+  static String resolversDisagree(String mainResolver) {
+    return "Receivers ask public DNS. Compare the answers (dig @SERVER -x ADDRESS): a split-horizon view or an internal"
+        + " zone may hide what the Internet sees, a secondary may be stale, or a recent change has not expired from"
+        + " caches yet (wait for the TTL). The answers of " + mainResolver + " are the ones ptrguard judged.";
+  }
+
+  static String temporary(String resolver) {
+    return "Nothing is proven wrong yet. Check that the resolver " + resolver + " answers (dig @" + resolver.split(",")[0]
+        + " ...) and that the zone's name servers respond; ptrguard retries in the background and keeps the last"
+        + " known verdict meanwhile.";
+  }
+}
