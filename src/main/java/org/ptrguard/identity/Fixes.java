@@ -23,7 +23,7 @@ final class Fixes {
   }
 
   static String ptrMissing(Name reverse, InetAddress ip, String host, String who) {
-    return "Ask whoever controls the reverse zone " + who + " to create " + text(reverse) + " PTR " + host + "."
+    return "Ask " + who + " to create " + text(reverse) + " PTR " + host + "."
         + " This is usually the provider that assigned " + Addresses.text(ip) + " (its control panel or support),"
         + " not the DNS host of your domain. Also make sure " + host + ". " + a(ip) + " " + Addresses.text(ip) + " exists.";
   }

@@ -159,7 +159,8 @@ public final class IdentityChecker implements AutoCloseable {
     // ---- PTR and forward confirmation
 
     private void judgePtr(DnsOutcome ptr, List<NameAnswer> forward, Optional<ReverseZoneAuthority> authority) {
-      String who = authority.map(ReverseZoneAuthority::describe).orElse("the reverse zone of " + Addresses.text(ip));
+      String who = "the operator of the reverse zone " + authority.map(ReverseZoneAuthority::describe)
+          .orElse("of " + Addresses.text(ip));
       if (ptr.isTemporary()) {
         temporary("PTR of " + Addresses.text(ip), reverse + " PTR: " + describe(ptr), ptr);
         return;
@@ -183,7 +184,7 @@ public final class IdentityChecker implements AutoCloseable {
       boolean temporary = false;
       boolean anyAddress = false;
       for (NameAnswer fa : forward) {
-        forwardEvidence.add(fa.name() + " " + Type.string(addressType) + ": " + describe(fa.outcome()));
+        forwardEvidence.add(fa.name() + ". " + Type.string(addressType) + ": " + describe(fa.outcome()));
         if (fa.outcome() instanceof DnsOutcome.Answer a) {
           note(a);
           anyAddress = true;

@@ -20,6 +20,10 @@ public final class Logging {
   public static void init(Map<String, String> env) {
     journal = env.containsKey("JOURNAL_STREAM");
     System.setProperty("slf4j.provider", PtrguardLoggerProvider.class.getName());
+    // SLF4J otherwise announces the explicitly chosen provider on stderr at every start.
+    if (System.getProperty("slf4j.internal.verbosity") == null) {
+      System.setProperty("slf4j.internal.verbosity", "WARN");
+    }
     if (journal && System.getProperty(PROPERTY_PREFIX + "showDateTime") == null) {
       System.setProperty(PROPERTY_PREFIX + "showDateTime", "false");
     }

@@ -1,0 +1,104 @@
+package org.ptrguard.cli;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.ptrguard.identity.Addresses;
+import org.ptrguard.identity.Finding;
+import org.ptrguard.identity.IdentityReport;
+import org.ptrguard.identity.Verdict;
+import org.ptrguard.policy.IdentityTargets.Target;
+
+/** The human report of {@code ptrguard check}: fits an 80-column terminal, colour only on a TTY. */
+final class CheckReport {
+  static final int WIDTH = 80;
+  private final PrintStream out;
+  private final boolean colour;
+
+  CheckReport(PrintStream out, boolean colour) {
+    this.out = out;
+    this.colour = colour;
+  }
+
+  void print(String resolver, List<Target> targets, List<IdentityReport> reports, Verdict overall) {
+    out.println("ptrguard check: " + reports.size() + (reports.size() == 1 ? " identity" : " identities")
+        + ", resolver " + resolver);
+    for (int i = 0; i < reports.size(); i++) {
+      identity(targets.get(i), reports.get(i));
+    }
+    out.println();
+    out.println("overall: " + badge(overall) + " (exit " + CheckCommand.exitCode(overall) + ")");
+  }
+
+  private void identity(Target t, IdentityReport r) {
+    out.println();
+    out.println("identity " + t.identityName() + ": " + Addresses.text(r.identity().ip()) + "  " + badge(r.verdict()));
+    field("address", Addresses.text(r.identity().ip()) + " (" + t.ipProvenance() + ")");
+    field("EHLO name", r.identity().ehlo() + " (" + t.ehloProvenance() + ")");
+    field("PTR", r.ptrNames().isEmpty() ? "none" : String.join(", ", r.ptrNames()));
+    r.reverseZone().ifPresent(z -> field("reverse zone", z.describe()));
+    if (r.findings().isEmpty()) {
+      wrap("  ", "  ", "All checks passed: PTR present and single, forward-confirmed, not generic, EHLO name matches.");
+      return;
+    }
+    for (Finding f : r.findings()) {
+      out.println();
+      wrap("  ", "       ", badge(f.severity()) + " " + f.code() + ": " + f.message());
+      for (String e : f.evidence()) {
+        wrap("       seen: ", "             ", e);
+      }
+      wrap("       fix:  ", "             ", f.fix());
+    }
+  }
+
+  private void field(String name, String value) {
+    wrap(String.format("  %-14s", name + ":"), " ".repeat(16), value);
+  }
+
+  private String badge(Verdict v) {
+    String word = v.name().toUpperCase(Locale.ROOT);
+    if (!colour) {
+      return word;
+    }
+    String code = switch (v) {
+      case PASS -> "32";
+      case WARN -> "33";
+      case FAIL -> "31";
+      case UNKNOWN -> "35";
+    };
+    return "\u001b[1;" + code + "m" + word + "\u001b[0m";
+  }
+
+  /** Word-wraps {@code text} to {@link #WIDTH}; a token longer than a line is cut, never lost. */
+  private void wrap(String first, String rest, String text) {
+    int room = WIDTH - rest.length();
+    List<String> words = new ArrayList<>();
+    for (String word : text.split(" ")) {
+      while (visible(word) > room) {
+        words.add(word.substring(0, room));
+        word = word.substring(room);
+      }
+      words.add(word);
+    }
+    StringBuilder line = new StringBuilder(first);
+    boolean empty = true;
+    for (String word : words) {
+      if (!empty && visible(line.toString()) + 1 + visible(word) > WIDTH) {
+        out.println(line);
+        line = new StringBuilder(rest);
+        empty = true;
+      }
+      if (!empty) {
+        line.append(' ');
+      }
+      line.append(word);
+      empty = false;
+    }
+    out.println(line);
+  }
+
+  private static int visible(String s) {
+    return s.replaceAll("\u001b\\[[0-9;]*m", "").length();
+  }
+}

@@ -1,0 +1,128 @@
+package org.ptrguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ptrguard.testing.TestDnsServer;
+import org.ptrguard.testing.TestDnsServer.Fault;
+
+/** {@code ptrguard check} through the packaged jar, as an admin or cron runs it. */
+class CheckCommandIT {
+  static TestDnsServer dns;
+  static String resolver;
+  @TempDir Path dir;
+
+  record Result(int exit, String out, String err) {}
+
+  @BeforeAll
+  static void start() throws IOException {
+    dns = TestDnsServer.start()
+        .zoneResource("example.com", "example.com.zone")
+        .zoneResource("isp.example.net", "isp.example.net.zone")
+        .zoneResource("2.0.192.in-addr.arpa", "2.0.192.in-addr.arpa.zone")
+        .fault("19.2.0.192.in-addr.arpa", Fault.SERVFAIL);
+    resolver = "127.0.0.1:" + dns.address().getPort();
+  }
+
+  @AfterAll
+  static void stop() {
+    dns.close();
+  }
+
+  static Result ptrguard(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("java", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar")));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().remove("PTRGUARD_MODE");
+    Process p = pb.start();
+    p.getOutputStream().close();
+    var out = p.getInputStream().readAllBytes();
+    var err = p.getErrorStream().readAllBytes();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+  }
+
+  static Result check(String ip, String ehlo, String... more) throws Exception {
+    List<String> args = new ArrayList<>(List.of("check", "--ip", ip, "--ehlo", ehlo, "--resolver", resolver));
+    args.addAll(List.of(more));
+    return ptrguard(args.toArray(String[]::new));
+  }
+
+  @Test
+  void exitStatusFollowsTheVerdict() throws Exception {
+    assertThat(check("192.0.2.10", "mail.example.com").exit()).isEqualTo(0);
+    assertThat(check("192.0.2.14", "mx2.example.com").exit()).isEqualTo(1);
+    assertThat(check("192.0.2.13", "mail.example.com").exit()).isEqualTo(2);
+    assertThat(check("192.0.2.19", "mail.example.com").exit()).isEqualTo(3);
+  }
+
+  @Test
+  void usageErrorsAreOneClearLine() throws Exception {
+    Result badIp = ptrguard("check", "--ip", "300.1.1.1");
+    assertThat(badIp.exit()).isEqualTo(64);
+    assertThat(badIp.err()).startsWith("ptrguard check: --ip '300.1.1.1' is not an IP address").doesNotContain("Exception");
+    Result badResolver = ptrguard("check", "--resolver", "ns.example.net:53");
+    assertThat(badResolver.exit()).isEqualTo(64);
+    assertThat(badResolver.err()).contains("not an IP address").doesNotContain("\tat ");
+    assertThat(ptrguard("check", "--frobnicate").exit()).isEqualTo(64);
+  }
+
+  @Test
+  void brokenConfigurationExits78WithFileAndLine() throws Exception {
+    Path conf = dir.resolve("ptrguard.conf");
+    Files.writeString(conf, "mode = audit\ndns.timeout = soon\n");
+    Result r = ptrguard("check", "--config", conf.toString());
+    assertThat(r.exit()).isEqualTo(78);
+    assertThat(r.err()).contains(conf + ": 2").contains("dns.timeout");
+  }
+
+  @Test
+  void configuredIdentitiesAreChecked() throws Exception {
+    Path conf = dir.resolve("ptrguard.conf");
+    Files.writeString(conf, """
+        identities = [ { name = main, ip = ["192.0.2.10"], ehlo = mail.example.com },
+                       { name = news, ip = ["192.0.2.11"], ehlo = other.example.com, senders = [news.example.com] } ]
+        dns.resolvers = ["%s"]
+        """.formatted(resolver));
+    Result r = ptrguard("check", "--config", conf.toString(), "--json");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.out()).startsWith("{\"verdict\":\"fail\",\"identities\":[{\"name\":\"main\",\"ip\":\"192.0.2.10\"")
+        .contains("{\"name\":\"news\",\"ip\":\"192.0.2.11\",\"ehlo\":\"other.example.com\",\"ptr\":[\"other.example.com\"],\"verdict\":\"fail\"");
+  }
+
+  @Test
+  void jsonHasTheStableSchema() throws Exception {
+    Result r = check("192.0.2.11", "mail.example.com", "--json");
+    assertThat(r.exit()).isEqualTo(2);
+    String json = r.out().trim();
+    assertThat(json).startsWith("{\"verdict\":\"fail\",\"identities\":[{\"name\":\"command-line\",\"ip\":\"192.0.2.11\","
+        + "\"ehlo\":\"mail.example.com\",\"ptr\":[\"other.example.com\"],\"verdict\":\"fail\",\"findings\":[{\"code\":\"fcrdns.mismatch\","
+        + "\"severity\":\"fail\",\"message\":\"PTR name other.example.com does not resolve back to 192.0.2.11\",\"evidence\":[");
+    assertThat(json).contains("\"fix\":\"Make the name resolve back: add other.example.com. A 192.0.2.11");
+    assertThat(json).contains("{\"code\":\"ehlo.address-mismatch\",\"severity\":\"warn\"");
+    assertThat(json).endsWith("}]}");
+    assertThat(json.lines()).hasSize(1);
+  }
+
+  @Test
+  void humanReportMatchesTheExpectedText() throws Exception {
+    Result r = check("192.0.2.11", "mail.example.com");
+    assertThat(r.exit()).isEqualTo(2);
+    String actual = r.out().replace(resolver, "127.0.0.1:PORT");
+    String expected = new String(CheckCommandIT.class.getResourceAsStream("/check/expected-fcrdns-mismatch.txt").readAllBytes(),
+        StandardCharsets.UTF_8);
+    assertThat(actual).isEqualTo(expected);
+    assertThat(actual.lines()).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
+    assertThat(actual).doesNotContain("\u001b[");
+  }
+}
