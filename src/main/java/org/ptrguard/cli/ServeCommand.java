@@ -8,18 +8,17 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.ptrguard.config.ConfigException;
-import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.ConfigLoader.LoadedConfig;
+import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
-import org.ptrguard.net.CidrRange;
-import org.ptrguard.net.ListenAddress;
-import org.ptrguard.milter.MilterHandler;
-import org.ptrguard.milter.MilterHandlerFactory;
 import org.ptrguard.milter.MilterServer;
 import org.ptrguard.milter.MilterServerOptions;
-import org.ptrguard.milter.ProtocolNeeds;
-import org.ptrguard.milter.SessionInfo;
+import org.ptrguard.net.CidrRange;
+import org.ptrguard.net.ListenAddress;
+import org.ptrguard.ops.LogValues;
 import org.ptrguard.ops.Logging;
+import org.ptrguard.ops.Signals;
+import org.ptrguard.policy.IdentityStatuses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,31 +92,34 @@ public final class ServeCommand {
     Logging.setLevel(loaded.settings().log().level());
     Logger log = LoggerFactory.getLogger(ServeCommand.class);
     loaded.warnings().forEach(w -> log.warn("event=config-warning source={} warning=\"{}\"", loaded.source(), w.replace("\"", "'")));
-    MilterServerOptions options;
     try {
-      options = options(loaded.settings(), parsed.get().listen());
+      // Listener specs are checked before anything starts, so a typo is a configuration error (78).
+      options(loaded.settings(), parsed.get().listen());
     } catch (IllegalArgumentException e) {
       err.println("ptrguard: configuration is invalid:");
       err.println("  " + e.getMessage());
       return EXIT_CONFIG;
     }
-    MilterServer server;
+    Daemon daemon;
     try {
-      server = MilterServer.start(options, new PassThroughFactory());
+      daemon = Daemon.start(parsed.get().config(), parsed.get().listen(), loaded, IdentityStatuses::start);
     } catch (IOException e) {
-      log.error("event=listen-failed error=\"{}\"", String.valueOf(e.getMessage()).replace("\"", "'"));
+      log.error("event=listen-failed error={}", LogValues.of(e.getMessage()));
       err.println("ptrguard: " + e.getMessage());
       return EXIT_UNAVAILABLE;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return EXIT_UNAVAILABLE;
     }
-    log.info("event=listening listeners=\"{}\" config=\"{}\" mode={}", describe(server.boundAddresses()), loaded.source(),
-        loaded.settings().mode().name().toLowerCase(java.util.Locale.ROOT));
+    Signals.onHangup(daemon::reload);
     Thread hook = new Thread(() -> {
       log.info("event=stopping");
-      server.close();
+      daemon.close();
       stop.countDown();
     }, "ptrguard-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
+      daemon.awaitReady();
       stop.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -125,9 +127,9 @@ public final class ServeCommand {
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException e) {
-      // already shutting down: the hook closes the server
+      // already shutting down: the hook closes the daemon
     }
-    server.close();
+    daemon.close();
     return 0;
   }
 
@@ -144,20 +146,5 @@ public final class ServeCommand {
       }
     }
     return String.join(" ", out);
-  }
-
-  /** CONTINUE for everything, until the guard is wired in. */
-  static final class PassThroughFactory implements MilterHandlerFactory {
-    private final ProtocolNeeds needs = ProtocolNeeds.defaults();
-
-    @Override
-    public ProtocolNeeds needs() {
-      return needs;
-    }
-
-    @Override
-    public MilterHandler newSession(SessionInfo info) {
-      return new MilterHandler() {};
-    }
   }
 }

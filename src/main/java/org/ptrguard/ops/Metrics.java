@@ -17,7 +17,11 @@ import java.util.function.Supplier;
 public final class Metrics {
   private final Map<String, Family> families = new ConcurrentSkipListMap<>();
 
-  private sealed interface Family permits CounterFamily, GaugeFamily {}
+  private sealed interface Family permits CounterFamily, GaugeFamily, CounterFunction {}
+
+  /** A counter kept elsewhere (e.g. the DNS layer's), read at scrape time. */
+  private record CounterFunction(String help, List<String> labelNames,
+      Supplier<Map<List<String>, Double>> values) implements Family {}
 
   /** A counter with fixed label names; {@link #labels} picks (or creates) one series. */
   public static final class CounterFamily implements Family {
@@ -59,6 +63,11 @@ public final class Metrics {
     families.put(name, new GaugeFamily(help, List.copyOf(labelNames), values));
   }
 
+  /** A counter whose series are read at scrape time from a counter kept elsewhere. */
+  public void counterFunction(String name, String help, List<String> labelNames, Supplier<Map<List<String>, Double>> values) {
+    families.put(name, new CounterFunction(help, List.copyOf(labelNames), values));
+  }
+
   public String render() {
     StringBuilder out = new StringBuilder();
     families.forEach((name, family) -> {
@@ -68,13 +77,20 @@ public final class Metrics {
         c.series.forEach((labels, adder) -> lines.put(name + labels(c.labelNames, labels), adder.sum()));
         lines.forEach((series, value) -> out.append(series).append(' ').append(value).append('\n'));
       } else if (family instanceof GaugeFamily g) {
-        header(out, name, g.help(), "gauge");
-        SortedMap<String, Double> lines = new TreeMap<>();
-        g.values().get().forEach((labels, value) -> lines.put(name + labels(g.labelNames(), labels), value));
-        lines.forEach((series, value) -> out.append(series).append(' ').append(number(value)).append('\n'));
+        supplied(out, name, g.help(), "gauge", g.labelNames(), g.values());
+      } else if (family instanceof CounterFunction c) {
+        supplied(out, name, c.help(), "counter", c.labelNames(), c.values());
       }
     });
     return out.toString();
+  }
+
+  private static void supplied(StringBuilder out, String name, String help, String type, List<String> labelNames,
+      Supplier<Map<List<String>, Double>> values) {
+    header(out, name, help, type);
+    SortedMap<String, Double> lines = new TreeMap<>();
+    values.get().forEach((labels, value) -> lines.put(name + labels(labelNames, labels), value));
+    lines.forEach((series, value) -> out.append(series).append(' ').append(number(value)).append('\n'));
   }
 
   private static void header(StringBuilder out, String name, String help, String type) {

@@ -87,7 +87,7 @@ class IdentityCheckerTest {
     assertThat(r.codes()).containsExactly("fcrdns.mismatch", "ehlo.address-mismatch");
     Finding f = r.findings().get(0);
     assertThat(f.message()).isEqualTo("PTR name other.example.com does not resolve back to 192.0.2.11");
-    assertThat(f.evidence()).anySatisfy(e -> assertThat(e).contains("other.example.com A: 192.0.2.99 (ttl 300)"));
+    assertThat(f.evidence()).anySatisfy(e -> assertThat(e).contains("other.example.com. A: 192.0.2.99 (ttl 300)"));
     assertThat(f.fix()).contains("other.example.com. A 192.0.2.11").contains("DNS host of example.com");
   }
 

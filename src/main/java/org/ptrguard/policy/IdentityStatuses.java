@@ -1,0 +1,237 @@
+package org.ptrguard.policy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.ptrguard.config.Settings;
+import org.ptrguard.dns.DnsOptions;
+import org.ptrguard.identity.Addresses;
+import org.ptrguard.identity.GenericNameClassifier;
+import org.ptrguard.identity.Identity;
+import org.ptrguard.identity.IdentityChecker;
+import org.ptrguard.identity.IdentityDiscovery;
+import org.ptrguard.identity.IdentityReport;
+import org.ptrguard.identity.RefreshingCache;
+import org.ptrguard.identity.Verdict;
+import org.ptrguard.ops.LogValues;
+import org.ptrguard.ops.Metrics;
+import org.ptrguard.policy.IdentityTargets.Resolution;
+import org.ptrguard.policy.IdentityTargets.Target;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The identity monitor behind the guard: resolves the configured identities (discovery runs off
+ * the SMTP path), checks each address in the background, keeps the reports by TTL and serves an
+ * identity's worst address as its status. Changes of verdict are logged once, not per session.
+ */
+public final class IdentityStatuses implements IdentityMonitor {
+  private static final Logger LOG = LoggerFactory.getLogger("org.ptrguard.identity");
+
+  private final IdentityDiscovery discovery;
+  private final ScheduledExecutorService scheduler;
+  private final RefreshingCache<Identity, IdentityReport> cache;
+  private volatile IdentityChecker checker;
+  private volatile DnsOptions dnsOptions;
+  private volatile CompletableFuture<Resolution> resolution;
+
+  private IdentityStatuses(Settings settings, Metrics metrics, IdentityDiscovery discovery, Clock clock) {
+    this.discovery = discovery;
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "ptrguard-refresh");
+      t.setDaemon(true);
+      return t;
+    });
+    this.dnsOptions = IdentityTargets.dnsOptions(settings.dns());
+    this.checker = new IdentityChecker(dnsOptions, GenericNameClassifier.standard());
+    this.cache = new RefreshingCache<>(identity -> checker.check(identity), new RefreshingCache.ValuePolicy<>() {
+      @Override
+      public Duration ttl(IdentityReport report) {
+        return report.minTtl();
+      }
+
+      @Override
+      public boolean definitive(IdentityReport report) {
+        return report.verdict() != Verdict.UNKNOWN;
+      }
+    }, this::changed, timing(settings), scheduler, clock);
+    registerMetrics(metrics);
+    this.resolution = resolveAsync(settings);
+  }
+
+  /** Starts checking every configured identity at once, in the background. */
+  public static IdentityStatuses start(Settings settings, Metrics metrics) {
+    return start(settings, metrics, IdentityDiscovery.system());
+  }
+
+  public static IdentityStatuses start(Settings settings, Metrics metrics, IdentityDiscovery discovery) {
+    return new IdentityStatuses(settings, metrics, discovery, Clock.systemUTC());
+  }
+
+  private static RefreshingCache.Timing timing(Settings s) {
+    // A failed check is retried sooner than a good one is refreshed, but not in a tight loop.
+    Duration retry = s.refresh().min().compareTo(Duration.ofSeconds(30)) < 0 ? s.refresh().min() : Duration.ofSeconds(30);
+    return new RefreshingCache.Timing(s.refresh().min(), s.refresh().max(), s.dns().staleMax(), retry);
+  }
+
+  private CompletableFuture<Resolution> resolveAsync(Settings settings) {
+    CompletableFuture<Resolution> r = CompletableFuture.supplyAsync(() -> {
+      Resolution res = IdentityTargets.resolve(settings.identities(), discovery);
+      res.problems().forEach(p -> LOG.warn("event=identity-unresolved problem={}", LogValues.of(p)));
+      for (Target t : res.targets()) {
+        LOG.info("event=identity-target identity={} ip={} ehlo={} ip-source={} ehlo-source={}", LogValues.of(t.identityName()),
+            Addresses.text(t.identity().ip()), LogValues.of(t.identity().ehlo()), LogValues.of(t.ipProvenance()),
+            LogValues.of(t.ehloProvenance()));
+      }
+      cache.retainOnly(res.targets().stream().map(Target::identity).toList());
+      res.targets().forEach(t -> cache.get(t.identity()));
+      return res;
+    }, scheduler);
+    return r;
+  }
+
+  @Override
+  public Optional<IdentityStatus> peek(String identity) {
+    CompletableFuture<Resolution> r = resolution;
+    if (!r.isDone()) {
+      return Optional.empty();
+    }
+    List<Target> targets = IdentityTargets.of(r.join().targets(), identity);
+    if (targets.isEmpty()) {
+      return Optional.of(unresolved(identity));
+    }
+    List<RefreshingCache.Entry<IdentityReport>> entries = new ArrayList<>();
+    for (Target t : targets) {
+      Optional<RefreshingCache.Entry<IdentityReport>> e = cache.peek(t.identity());
+      if (e.isEmpty()) {
+        return Optional.empty();
+      }
+      entries.add(e.get());
+    }
+    return Optional.of(worst(identity, entries));
+  }
+
+  @Override
+  public CompletionStage<IdentityStatus> status(String identity) {
+    return resolution.thenCompose(r -> {
+      List<Target> targets = IdentityTargets.of(r.targets(), identity);
+      if (targets.isEmpty()) {
+        return CompletableFuture.completedFuture(unresolved(identity));
+      }
+      List<CompletableFuture<RefreshingCache.Entry<IdentityReport>>> loads =
+          targets.stream().map(t -> cache.get(t.identity()).toCompletableFuture()).toList();
+      return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new))
+          .thenApply(v -> worst(identity, loads.stream().map(CompletableFuture::join).toList()));
+    });
+  }
+
+  @Override
+  public boolean awaitFirstVerdicts(Duration timeout) throws InterruptedException {
+    try {
+      Resolution r = resolution.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      CompletableFuture<?>[] loads = r.targets().stream()
+          .map(t -> cache.get(t.identity()).toCompletableFuture()).toArray(CompletableFuture[]::new);
+      CompletableFuture.allOf(loads).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return r.problems().isEmpty();
+    } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void update(Settings settings) {
+    DnsOptions next = IdentityTargets.dnsOptions(settings.dns());
+    if (!next.equals(dnsOptions)) {
+      IdentityChecker old = checker;
+      checker = new IdentityChecker(next, GenericNameClassifier.standard());
+      dnsOptions = next;
+      // Checks still running on the old checker finish within its budget; close it after that.
+      scheduler.schedule(old::close, settings.dns().checkBudget().toMillis() + 1000, TimeUnit.MILLISECONDS);
+    }
+    cache.setTiming(timing(settings));
+    resolution = resolveAsync(settings);
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    checker.close();
+  }
+
+  // ---- status of an identity = its worst address
+
+  private static IdentityStatus worst(String identity, List<RefreshingCache.Entry<IdentityReport>> entries) {
+    RefreshingCache.Entry<IdentityReport> worst = entries.get(0);
+    for (RefreshingCache.Entry<IdentityReport> e : entries) {
+      if (rank(e.value().verdict()) > rank(worst.value().verdict())) {
+        worst = e;
+      }
+    }
+    IdentityReport r = worst.value();
+    return new IdentityStatus(identity, Addresses.text(r.identity().ip()), r.ptrNames(), r.identity().ehlo(),
+        IdentityStatus.Verdict.valueOf(r.verdict().name()), r.codes(),
+        r.findings().isEmpty() ? "" : r.findings().get(0).message(), worst.stale());
+  }
+
+  /** For blocking decisions a proven failure outranks "could not find out". */
+  private static int rank(Verdict v) {
+    return switch (v) {
+      case PASS -> 0;
+      case WARN -> 1;
+      case UNKNOWN -> 2;
+      case FAIL -> 3;
+    };
+  }
+
+  private static IdentityStatus unresolved(String identity) {
+    return IdentityStatus.unknown(identity, "-", "-", "no outbound address could be determined for this identity");
+  }
+
+  private void changed(Identity identity, Optional<IdentityReport> before, IdentityReport after) {
+    String to = after.verdict().word();
+    String codes = after.codes().isEmpty() ? "-" : String.join(",", after.codes());
+    if (before.isEmpty()) {
+      String line = "event=identity identity={} ip={} ehlo={} ptr={} verdict={} codes={}";
+      Object[] args = {LogValues.of(identity.name()), Addresses.text(identity.ip()), LogValues.of(identity.ehlo()),
+          LogValues.of(after.ptrNames().isEmpty() ? "-" : String.join(",", after.ptrNames())), to, LogValues.of(codes)};
+      if (after.verdict() == Verdict.PASS) {
+        LOG.info(line, args);
+      } else {
+        LOG.warn(line, args);
+      }
+    } else if (before.get().verdict() != after.verdict()) {
+      LOG.warn("event=identity identity={} ip={} from={} to={} codes={}", LogValues.of(identity.name()),
+          Addresses.text(identity.ip()), before.get().verdict().word(), to, LogValues.of(codes));
+    }
+  }
+
+  private void registerMetrics(Metrics metrics) {
+    metrics.gauge("ptrguard_identity_verdict", "1 for each identity address's current verdict",
+        List.of("identity", "ip", "verdict"), () -> {
+          Map<List<String>, Double> out = new HashMap<>();
+          CompletableFuture<Resolution> r = resolution;
+          if (r.isDone() && !r.isCompletedExceptionally()) {
+            for (Target t : r.join().targets()) {
+              cache.peek(t.identity()).ifPresent(e -> out.put(
+                  List.of(t.identityName(), Addresses.text(t.identity().ip()), e.value().verdict().word()), 1.0));
+            }
+          }
+          return out;
+        });
+    metrics.counterFunction("ptrguard_dns_lookups_total", "DNS lookups by outcome", List.of("outcome"), () -> {
+      Map<List<String>, Double> out = new HashMap<>();
+      checker.counters().counts().forEach((k, v) -> out.put(List.of(k), v.doubleValue()));
+      return out;
+    });
+  }
+}
