@@ -35,6 +35,7 @@ import java.util.stream.Stream;
  * reaps instances whose JVM died without running its hooks.
  */
 public final class PrivatePostfix implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PrivatePostfix.class);
   private static final Path ROOT = Path.of("/tmp/ptrguard-postfix");
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
@@ -74,6 +75,7 @@ public final class PrivatePostfix implements AutoCloseable {
     if (started) {
       return this;
     }
+    long t0 = System.nanoTime();
     LogMark before = mark();
     try {
       // build() already ran postfix check; this marker makes "postfix start" skip its repeat (~2 s)
@@ -94,6 +96,7 @@ public final class PrivatePostfix implements AutoCloseable {
     if (probeOnStart) {
       probeSmtpd(before);
     }
+    LOG.info("postfix started name={} port={} ms={}", name, smtpPort(), (System.nanoTime() - t0) / 1_000_000);
     return this;
   }
 
@@ -104,7 +107,9 @@ public final class PrivatePostfix implements AutoCloseable {
     }
     started = false;
     RUNNING.remove(this);
+    long t0 = System.nanoTime();
     stopInstance(configDir, baseDir.resolve("queue"));
+    LOG.info("postfix stopped name={} ms={}", name, (System.nanoTime() - t0) / 1_000_000);
   }
 
   /** Stops the instance and deletes its directory (kept when the JVM property keepPostfix is set). */
@@ -376,11 +381,15 @@ public final class PrivatePostfix implements AutoCloseable {
   private static void stopInstance(Path configDir, Path queueDir) {
     Optional<Long> master = masterPid(queueDir);
     if (master.isPresent()) {
-      Commands.run(COMMAND_TIMEOUT, List.of("postfix", "-c", configDir.toString(), "stop"));
+      // SIGTERM is what "postfix stop" sends too, but the script then polls in whole seconds
       ProcessHandle.of(master.get()).ifPresent(handle -> {
-        try {
-          handle.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception stillAlive) {
+        handle.destroy();
+        // polled: ProcessHandle.onExit() of a non-child process reacts only after about two seconds
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (handle.isAlive() && System.nanoTime() < deadline) {
+          sleep(20);
+        }
+        if (handle.isAlive()) {
           handle.destroyForcibly();
         }
       });
@@ -568,6 +577,7 @@ public final class PrivatePostfix implements AutoCloseable {
 
     /** Writes the configuration and runs {@code postfix check}; does not start the instance. */
     public PrivatePostfix build() {
+      long t0 = System.nanoTime();
       requireTools();
       if (ipv6 && !Loopback.hasIpv6()) {
         throw new IllegalStateException("IPv6 requested but ::1 cannot be bound in this network namespace");
@@ -588,6 +598,7 @@ public final class PrivatePostfix implements AutoCloseable {
       }
       PrivatePostfix postfix = new PrivatePostfix(this, baseDir, mainCf);
       checkConfig(postfix);
+      LOG.info("postfix built name={} dir={} ms={}", name, baseDir, (System.nanoTime() - t0) / 1_000_000);
       return postfix;
     }
 
