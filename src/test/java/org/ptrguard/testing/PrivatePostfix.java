@@ -271,6 +271,11 @@ public final class PrivatePostfix implements AutoCloseable {
     requireOk(Commands.run(COMMAND_TIMEOUT, List.of("postsuper", "-c", configDir.toString(), "-H", "ALL")));
   }
 
+  /** {@code postsuper -d ALL}: delete every queued message, so one shared instance starts each case empty. */
+  public void purgeQueue() {
+    requireOk(Commands.run(COMMAND_TIMEOUT, List.of("postsuper", "-c", configDir.toString(), "-d", "ALL")));
+  }
+
   /**
    * Submits a message through this instance's sendmail(1) (postdrop, pickup, cleanup), the path that
    * non_smtpd_milters see. {@code message} uses LF or CRLF line ends.
