@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 /**
  * A private Postfix instance for tests: its own main.cf, master.cf, queue, data and log directories
  * under {@code /tmp/ptrguard-postfix/}, an smtpd on a free loopback port (IPv4, optionally [::1]),
+ * or on given addresses inside a network namespace ({@link Builder#inNetworkNamespace(String)}),
  * and no change to the system's /etc/postfix. Several instances can run at once.
  *
  * <p>Lifecycle: {@link #builder(String)} ... {@link Builder#build()} writes and checks the
@@ -49,6 +50,9 @@ public final class PrivatePostfix implements AutoCloseable {
   private final Map<String, String> mainCf;
   private final Map<String, Integer> listenerPorts;
   private final boolean ipv6;
+  private final String ipv4Listen;
+  private final String ipv6Listen;
+  private final List<String> commandPrefix;
   private final boolean probeOnStart;
   private boolean started;
 
@@ -60,6 +64,9 @@ public final class PrivatePostfix implements AutoCloseable {
     this.mainCf = mainCf;
     this.listenerPorts = Map.copyOf(builder.listenerPorts);
     this.ipv6 = builder.ipv6;
+    this.ipv4Listen = builder.ipv4Listen;
+    this.ipv6Listen = builder.ipv6Listen;
+    this.commandPrefix = List.copyOf(builder.commandPrefix);
     this.probeOnStart = builder.probeOnStart;
   }
 
@@ -92,6 +99,11 @@ public final class PrivatePostfix implements AutoCloseable {
     }
     started = true;
     RUNNING.add(this);
+    if (!commandPrefix.isEmpty()) {
+      // inside a network namespace: /proc/net/tcp and connects from this JVM see another stack
+      LOG.info("postfix started name={} commandPrefix={} (not probed)", name, commandPrefix);
+      return this;
+    }
     verifyPortsNotShared();
     if (probeOnStart) {
       probeSmtpd(before);
@@ -128,8 +140,7 @@ public final class PrivatePostfix implements AutoCloseable {
 
   /** Changes one main.cf parameter with postconf -e (call {@link #reload()} if the instance runs). */
   public void setParameter(String parameter, String value) {
-    requireOk(Commands.run(COMMAND_TIMEOUT,
-        List.of("postconf", "-c", configDir.toString(), "-e", parameter + " = " + value)));
+    requireOk(run(List.of("postconf", "-c", configDir.toString(), "-e", parameter + " = " + value), null));
     mainCf.put(parameter, value);
   }
 
@@ -179,14 +190,14 @@ public final class PrivatePostfix implements AutoCloseable {
   }
 
   public InetSocketAddress smtpAddress() {
-    return new InetSocketAddress("127.0.0.1", smtpPort());
+    return new InetSocketAddress(ipv4Listen, smtpPort());
   }
 
   public InetSocketAddress smtpAddressIpv6() {
     if (!ipv6) {
       throw new IllegalStateException(name + " was built without IPv6 listeners");
     }
-    return new InetSocketAddress("::1", smtpPort());
+    return new InetSocketAddress(ipv6Listen, smtpPort());
   }
 
   // ---------------------------------------------------------------- logs
@@ -244,8 +255,7 @@ public final class PrivatePostfix implements AutoCloseable {
 
   /** Every message in every queue (maildrop, incoming, active, deferred, hold). */
   public List<QueuedMessage> queue() {
-    ProcessResult result = requireOk(Commands.run(COMMAND_TIMEOUT,
-        List.of("postqueue", "-c", configDir.toString(), "-j")));
+    ProcessResult result = requireOk(run(List.of("postqueue", "-c", configDir.toString(), "-j"), null));
     return result.stdout().lines().filter(l -> !l.isBlank()).map(QueuedMessage::parseJsonLine).toList();
   }
 
@@ -263,17 +273,17 @@ public final class PrivatePostfix implements AutoCloseable {
 
   /** {@code postqueue -f}: attempt delivery of all deferred mail now. */
   public void flush() {
-    requireOk(Commands.run(COMMAND_TIMEOUT, List.of("postqueue", "-c", configDir.toString(), "-f")));
+    requireOk(run(List.of("postqueue", "-c", configDir.toString(), "-f"), null));
   }
 
   /** {@code postsuper -H ALL}: release held mail (it goes back to the deferred queue; then flush). */
   public void releaseHeld() {
-    requireOk(Commands.run(COMMAND_TIMEOUT, List.of("postsuper", "-c", configDir.toString(), "-H", "ALL")));
+    requireOk(run(List.of("postsuper", "-c", configDir.toString(), "-H", "ALL"), null));
   }
 
   /** {@code postsuper -d ALL}: delete every queued message, so one shared instance starts each case empty. */
   public void purgeQueue() {
-    requireOk(Commands.run(COMMAND_TIMEOUT, List.of("postsuper", "-c", configDir.toString(), "-d", "ALL")));
+    requireOk(run(List.of("postsuper", "-c", configDir.toString(), "-d", "ALL"), null));
   }
 
   /**
@@ -283,14 +293,21 @@ public final class PrivatePostfix implements AutoCloseable {
   public ProcessResult sendmail(String sender, List<String> recipients, String message) {
     List<String> command = new ArrayList<>(List.of("sendmail", "-C", configDir.toString(), "-i", "-f", sender, "--"));
     command.addAll(recipients);
-    return Commands.run(COMMAND_TIMEOUT, command, Map.of(), message.getBytes(StandardCharsets.UTF_8));
+    return run(command, message.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Runs any Postfix command-line tool against this instance's configuration ({@code -c DIR} added). */
   public ProcessResult postfix(String... args) {
     List<String> command = new ArrayList<>(List.of("postfix", "-c", configDir.toString()));
     command.addAll(List.of(args));
-    return Commands.run(COMMAND_TIMEOUT, command);
+    return run(command, null);
+  }
+
+  /** Runs a command where this instance lives (inside its network namespace, if it has one). */
+  public ProcessResult run(List<String> command, byte[] stdin) {
+    List<String> full = new ArrayList<>(commandPrefix);
+    full.addAll(command);
+    return Commands.run(COMMAND_TIMEOUT, full, Map.of(), stdin);
   }
 
   @Override
@@ -517,6 +534,9 @@ public final class PrivatePostfix implements AutoCloseable {
     private final Map<String, Integer> listenerPorts = new LinkedHashMap<>();
     private final Map<String, List<String>> listenerOverrides = new LinkedHashMap<>();
     private boolean ipv6;
+    private String ipv4Listen = "127.0.0.1";
+    private String ipv6Listen = "::1";
+    private final List<String> commandPrefix = new ArrayList<>();
     private boolean strictParameters = true;
     private boolean probeOnStart = true;
 
@@ -540,6 +560,30 @@ public final class PrivatePostfix implements AutoCloseable {
     /** Also listen on [::1] (same port numbers); fails at build time if ::1 is unavailable. */
     public Builder ipv6(boolean enabled) {
       this.ipv6 = enabled;
+      return this;
+    }
+
+    /** Listens on this IPv4 address instead of 127.0.0.1 (e.g. a lab address inside a namespace). */
+    public Builder listenOn(String ipv4Address) {
+      this.ipv4Listen = ipv4Address;
+      return this;
+    }
+
+    /** Also listens on this IPv6 address instead of ::1. */
+    public Builder listenOnIpv6(String ipv6Address) {
+      this.ipv6Listen = ipv6Address;
+      this.ipv6 = true;
+      return this;
+    }
+
+    /**
+     * Runs every Postfix command (check, start, postqueue, sendmail ...) inside a network namespace the
+     * test created ({@code ip netns exec NAME ...}), so listeners bind the namespace's addresses. The
+     * start-up probe is skipped there: this JVM cannot connect into the namespace.
+     */
+    public Builder inNetworkNamespace(String namespace) {
+      commandPrefix.clear();
+      commandPrefix.addAll(List.of("ip", "netns", "exec", namespace));
       return this;
     }
 
@@ -584,7 +628,7 @@ public final class PrivatePostfix implements AutoCloseable {
     public PrivatePostfix build() {
       long t0 = System.nanoTime();
       requireTools();
-      if (ipv6 && !Loopback.hasIpv6()) {
+      if (ipv6 && commandPrefix.isEmpty() && ipv6Listen.equals("::1") && !Loopback.hasIpv6()) {
         throw new IllegalStateException("IPv6 requested but ::1 cannot be bound in this network namespace");
       }
       reapOrphans();
@@ -654,9 +698,14 @@ public final class PrivatePostfix implements AutoCloseable {
       cf.put("local_recipient_maps", "");
       cf.put("alias_maps", "");
       cf.put("alias_database", "");
-      cf.put("inet_interfaces", ipv6 ? "127.0.0.1, [::1]" : "127.0.0.1");
+      cf.put("inet_interfaces", ipv4Listen + (ipv6 ? ", [" + ipv6Listen + "]" : ""));
       cf.put("inet_protocols", ipv6 ? "all" : "ipv4");
-      cf.put("mynetworks", "127.0.0.0/8" + (ipv6 ? " [::1]/128" : ""));
+      // loopback plus the instance's own addresses: a test client on the same host may relay
+      Set<String> networks = new LinkedHashSet<>(List.of("127.0.0.0/8", ipv4Listen + "/32"));
+      if (ipv6) {
+        networks.addAll(List.of("[::1]/128", "[" + ipv6Listen + "]/128"));
+      }
+      cf.put("mynetworks", String.join(" ", networks));
       cf.put("maillog_file", dir.resolve("log/maillog").toString());
       cf.put("maillog_file_prefixes", dir.resolve("log").toString());
       cf.put("smtpd_banner", "$myhostname ESMTP");
@@ -684,9 +733,9 @@ public final class PrivatePostfix implements AutoCloseable {
       for (Map.Entry<String, Integer> listener : listenerPorts.entrySet()) {
         List<String> overrides = listenerOverrides.getOrDefault(listener.getKey(), List.of());
         String args = overrides.isEmpty() ? "" : "\n  " + String.join(" ", overrides);
-        master.append("127.0.0.1:").append(listener.getValue()).append(" inet n - n - - smtpd").append(args).append('\n');
+        master.append(ipv4Listen).append(':').append(listener.getValue()).append(" inet n - n - - smtpd").append(args).append('\n');
         if (ipv6) {
-          master.append("[::1]:").append(listener.getValue()).append(" inet n - n - - smtpd").append(args).append('\n');
+          master.append('[').append(ipv6Listen).append("]:").append(listener.getValue()).append(" inet n - n - - smtpd").append(args).append('\n');
         }
       }
       master.append("""
@@ -721,7 +770,7 @@ public final class PrivatePostfix implements AutoCloseable {
     /** postconf -n names unknown parameters; postfix check validates paths, owners and master.cf. */
     private void checkConfig(PrivatePostfix postfix) {
       String conf = postfix.configDir.toString();
-      ProcessResult postconf = Commands.run(COMMAND_TIMEOUT, List.of("postconf", "-c", conf, "-n"));
+      ProcessResult postconf = postfix.run(List.of("postconf", "-c", conf, "-n"), null);
       List<String> unknown = postconf.stderr().lines().filter(l -> l.contains("unused parameter")).distinct().toList();
       if (!postconf.ok() || (strictParameters && !unknown.isEmpty())) {
         postfix.close();
@@ -729,7 +778,7 @@ public final class PrivatePostfix implements AutoCloseable {
             + (unknown.isEmpty() ? postconf.describe() : String.join("\n", unknown)));
       }
       // check also creates the queue subdirectories with their owners (post-install create-missing)
-      ProcessResult check = Commands.run(COMMAND_TIMEOUT, List.of("postfix", "-c", conf, "check"));
+      ProcessResult check = postfix.run(List.of("postfix", "-c", conf, "check"), null);
       List<String> problems = check.stderr().lines()
           .filter(l -> !l.isBlank()).filter(l -> strictParameters || !l.contains("unused parameter"))
           .distinct().toList();

@@ -117,6 +117,29 @@ class PrivatePostfixIT {
     }
   }
 
+  @Test
+  void instanceInsideANetworkNamespaceListensOnItsAddress() {
+    Commands.require("ip", "iproute2");
+    String namespace = "pfh-" + ProcessHandle.current().pid();
+    Commands.runOk(TIMEOUT, List.of("ip", "netns", "add", namespace));
+    try {
+      Commands.runOk(TIMEOUT, List.of("ip", "-n", namespace, "link", "set", "lo", "up"));
+      Commands.runOk(TIMEOUT, List.of("ip", "-n", namespace, "addr", "add", "192.0.2.10/32", "dev", "lo"));
+      try (PrivatePostfix postfix = PrivatePostfix.builder("netns").inNetworkNamespace(namespace)
+          .listenOn("192.0.2.10").build().start()) {
+        // smtp-source is Postfix's own SMTP client; run it inside the namespace, where 192.0.2.10 exists
+        ProcessResult sent = postfix.run(List.of("smtp-source", "-m", "1", "-f", "lab@example.test",
+            "-t", "rcpt@dest.example.test", "192.0.2.10:" + postfix.smtpPort()), null);
+        assertThat(sent.ok()).as(sent.describe()).isTrue();
+        postfix.waitForLog("client=\\S+\\[192\\.0\\.2\\.10\\]", TIMEOUT);
+        assertThat(postfix.queue()).singleElement()
+            .satisfies(m -> assertThat(m.sender()).isEqualTo("lab@example.test"));
+      }
+    } finally {
+      Commands.run(TIMEOUT, List.of("ip", "netns", "del", namespace));
+    }
+  }
+
   private static String greeting(PrivatePostfix postfix) throws Exception {
     try (SmtpTestClient client = SmtpTestClient.connect(postfix.smtpAddress(), TIMEOUT)) {
       String line = client.greeting().line();
