@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.ptrguard.net.ListenAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -257,7 +258,7 @@ class PostfixMilterIT {
     assertThat(seen.count("MAIL")).isEqualTo(2);
     assertThat(seen.count("EOM")).isEqualTo(2);
     assertThat(seen.count("ABORT")).isGreaterThanOrEqualTo(1);
-    assertThat(seen.events).containsSubsequence("MAIL <first@example.test>", "EOM", "ABORT",
+    assertThat(withoutQueueIds(seen.events)).containsSubsequence("MAIL <first@example.test>", "EOM", "ABORT",
         "MAIL <second@example.test>", "EOM", "CLOSED");
   }
 
@@ -316,8 +317,9 @@ class PostfixMilterIT {
     assertThat(seen.connect.hostname()).isEqualTo("localhost");
     assertThat(seen.connect.address()).contains(InetAddress.getByName("127.0.0.1"));
     assertThat(seen.connect.port()).isZero();
-    assertThat(seen.events).containsSubsequence("MAIL local@example.test", "RCPT rcpt@dest.example.test",
+    assertThat(withoutQueueIds(seen.events)).containsSubsequence("MAIL local@example.test", "RCPT rcpt@dest.example.test",
         "HEADER Subject: via-sendmail", "EOM");
+    assertThat(seen.events).anySatisfy(e -> assertThat(e).matches("EOM queue_id=[0-9A-F]+"));
   }
 
   @Test
@@ -328,7 +330,8 @@ class PostfixMilterIT {
         "Subject: to-hold\n\nlocal program\n");
     assertThat(result.ok()).as(result.describe()).isTrue();
 
-    postfix.waitForLog(mark, "milter-hold: END-OF-MESSAGE from localhost\\[127.0.0.1\\]: ptrguard: identity broken", TIMEOUT);
+    // Postfix 3.7 logs the hold without the milter's reason text; ptrguard logs the reason itself.
+    postfix.waitForLog(mark, "milter-hold: END-OF-MESSAGE from localhost\\[127.0.0.1\\]: milter triggers HOLD action", TIMEOUT);
     assertThat(postfix.holdCount()).isEqualTo(1);
     assertThat(sink.messageCount()).isEqualTo(before);
   }
@@ -348,6 +351,11 @@ class PostfixMilterIT {
       Matcher queued = QUEUED_AS.matcher(data.line());
       return new Session(client.localAddress().getPort(), data, queued.find() ? queued.group(1) : "");
     }
+  }
+
+  /** The recorder writes "EOM queue_id=..."; sequences compare the event kinds only. */
+  private static List<String> withoutQueueIds(List<String> events) {
+    return events.stream().map(e -> e.startsWith("EOM queue_id=") ? "EOM" : e).toList();
   }
 
   private static MilterServerOptions options(List<ListenAddress> listeners) {
