@@ -36,6 +36,10 @@ final class PtrguardLogger extends SimpleLogger {
   /** Each line of a trace gets the error priority; unprefixed lines would be filed as info. */
   @Override
   protected void writeThrowable(Throwable t, PrintStream out) {
+    // slf4j-simple calls this for every line, with null when there is nothing to print.
+    if (t == null) {
+      return;
+    }
     if (!Logging.journal()) {
       super.writeThrowable(t, out);
       return;
