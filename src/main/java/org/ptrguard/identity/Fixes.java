@@ -30,7 +30,8 @@ final class Fixes {
 
   static String ptrMultiple(Name reverse, List<String> names, String host, String who) {
     return "Keep a single PTR record for " + text(reverse) + " (e.g. " + host + ".) and ask " + who
-        + " to delete the others (" + String.join(", ", names) + "): receivers pick one at random.";
+        + " to delete the others (" + String.join(", ", names) + "): the order of records in an answer is not fixed,"
+        + " and most MTAs use only the first name, so receivers see a different name from query to query.";
   }
 
   static String ptrGeneric(Name reverse, InetAddress ip, String host, String who) {
@@ -78,9 +79,20 @@ final class Fixes {
         + " caches yet (wait for the TTL). The answers of " + mainResolver + " are the ones ptrguard judged.";
   }
 
-  static String temporary(String resolver) {
-    return "Nothing is proven wrong yet. Check that the resolver " + resolver + " answers (dig @" + resolver.split(",")[0]
-        + " ...) and that the zone's name servers respond; ptrguard retries in the background and keeps the last"
+  static String temporary(String resolver, InetAddress ip) {
+    return "Nothing is proven wrong yet. Check that the resolver " + resolver + " answers (" + dig(resolver.split(",")[0])
+        + " -x " + Addresses.text(ip) + ") and that the zone's name servers respond; ptrguard retries in the background and keeps the last"
         + " known verdict meanwhile.";
+  }
+
+  /** dig syntax for a resolver label "host:port" or "[v6]:port": dig takes the port as -p, not after a colon. */
+  static String dig(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon < 0 || hostPort.startsWith("[") && !hostPort.substring(0, colon).endsWith("]")) {
+      return "dig @" + hostPort;
+    }
+    String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
+    String port = hostPort.substring(colon + 1);
+    return "dig @" + host + (port.equals("53") ? "" : " -p " + port);
   }
 }

@@ -100,8 +100,8 @@ public final class IdentityChecker implements AutoCloseable {
   }
 
   private IdentityReport temporaryOnly(Identity identity, Instant started, String why) {
-    Finding f = new Finding("dns.temporary", Verdict.UNKNOWN, "could not check " + identity.ip().getHostAddress() + ": " + why,
-        List.of("resolver " + main.label()), Fixes.temporary(main.label()));
+    Finding f = new Finding("dns.temporary", Verdict.UNKNOWN, "could not check " + Addresses.text(identity.ip()) + ": " + why,
+        List.of("resolver " + main.label()), Fixes.temporary(main.label(), identity.ip()));
     return new IdentityReport(identity, List.of(), Verdict.UNKNOWN, List.of(f), Optional.empty(), Duration.ZERO, started);
   }
 
@@ -346,7 +346,7 @@ public final class IdentityChecker implements AutoCloseable {
 
     private void temporary(String what, String evidence, DnsOutcome outcome) {
       findings.add(new Finding("dns.temporary", Verdict.UNKNOWN, "could not look up the " + what + " (temporary DNS failure)",
-          List.of(evidence), Fixes.temporary(outcome == null ? main.label() : outcome.resolver())));
+          List.of(evidence), Fixes.temporary(outcome == null ? main.label() : outcome.resolver(), ip)));
     }
 
     private void note(DnsOutcome.Answer a) {
@@ -411,12 +411,20 @@ public final class IdentityChecker implements AutoCloseable {
 
   private static List<String> records(DnsOutcome.Answer a) {
     return a.records().stream().map(r -> lower(r.getName()) + " " + Type.string(r.getType()) + " "
-        + r.rdataToString().toLowerCase() + " (ttl " + r.getTTL() + ", from " + a.resolver() + ")").toList();
+        + rdata(r) + " (ttl " + r.getTTL() + ", from " + a.resolver() + ")").toList();
+  }
+
+  /** Record data as an admin would type it: AAAA in RFC 5952 form, names in lower case. */
+  static String rdata(Record r) {
+    if (r instanceof AAAARecord aaaa) {
+      return Addresses.text(aaaa.getAddress().getAddress());
+    }
+    return r.rdataToString().toLowerCase();
   }
 
   static String describe(DnsOutcome o) {
     if (o instanceof DnsOutcome.Answer a) {
-      return String.join(", ", a.records().stream().map(r -> r.rdataToString().toLowerCase() + " (ttl " + r.getTTL() + ")").toList())
+      return String.join(", ", a.records().stream().map(r -> rdata(r) + " (ttl " + r.getTTL() + ")").toList())
           + " from " + a.resolver();
     }
     if (o instanceof DnsOutcome.NxDomain n) {

@@ -133,6 +133,9 @@ class IdentityCheckerTest {
     IdentityReport r = check("2001:db8::99", "mail.example.com");
     assertThat(r.codes()).contains("fcrdns.mismatch");
     assertThat(r.findings().get(0).fix()).contains("mail.example.com. AAAA 2001:db8::99");
+    // Evidence shows AAAA data the way an admin writes it (RFC 5952), not Java's long form.
+    assertThat(r.findings().get(0).evidence()).anySatisfy(e -> assertThat(e).contains("2001:db8::10 (ttl"));
+    assertThat(String.join("\n", r.findings().get(0).evidence())).doesNotContain(":0:0:");
   }
 
   @Test
@@ -164,6 +167,7 @@ class IdentityCheckerTest {
       assertThat(r.verdict()).isEqualTo(Verdict.UNKNOWN);
       assertThat(r.codes()).containsExactly("dns.temporary");
       assertThat(r.findings().get(0).evidence().get(0)).contains("SERVFAIL");
+      assertThat(r.findings().get(0).fix()).contains("dig @127.0.0.1 -p " + s.address().getPort() + " -x 192.0.2.10");
     }
   }
 
