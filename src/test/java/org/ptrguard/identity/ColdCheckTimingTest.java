@@ -13,7 +13,7 @@ import org.ptrguard.testing.TestDnsServer;
 /**
  * Times a cold check (fresh checker: new resolver, empty dnsjava cache, first lookups of the JVM's
  * DNS classes in this test) of one coherent identity against the loopback test server, and a warm
- * repeat. Prints the numbers for the issue notes; asserts only a generous bound so it cannot flake.
+ * repeat. Prints the numbers for the issue notes; asserts the verdicts only (timings are measurements, not pass criteria).
  */
 class ColdCheckTimingTest {
   @Test
@@ -34,7 +34,6 @@ class ColdCheckTimingTest {
           coldMs, coldQueries, warmUs, dns.queries() - coldQueries);
       assertThat(cold.verdict()).isEqualTo(Verdict.PASS);
       assertThat(warm.verdict()).isEqualTo(Verdict.PASS);
-      assertThat(coldMs).isLessThan(5_000);
     }
   }
 }
