@@ -70,6 +70,14 @@ final class Daemon implements AutoCloseable {
       MilterServer s = server;
       metrics.gauge("ptrguard_milter_connections", "Open milter connections", List.of(),
           () -> Map.of(List.of(), (double) s.openConnections()));
+      metrics.counterFunction("ptrguard_milter_connections_accepted_total", "Milter connections accepted", List.of(),
+          () -> Map.of(List.of(), (double) s.stats().acceptedConnections()));
+      metrics.counterFunction("ptrguard_milter_connections_refused_total", "Milter connections refused, by reason",
+          List.of("reason"), () -> perLabel(s.stats().refusedConnections()));
+      metrics.counterFunction("ptrguard_milter_commands_total", "Milter commands received, by command",
+          List.of("command"), () -> perLabel(s.stats().commands()));
+      metrics.counterFunction("ptrguard_milter_protocol_errors_total", "Milter connections closed for a protocol error",
+          List.of(), () -> Map.of(List.of(), (double) s.stats().protocolErrors()));
       MetricsServer metricsServer = null;
       if (settings.metrics().listen().isPresent()) {
         ResolverAddress at = ResolverAddress.parse(settings.metrics().listen().get());
@@ -85,6 +93,12 @@ final class Daemon implements AutoCloseable {
       monitor.close();
       throw e;
     }
+  }
+
+  private static Map<List<String>, Double> perLabel(Map<String, Long> counts) {
+    Map<List<String>, Double> out = new java.util.HashMap<>();
+    counts.forEach((k, v) -> out.put(List.of(k), v.doubleValue()));
+    return out;
   }
 
   /** Logs readiness once every identity has its first verdict (or the budget has passed). */

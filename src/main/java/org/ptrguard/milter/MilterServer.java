@@ -56,6 +56,7 @@ public final class MilterServer implements AutoCloseable {
   private final List<SocketAddress> bound = new ArrayList<>();
   private final List<UnixSocketFile> socketFiles = new ArrayList<>();
   private final AtomicInteger open = new AtomicInteger();
+  private final MilterStats stats = new MilterStats();
   private final AtomicLong connectionIds = new AtomicLong();
   private volatile boolean closed;
 
@@ -91,6 +92,10 @@ public final class MilterServer implements AutoCloseable {
   }
 
   /** Connections open right now (for tests and metrics). */
+  public MilterStats stats() {
+    return stats;
+  }
+
   public int openConnections() {
     return open.get();
   }
@@ -157,12 +162,14 @@ public final class MilterServer implements AutoCloseable {
       return;
     }
     if (tcp && !allowed(remote)) {
+      stats.refused("not-in-allow-from");
       LOG.warn("event=milter-refused reason=not-in-allow-from remote={}", LogValues.of(remote));
       ch.close();
       return;
     }
     if (open.incrementAndGet() > options.maxConnections()) {
       open.decrementAndGet();
+      stats.refused("max-connections");
       LOG.warn("event=milter-refused reason=max-connections limit={} remote={}", options.maxConnections(), LogValues.of(remote));
       ch.close();
       return;
@@ -170,18 +177,19 @@ public final class MilterServer implements AutoCloseable {
     ch.closeFuture().addListener(f -> open.decrementAndGet());
     connections.add(ch);
     SessionInfo info = new SessionInfo(connectionIds.incrementAndGet(), remote, ch.localAddress());
-    configure(ch.pipeline(), options, factory, needs, info);
+    stats.accepted();
+    configure(ch.pipeline(), options, factory, needs, info, stats);
   }
 
   /** The per-connection pipeline (also used by tests on an EmbeddedChannel). */
   static void configure(ChannelPipeline pipeline, MilterServerOptions options, MilterHandlerFactory factory,
-      ProtocolNeeds needs, SessionInfo info) {
+      ProtocolNeeds needs, SessionInfo info, MilterStats stats) {
     pipeline.addLast(
         new IdleStateHandler(options.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS),
         new MilterFrameDecoder(options.maxFrameBytes()),
         MilterCommandDecoder.INSTANCE,
         MilterFrameEncoder.INSTANCE,
-        new MilterSession(factory, needs, options, info));
+        new MilterSession(factory, needs, options, info, stats));
   }
 
   private boolean allowed(SocketAddress remote) {

@@ -76,7 +76,11 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
   private boolean mtaWillClose;
   private ScheduledFuture<?> progressTimer;
 
-  MilterSession(MilterHandlerFactory factory, ProtocolNeeds needs, MilterServerOptions options, SessionInfo info) {
+  private final MilterStats stats;
+
+  MilterSession(MilterHandlerFactory factory, ProtocolNeeds needs, MilterServerOptions options, SessionInfo info,
+      MilterStats stats) {
+    this.stats = stats;
     this.factory = factory;
     this.needs = needs;
     this.options = options;
@@ -202,6 +206,7 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
   }
 
   private void process(MilterCommand command) {
+    stats.command(command);
     if (command instanceof Malformed m) {
       protocolError(m.reason());
       return;
@@ -426,6 +431,7 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
     }
     closing = true;
     queue.clear();
+    stats.protocolError();
     LOG.warn("event=milter-protocol-error conn={} remote={} reason={}", info.connectionId(),
         LogValues.of(info.remoteAddress()), LogValues.of(reason));
     ctx.close();

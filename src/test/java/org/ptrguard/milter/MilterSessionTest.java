@@ -36,7 +36,7 @@ class MilterSessionTest {
     return new EmbeddedChannel(new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
-        MilterServer.configure(ch.pipeline(), options, f, f.needs(), new SessionInfo(7, ch.remoteAddress(), ch.localAddress()));
+        MilterServer.configure(ch.pipeline(), options, f, f.needs(), new SessionInfo(7, ch.remoteAddress(), ch.localAddress()), new MilterStats());
       }
     });
   }

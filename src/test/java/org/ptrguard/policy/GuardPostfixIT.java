@@ -43,6 +43,7 @@ class GuardPostfixIT {
   static Path conf;
   static Path log;
   static int milterPort;
+  static int metricsPort;
 
   @BeforeAll
   static void startEverything() throws Exception {
@@ -53,8 +54,10 @@ class GuardPostfixIT {
         .zoneResource("example.com", "example.com.zone")
         .zoneResource("isp.example.net", "isp.example.net.zone")
         .zoneResource("2.0.192.in-addr.arpa", "2.0.192.in-addr.arpa.zone");
-    try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+         ServerSocket probe2 = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       milterPort = probe.getLocalPort();
+      metricsPort = probe2.getLocalPort();
     }
     Files.writeString(conf, config("mode = audit", GOOD));
     ProcessBuilder pb = new ProcessBuilder("java", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar"),
@@ -101,10 +104,11 @@ class GuardPostfixIT {
   static String config(String settings, String... identities) {
     return """
         listen = ["inet:127.0.0.1:%d"]
+        metrics.listen = "127.0.0.1:%d"
         identities = [ %s ]
         dns { resolvers = ["127.0.0.1:%d"], timeout = 500ms, check-budget = 3s }
         %s
-        """.formatted(milterPort, String.join(", ", identities), dns.address().getPort(), settings);
+        """.formatted(milterPort, metricsPort, String.join(", ", identities), dns.address().getPort(), settings);
   }
 
   /** Rewrites the file and sends SIGHUP; returns when ptrguard says it applied (or rejected) it. */
@@ -267,6 +271,34 @@ class GuardPostfixIT {
     dns.clearFaults();
     awaitLog("event=identity identity=default ip=192.0.2.10 from=unknown to=pass", 1);
     assertThat(send("alice@example.com", "recovered").get(0).code()).isEqualTo(250);
+  }
+
+  static long metric(String series) throws Exception {
+    var http = java.net.http.HttpClient.newHttpClient();
+    String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+        .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    return body.lines().filter(l -> l.startsWith(series + " ")).mapToLong(l -> (long) Double.parseDouble(l.substring(series.length() + 1)))
+        .findFirst().orElse(0);
+  }
+
+  @Test
+  void warmGuardMakesNoDnsQueriesPerSessionAndCountsEverything() throws Exception {
+    reload("mode = enforce", GOOD);
+    assertThat(send("alice@example.com", "warm-up").get(0).code()).isEqualTo(250);
+    long lookups = dns.queries();
+    long waits = metric("ptrguard_smtp_path_identity_waits_total");
+    long accepted = metric("ptrguard_decisions_total{mode=\"enforce\",action=\"accept\",verdict=\"pass\"}");
+    long helos = metric("ptrguard_milter_commands_total{command=\"Helo\"}");
+    for (int i = 0; i < 5; i++) {
+      assertThat(send("alice@example.com", "warm-" + i).get(0).code()).isEqualTo(250);
+    }
+    assertThat(dns.queries()).as("DNS queries during 5 warm sessions").isEqualTo(lookups);
+    assertThat(metric("ptrguard_smtp_path_identity_waits_total")).isEqualTo(waits);
+    assertThat(metric("ptrguard_decisions_total{mode=\"enforce\",action=\"accept\",verdict=\"pass\"}")).isEqualTo(accepted + 5);
+    assertThat(metric("ptrguard_milter_commands_total{command=\"Helo\"}")).isEqualTo(helos + 5);
+    assertThat(metric("ptrguard_identity_verdict{identity=\"default\",ip=\"192.0.2.10\",verdict=\"pass\"}")).isEqualTo(1);
+    assertThat(metric("ptrguard_dns_lookups_total{outcome=\"noerror\"}")).isPositive();
+    assertThat(metric("ptrguard_milter_protocol_errors_total")).isZero();
   }
 
   @Test
