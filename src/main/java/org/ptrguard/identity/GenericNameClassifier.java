@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -17,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.ptrguard.net.IpLiterals;
 
 /**
  * Tells whether a PTR name looks assigned by a provider rather than chosen for a mail server.
@@ -83,7 +83,7 @@ public final class GenericNameClassifier {
       return GenericVerdict.NOT_GENERIC;
     }
     String host = String.join(".", split.hostLabels());
-    InetAddress address = unmapped(ip);
+    InetAddress address = IpLiterals.unmapped(ip);
     Optional<String> full = address instanceof Inet4Address v4 ? fullIpv4(host, v4.getAddress())
         : ipv6(host, address.getAddress());
     if (full.isPresent()) {
@@ -287,24 +287,6 @@ public final class GenericNameClassifier {
   private static boolean mailWord(List<String> tokens) {
     return tokens.stream().anyMatch(t -> t.equals("mail") || t.equals("smtp") || t.equals("mx") || t.equals("mta")
         || t.equals("relay") || t.equals("outbound") || t.equals("mailout"));
-  }
-
-  private static InetAddress unmapped(InetAddress a) {
-    if (a instanceof Inet6Address) {
-      byte[] b = a.getAddress();
-      boolean mapped = true;
-      for (int i = 0; i < 10; i++) {
-        mapped &= b[i] == 0;
-      }
-      if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-        try {
-          return InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
-        } catch (java.net.UnknownHostException e) {
-          return a;
-        }
-      }
-    }
-    return a;
   }
 
   private static Map<String, String> loadProviders() {

@@ -1,6 +1,5 @@
 package org.ptrguard.identity;
 
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -23,6 +22,7 @@ import org.ptrguard.dns.DnsClient;
 import org.ptrguard.dns.DnsCounters;
 import org.ptrguard.dns.DnsOptions;
 import org.ptrguard.dns.DnsOutcome;
+import org.ptrguard.net.IpLiterals;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.NSRecord;
@@ -130,7 +130,7 @@ public final class IdentityChecker implements AutoCloseable {
 
     Run(Identity identity) {
       this.identity = identity;
-      this.ip = unmapped(identity.ip());
+      this.ip = IpLiterals.unmapped(identity.ip());
       this.addressType = ip instanceof Inet6Address ? Type.AAAA : Type.A;
       this.reverse = ReverseMap.fromAddress(ip);
       this.ehlo = HostNames.normalize(identity.ehlo());
@@ -403,7 +403,7 @@ public final class IdentityChecker implements AutoCloseable {
       if (r instanceof ARecord ar) {
         out.add(ar.getAddress());
       } else if (r instanceof AAAARecord aaaa) {
-        out.add(unmapped(aaaa.getAddress()));
+        out.add(IpLiterals.unmapped(aaaa.getAddress()));
       }
     }
     return out;
@@ -487,24 +487,5 @@ public final class IdentityChecker implements AutoCloseable {
     List<String> out = new ArrayList<>(a);
     out.addAll(b);
     return out;
-  }
-
-  /** IPv4-mapped IPv6 (::ffff:a.b.c.d) is the IPv4 address: its PTR lives in in-addr.arpa. */
-  public static InetAddress unmapped(InetAddress a) {
-    if (a instanceof Inet6Address) {
-      byte[] b = a.getAddress();
-      boolean mapped = (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
-      for (int i = 0; i < 10 && mapped; i++) {
-        mapped = b[i] == 0;
-      }
-      if (mapped) {
-        try {
-          return Inet4Address.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
-        } catch (java.net.UnknownHostException e) {
-          return a;
-        }
-      }
-    }
-    return a;
   }
 }

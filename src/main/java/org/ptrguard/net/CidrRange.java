@@ -1,8 +1,6 @@
 package org.ptrguard.net;
 
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Arrays;
 
 /** An address range such as 127.0.0.0/8, ::1/128 or a single address. */
@@ -38,7 +36,7 @@ public record CidrRange(InetAddress network, int prefixLength) {
   }
 
   public boolean contains(InetAddress candidate) {
-    InetAddress a = unmapped(candidate);
+    InetAddress a = IpLiterals.unmapped(candidate);
     byte[] want = network.getAddress();
     byte[] got = a.getAddress();
     if (want.length != got.length) {
@@ -54,26 +52,6 @@ public record CidrRange(InetAddress network, int prefixLength) {
     }
     int mask = (0xff << (8 - rest)) & 0xff;
     return (want[full] & mask) == (got[full] & mask);
-  }
-
-  /** A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d; compare those as IPv4. */
-  private static InetAddress unmapped(InetAddress a) {
-    if (a instanceof Inet6Address) {
-      byte[] b = a.getAddress();
-      boolean mapped = true;
-      for (int i = 0; i < 10; i++) {
-        mapped &= b[i] == 0;
-      }
-      mapped &= (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
-      if (mapped) {
-        try {
-          return InetAddress.getByAddress(Arrays.copyOfRange(b, 12, 16));
-        } catch (UnknownHostException e) {
-          throw new AssertionError(e);
-        }
-      }
-    }
-    return a;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package org.ptrguard.net;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Optional;
@@ -32,6 +33,30 @@ public final class IpLiterals {
       return Optional.of(InetAddress.getByName(s));
     } catch (UnknownHostException | SecurityException e) {
       return Optional.empty();
+    }
+  }
+
+  /**
+   * The IPv4 address inside an IPv4-mapped IPv6 address (::ffff:a.b.c.d), else the address itself.
+   * Dual-stack sockets report IPv4 peers in that form, and its PTR lives in in-addr.arpa.
+   */
+  public static InetAddress unmapped(InetAddress a) {
+    if (!(a instanceof Inet6Address)) {
+      return a;
+    }
+    byte[] b = a.getAddress();
+    for (int i = 0; i < 10; i++) {
+      if (b[i] != 0) {
+        return a;
+      }
+    }
+    if ((b[10] & 0xff) != 0xff || (b[11] & 0xff) != 0xff) {
+      return a;
+    }
+    try {
+      return InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
+    } catch (UnknownHostException e) {
+      throw new AssertionError("4 bytes are always a valid IPv4 address", e);
     }
   }
 }
