@@ -73,6 +73,8 @@ class GuardPostfixIT {
         .parameter("smtpd_milters", milter)
         .parameter("non_smtpd_milters", milter)
         .parameter("milter_default_action", "accept")
+        // A second submission service whose {daemon_name} selects its own identity.
+        .smtpdListener("news", "-o", "milter_macro_daemon_name=submission-news")
         .build().start();
   }
 
@@ -143,7 +145,11 @@ class GuardPostfixIT {
 
   /** One SMTP transaction; returns the MAIL FROM reply and, if accepted, the DATA reply. */
   static List<SmtpReply> send(String sender, String subject) throws IOException {
-    try (SmtpTestClient c = SmtpTestClient.connect(postfix.smtpAddress(), TIMEOUT)) {
+    return send(postfix.smtpAddress(), sender, subject);
+  }
+
+  static List<SmtpReply> send(java.net.InetSocketAddress smtpd, String sender, String subject) throws IOException {
+    try (SmtpTestClient c = SmtpTestClient.connect(smtpd, TIMEOUT)) {
       c.greeting();
       c.ehlo("client.example.test");
       List<SmtpReply> replies = new ArrayList<>();
@@ -208,6 +214,27 @@ class GuardPostfixIT {
     assertThat(postfix.holdCount()).isEqualTo(2);
     assertThat(sink.messageCount()).isEqualTo(before);
     assertThat(logText()).contains("action=hold identity=default ip=192.0.2.13");
+  }
+
+  @Test
+  void auditHeaderTravelsWithTheMessage() throws Exception {
+    reload("mode = audit\naudit.add-header = true", BROKEN);
+    int before = sink.messageCount();
+    assertThat(send("alice@example.com", "with-header")).extracting(SmtpReply::code).containsExactly(250, 250);
+    assertThat(sink.awaitMessages(before + 1, TIMEOUT)).anySatisfy(m -> assertThat(m)
+        .contains("Subject: with-header")
+        .contains("X-PTRGuard: fail identity=default ip=192.0.2.13 codes=ptr.missing"));
+  }
+
+  @Test
+  void postfixServiceNameSelectsTheIdentity() throws Exception {
+    reload("mode = enforce", GOOD, "{ name = news, ip = [\"192.0.2.13\"], ehlo = mail.example.com, services = [submission-news] }");
+    java.net.InetSocketAddress news = new java.net.InetSocketAddress("127.0.0.1", postfix.listenerPort("news"));
+    List<SmtpReply> r = send(news, "alice@example.com", "via-news-service");
+    assertThat(r.get(0).code()).isEqualTo(451);
+    assertThat(r.get(0).line()).contains("192.0.2.13");
+    assertThat(send("alice@example.com", "via-default-service")).extracting(SmtpReply::code).containsExactly(250, 250);
+    assertThat(logText()).contains("identity=news ip=192.0.2.13").contains("daemon=submission-news");
   }
 
   @Test
