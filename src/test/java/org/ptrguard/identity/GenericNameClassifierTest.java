@@ -18,8 +18,12 @@ class GenericNameClassifierTest {
   record Row(String name, String ip, boolean generic, String note) {}
 
   static List<Row> labeledList() throws Exception {
+    return labeledList("generic-names.tsv");
+  }
+
+  static List<Row> labeledList(String resource) throws Exception {
     List<Row> rows = new ArrayList<>();
-    try (var in = GenericNameClassifierTest.class.getResourceAsStream("generic-names.tsv")) {
+    try (var in = GenericNameClassifierTest.class.getResourceAsStream(resource)) {
       for (String line : new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines().toList()) {
         if (line.isBlank() || line.startsWith("#")) {
           continue;
@@ -34,7 +38,20 @@ class GenericNameClassifierTest {
   /** Precision and recall on the labeled list; prints every miss so a regression is easy to read. */
   @Test
   void precisionAndRecallOnTheLabeledList() throws Exception {
-    List<Row> rows = labeledList();
+    measure("generic-names.tsv", 0.97, 0.95);
+  }
+
+  /**
+   * A second list, written independently of this classifier by another engineer (and never used
+   * to tune it): the fairer measurement. Its floor is lower on purpose; the figures are reported.
+   */
+  @Test
+  void precisionAndRecallOnTheIndependentList() throws Exception {
+    measure("generic-names-holdout.tsv", 0.90, 0.85);
+  }
+
+  private void measure(String resource, double minPrecision, double minRecall) throws Exception {
+    List<Row> rows = labeledList(resource);
     int tp = 0;
     int fp = 0;
     int fn = 0;
@@ -55,11 +72,11 @@ class GenericNameClassifierTest {
     }
     double precision = tp / (double) (tp + fp);
     double recall = tp / (double) (tp + fn);
-    System.out.printf("generic-name list: %d names (%d generic, %d custom): precision %.3f, recall %.3f (tp=%d fp=%d fn=%d tn=%d)%n",
+    System.out.printf(resource + ": %d names (%d generic, %d custom): precision %.3f, recall %.3f (tp=%d fp=%d fn=%d tn=%d)%n",
         rows.size(), tp + fn, fp + tn, precision, recall, tp, fp, fn, tn);
     assertThat(rows.size()).isGreaterThanOrEqualTo(150);
-    assertThat(precision).isGreaterThanOrEqualTo(0.97);
-    assertThat(recall).isGreaterThanOrEqualTo(0.95);
+    assertThat(precision).isGreaterThanOrEqualTo(minPrecision);
+    assertThat(recall).isGreaterThanOrEqualTo(minRecall);
   }
 
   @ParameterizedTest

@@ -256,7 +256,12 @@ public final class PrivatePostfix implements AutoCloseable {
   /** Every message in every queue (maildrop, incoming, active, deferred, hold). */
   public List<QueuedMessage> queue() {
     ProcessResult result = requireOk(run(List.of("postqueue", "-c", configDir.toString(), "-j"), null));
-    return result.stdout().lines().filter(l -> !l.isBlank()).map(QueuedMessage::parseJsonLine).toList();
+    // postqueue walks the queue directories one after the other, so a message that the queue
+    // manager moves during the walk (active -> deferred) is listed twice: keep its last sighting.
+    Map<String, QueuedMessage> byId = new LinkedHashMap<>();
+    result.stdout().lines().filter(l -> !l.isBlank()).map(QueuedMessage::parseJsonLine)
+        .forEach(m -> byId.put(m.queueId(), m));
+    return List.copyOf(byId.values());
   }
 
   public int queueCount() {
