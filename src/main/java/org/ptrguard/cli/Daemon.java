@@ -138,14 +138,6 @@ final class Daemon implements AutoCloseable {
     return true;
   }
 
-  List<java.net.SocketAddress> boundAddresses() {
-    return server.boundAddresses();
-  }
-
-  Metrics metrics() {
-    return metrics;
-  }
-
   @Override
   public void close() {
     server.close();

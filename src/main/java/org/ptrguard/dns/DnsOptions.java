@@ -15,8 +15,4 @@ public record DnsOptions(List<InetSocketAddress> resolvers, List<InetSocketAddre
     resolvers = List.copyOf(resolvers);
     compareWith = List.copyOf(compareWith);
   }
-
-  public static DnsOptions system() {
-    return new DnsOptions(List.of(), List.of(), Duration.ofSeconds(2), Duration.ofSeconds(5));
-  }
 }

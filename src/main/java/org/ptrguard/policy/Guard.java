@@ -71,10 +71,6 @@ public final class Guard implements MilterHandlerFactory {
     state.set(State.of(settings));
   }
 
-  Settings settings() {
-    return state.get().settings();
-  }
-
   @Override
   public ProtocolNeeds needs() {
     return needs;

@@ -3,7 +3,6 @@ package org.ptrguard.policy;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.ptrguard.config.ResolverAddress;
 import org.ptrguard.config.Settings;
 import org.ptrguard.config.Settings.IdentitySettings;
@@ -76,9 +75,5 @@ public final class IdentityTargets {
   /** The targets of one identity name. */
   public static List<Target> of(List<Target> targets, String identityName) {
     return targets.stream().filter(t -> t.identityName().equals(identityName)).toList();
-  }
-
-  static Optional<Target> first(List<Target> targets, String identityName) {
-    return of(targets, identityName).stream().findFirst();
   }
 }
