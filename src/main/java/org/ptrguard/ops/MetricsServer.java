@@ -109,6 +109,9 @@ public final class MetricsServer implements AutoCloseable {
           Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
       r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
       r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+      // We close after every response; saying so keeps pooling clients (Prometheus, java.net.http)
+      // from sending their next request down a connection that is already gone.
+      r.headers().set(HttpHeaderNames.CONNECTION, "close");
       return r;
     }
   }

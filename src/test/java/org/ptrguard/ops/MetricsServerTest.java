@@ -27,6 +27,7 @@ class MetricsServerTest {
           HttpResponse.BodyHandlers.ofString());
       assertThat(ok.statusCode()).isEqualTo(200);
       assertThat(ok.headers().firstValue("content-type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+      assertThat(ok.headers().firstValue("connection")).hasValue("close");
       assertThat(ok.body()).isEqualTo("""
           # HELP ptrguard_decisions_total Decisions taken
           # TYPE ptrguard_decisions_total counter
