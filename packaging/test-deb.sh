@@ -14,14 +14,15 @@ getent passwd ptrguard >/dev/null || fail "no ptrguard system user"
 ptrguard check --help | grep -q 'usage: ptrguard check' || fail "check --help"
 ptrguard config > /tmp/ptrguard-config.out || fail "ptrguard config exited $?"
 grep -q '^mode = audit    # /etc/ptrguard/ptrguard.conf' /tmp/ptrguard-config.out || fail "config does not read the installed file"
-systemd-analyze verify /usr/lib/systemd/system/ptrguard.service || fail "systemd-analyze verify"
+systemd-analyze verify /usr/lib/systemd/system/ptrguard.service /usr/lib/systemd/system/ptrguard.socket \
+  || fail "systemd-analyze verify"
 echo "test-deb: installed and ran: $(dpkg-query -W -f='${Package} ${Version}' ptrguard)"
 
 apt-get remove -y -qq ptrguard >/dev/null
 [ -e /usr/share/ptrguard/ptrguard.jar ] && fail "jar left after remove"
 [ -e /etc/ptrguard/ptrguard.conf ] || fail "conffile must survive remove (dpkg policy)"
 apt-get purge -y -qq ptrguard >/dev/null
-for path in /etc/ptrguard /var/lib/ptrguard /usr/share/ptrguard /usr/bin/ptrguard /usr/lib/systemd/system/ptrguard.service; do
+for path in /etc/ptrguard /var/lib/ptrguard /usr/share/ptrguard /usr/bin/ptrguard /usr/lib/systemd/system/ptrguard.service /usr/lib/systemd/system/ptrguard.socket; do
   [ -e "$path" ] && fail "$path left after purge"
 done
 getent passwd ptrguard >/dev/null && fail "ptrguard user left after purge"

@@ -17,9 +17,20 @@ public final class Main {
 
   private Main() {}
 
+  /** sysexits(3) EX_SOFTWARE: a bug of ours, reported as one log line rather than a bare stack trace. */
+  public static final int EXIT_SOFTWARE = 70;
+
   public static void main(String[] args) {
     Logging.init(System.getenv());
-    System.exit(run(args));
+    int status;
+    try {
+      status = run(args);
+    } catch (RuntimeException | Error e) {
+      org.slf4j.LoggerFactory.getLogger(Main.class).error("event=internal-error error={}",
+          org.ptrguard.ops.LogValues.of(e.toString()), e);
+      status = EXIT_SOFTWARE;
+    }
+    System.exit(status);
   }
 
   static int run(String[] args) {

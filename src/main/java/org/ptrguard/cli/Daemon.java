@@ -15,10 +15,12 @@ import org.ptrguard.config.ConfigLoader.LoadedConfig;
 import org.ptrguard.config.ResolverAddress;
 import org.ptrguard.config.Settings;
 import org.ptrguard.milter.MilterServer;
+import org.ptrguard.net.ListenAddress;
 import org.ptrguard.ops.LogValues;
 import org.ptrguard.ops.Logging;
 import org.ptrguard.ops.Metrics;
 import org.ptrguard.ops.MetricsServer;
+import org.ptrguard.ops.SystemdNotify;
 import org.ptrguard.policy.Guard;
 import org.ptrguard.policy.IdentityMonitor;
 import org.slf4j.Logger;
@@ -33,7 +35,8 @@ final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
 
   private final Optional<Path> configFile;
-  private final List<String> listenOverride;
+  private final List<ListenAddress> listenOverride;
+  private final SystemdNotify systemd;
   private final Metrics metrics;
   private final IdentityMonitor monitor;
   private final Guard guard;
@@ -41,10 +44,11 @@ final class Daemon implements AutoCloseable {
   private final MetricsServer metricsServer;
   private volatile Settings settings;
 
-  private Daemon(Optional<Path> configFile, List<String> listenOverride, Settings settings, Metrics metrics,
-      IdentityMonitor monitor, Guard guard, MilterServer server, MetricsServer metricsServer) {
+  private Daemon(Optional<Path> configFile, List<ListenAddress> listenOverride, SystemdNotify systemd, Settings settings,
+      Metrics metrics, IdentityMonitor monitor, Guard guard, MilterServer server, MetricsServer metricsServer) {
     this.configFile = configFile;
     this.listenOverride = listenOverride;
+    this.systemd = systemd;
     this.settings = settings;
     this.metrics = metrics;
     this.monitor = monitor;
@@ -58,8 +62,9 @@ final class Daemon implements AutoCloseable {
    *
    * @param monitors creates the identity monitor for the first settings
    */
-  static Daemon start(Optional<Path> configFile, List<String> listenOverride, LoadedConfig loaded,
-      BiFunction<Settings, Metrics, IdentityMonitor> monitors) throws IOException, InterruptedException {
+  static Daemon start(Optional<Path> configFile, List<ListenAddress> listenOverride, LoadedConfig loaded,
+      BiFunction<Settings, Metrics, IdentityMonitor> monitors, SystemdNotify systemd)
+      throws IOException, InterruptedException {
     Settings settings = loaded.settings();
     Metrics metrics = new Metrics();
     IdentityMonitor monitor = monitors.apply(settings, metrics);
@@ -83,9 +88,12 @@ final class Daemon implements AutoCloseable {
         ResolverAddress at = ResolverAddress.parse(settings.metrics().listen().get());
         metricsServer = MetricsServer.start(new InetSocketAddress(at.address(), at.port()), metrics);
       }
-      LOG.info("event=listening listeners={} config={} mode={}", LogValues.of(ServeCommand.describe(server.boundAddresses())),
-          LogValues.of(loaded.source()), settings.mode().name().toLowerCase(Locale.ROOT));
-      return new Daemon(configFile, listenOverride, settings, metrics, monitor, guard, server, metricsServer);
+      String listeners = ServeCommand.describe(server.boundAddresses());
+      String mode = settings.mode().name().toLowerCase(Locale.ROOT);
+      LOG.info("event=listening listeners={} config={} mode={}", LogValues.of(listeners), LogValues.of(loaded.source()), mode);
+      // Ready as soon as Postfix can connect: a session that beats the first check waits for it.
+      systemd.ready("mode=" + mode + " listening on " + listeners);
+      return new Daemon(configFile, listenOverride, systemd, settings, metrics, monitor, guard, server, metricsServer);
     } catch (IOException | InterruptedException | RuntimeException e) {
       if (server != null) {
         server.close();
@@ -113,12 +121,14 @@ final class Daemon implements AutoCloseable {
    * Invalid: logged, the running configuration stays. Listener changes need a restart.
    */
   boolean reload() {
+    systemd.reloading();
     LoadedConfig loaded;
     try {
       loaded = ConfigLoader.load(configFile);
     } catch (ConfigException e) {
-      LOG.error("event=reload result=rejected reason={} kept-mode={}", LogValues.of(String.join("; ", e.problems())),
-          settings.mode().name().toLowerCase(Locale.ROOT));
+      String kept = settings.mode().name().toLowerCase(Locale.ROOT);
+      LOG.error("event=reload result=rejected reason={} kept-mode={}", LogValues.of(String.join("; ", e.problems())), kept);
+      systemd.ready("mode=" + kept + "; last reload rejected, see the journal");
       return false;
     }
     Settings next = loaded.settings();
@@ -133,8 +143,10 @@ final class Daemon implements AutoCloseable {
     monitor.update(next);
     Settings before = settings;
     settings = next;
+    String mode = next.mode().name().toLowerCase(Locale.ROOT);
     LOG.info("event=reload result=applied mode={} previous-mode={} identities={}",
-        next.mode().name().toLowerCase(Locale.ROOT), before.mode().name().toLowerCase(Locale.ROOT), next.identities().size());
+        mode, before.mode().name().toLowerCase(Locale.ROOT), next.identities().size());
+    systemd.ready("mode=" + mode + " listening on " + ServeCommand.describe(server.boundAddresses()));
     return true;
   }
 

@@ -18,13 +18,16 @@ import org.ptrguard.net.ListenAddress;
 import org.ptrguard.ops.LogValues;
 import org.ptrguard.ops.Logging;
 import org.ptrguard.ops.Signals;
+import org.ptrguard.ops.SocketActivation;
+import org.ptrguard.ops.SystemdNotify;
 import org.ptrguard.policy.IdentityStatuses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code ptrguard serve [--config FILE] [--listen SPEC]...}: runs the milter until SIGTERM. For now
- * the handler passes everything (CONTINUE); the guard is plugged in later.
+ * {@code ptrguard serve [--config FILE] [--listen SPEC]...}: runs the guard's milter until SIGTERM;
+ * SIGHUP reloads the configuration. Under systemd it takes over activated sockets and reports
+ * readiness (see {@link SocketActivation} and {@link SystemdNotify}).
  */
 public final class ServeCommand {
   /** sysexits(3). */
@@ -60,9 +63,9 @@ public final class ServeCommand {
   }
 
   /** Builds the server options from the settings; {@code listenOverride} replaces {@code listen} if not empty. */
-  static MilterServerOptions options(Settings settings, List<String> listenOverride) {
-    List<String> specs = listenOverride.isEmpty() ? settings.listen() : listenOverride;
-    List<ListenAddress> listeners = specs.stream().map(ListenAddress::parse).toList();
+  static MilterServerOptions options(Settings settings, List<ListenAddress> listenOverride) {
+    List<ListenAddress> listeners = listenOverride.isEmpty()
+        ? settings.listen().stream().map(ListenAddress::parse).toList() : listenOverride;
     List<CidrRange> allow = settings.allowFrom().stream().map(CidrRange::parse).toList();
     Settings.LimitSettings limits = settings.limits();
     return MilterServerOptions.defaults()
@@ -92,17 +95,20 @@ public final class ServeCommand {
     Logging.setLevel(loaded.settings().log().level());
     Logger log = LoggerFactory.getLogger(ServeCommand.class);
     loaded.warnings().forEach(w -> log.warn("event=config-warning source={} warning=\"{}\"", loaded.source(), w.replace("\"", "'")));
+    List<ListenAddress> listenOverride;
     try {
       // Listener specs are checked before anything starts, so a typo is a configuration error (78).
-      options(loaded.settings(), parsed.get().listen());
+      listenOverride = listenOverride(parsed.get(), log);
+      options(loaded.settings(), listenOverride);
     } catch (IllegalArgumentException e) {
       err.println("ptrguard: configuration is invalid:");
       err.println("  " + e.getMessage());
       return EXIT_CONFIG;
     }
+    SystemdNotify systemd = SystemdNotify.fromEnvironment();
     Daemon daemon;
     try {
-      daemon = Daemon.start(parsed.get().config(), parsed.get().listen(), loaded, IdentityStatuses::start);
+      daemon = Daemon.start(parsed.get().config(), listenOverride, loaded, IdentityStatuses::start, systemd);
     } catch (IOException e) {
       log.error("event=listen-failed error={}", LogValues.of(e.getMessage()));
       err.println("ptrguard: " + e.getMessage());
@@ -114,6 +120,7 @@ public final class ServeCommand {
     Signals.onHangup(daemon::reload);
     Thread hook = new Thread(() -> {
       log.info("event=stopping");
+      systemd.stopping();
       daemon.close();
       stop.countDown();
     }, "ptrguard-shutdown");
@@ -131,6 +138,19 @@ public final class ServeCommand {
     }
     daemon.close();
     return 0;
+  }
+
+  /**
+   * Sockets handed over by systemd win over {@code --listen}, which wins over the configuration's
+   * {@code listen}: under socket activation the .socket unit is the one place listeners are named.
+   */
+  private static List<ListenAddress> listenOverride(Arguments args, Logger log) {
+    List<ListenAddress> inherited = List.copyOf(SocketActivation.inherited());
+    if (!inherited.isEmpty()) {
+      log.info("event=socket-activation sockets={} note=\"listen and --listen are ignored\"", inherited.size());
+      return inherited;
+    }
+    return args.listen().stream().map(ListenAddress::parse).toList();
   }
 
   /** "inet:127.0.0.1:8894 unix:/run/ptrguard/milter.sock" */

@@ -125,7 +125,33 @@ public final class MilterServer implements AutoCloseable {
       serverChannels.add(ch);
       socketFiles.add(file);
       bound.add(epoll ? new DomainSocketAddress(unix.path().toFile()) : UnixDomainSocketAddress.of(unix.path()));
+    } else if (listener instanceof ListenAddress.Inherited inherited) {
+      adopt(inherited);
     }
+  }
+
+  /**
+   * Serves a socket systemd already bound and listens on. Its family decides the channel type; the
+   * socket file of a unix listener belongs to systemd, so it is not removed at close.
+   */
+  private void adopt(ListenAddress.Inherited inherited) throws IOException {
+    if (!epoll) {
+      throw new IOException("cannot use " + inherited + ": sockets from systemd need the epoll transport ("
+          + Epoll.unavailabilityCause() + ")");
+    }
+    InheritedSocketKind kind = InheritedSocketKind.of(inherited);
+    // The unix channel must be told it is active: its fd-only constructor assumes an unbound socket.
+    ServerChannel channel = kind.tcp() ? new EpollServerSocketChannel(inherited.fd())
+        : new EpollServerDomainSocketChannel(inherited.fd(), true);
+    boolean tcp = kind.tcp();
+    ChannelFuture f = bootstrap(null, tcp).channelFactory(() -> channel).register().awaitUninterruptibly();
+    if (!f.isSuccess()) {
+      throw new IOException("cannot use " + inherited + ": " + f.cause().getMessage(), f.cause());
+    }
+    serverChannels.add(channel);
+    // Netty learns a unix channel's address only when it binds it itself; ask the kernel instead.
+    SocketAddress local = channel.localAddress();
+    bound.add(local != null ? local : new io.netty.channel.unix.Socket(inherited.fd()).localDomainSocketAddress());
   }
 
   private static Channel bindOrThrow(ServerBootstrap b, SocketAddress address, ListenAddress listener) throws IOException {
@@ -139,15 +165,16 @@ public final class MilterServer implements AutoCloseable {
   }
 
   private ServerBootstrap bootstrap(Class<? extends ServerChannel> type, boolean tcp) {
-    ServerBootstrap b = new ServerBootstrap()
-        .group(group)
-        .channel(type)
-        .childHandler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            accept(ch, tcp);
-          }
-        });
+    ServerBootstrap b = new ServerBootstrap().group(group);
+    if (type != null) {
+      b.channel(type);
+    }
+    b.childHandler(new ChannelInitializer<Channel>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        accept(ch, tcp);
+      }
+    });
     if (tcp) {
       b.option(ChannelOption.SO_REUSEADDR, true).childOption(ChannelOption.TCP_NODELAY, true);
     }

@@ -3,7 +3,10 @@ package org.ptrguard.net;
 import java.net.InetAddress;
 import java.nio.file.Path;
 
-/** A milter listener: {@code inet:HOST:PORT} (IP literal; IPv6 in brackets) or {@code unix:/path}. */
+/**
+ * A milter listener: {@code inet:HOST:PORT} (IP literal; IPv6 in brackets), {@code unix:/path}, or a
+ * listening socket handed over by systemd (socket activation; never parsed from configuration).
+ */
 public sealed interface ListenAddress {
 
   record Inet(InetAddress address, int port) implements ListenAddress {
@@ -30,6 +33,23 @@ public sealed interface ListenAddress {
     @Override
     public String toString() {
       return "unix:" + path;
+    }
+  }
+
+  /**
+   * An already listening socket inherited from systemd ({@code LISTEN_FDS}); systemd owns its address,
+   * so it outlives our restarts and Postfix's connections queue in its backlog meanwhile.
+   */
+  record Inherited(int fd, String name) implements ListenAddress {
+    public Inherited {
+      if (fd < 3) {
+        throw new IllegalArgumentException("inherited sockets start at descriptor 3, got " + fd);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "systemd:" + name + "(fd " + fd + ")";
     }
   }
 

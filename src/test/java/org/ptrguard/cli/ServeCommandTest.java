@@ -57,7 +57,7 @@ class ServeCommandTest {
     assertThat(o.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(o.maxMacrosPerStage()).isEqualTo(9);
     assertThat(o.maxMacroBytes()).isEqualTo(2048);
-    MilterServerOptions overridden = ServeCommand.options(ConfigLoader.parse(""), List.of("inet:127.0.0.1:1"));
+    MilterServerOptions overridden = ServeCommand.options(ConfigLoader.parse(""), List.of(ListenAddress.parse("inet:127.0.0.1:1")));
     assertThat(overridden.listeners()).containsExactly(ListenAddress.parse("inet:127.0.0.1:1"));
   }
 
