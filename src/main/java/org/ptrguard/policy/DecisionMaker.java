@@ -8,7 +8,7 @@ import org.ptrguard.config.Settings.Mode;
 import org.ptrguard.config.Settings.OnDnsError;
 import org.ptrguard.config.Settings.Severity;
 import org.ptrguard.policy.Decision.Action;
-import org.ptrguard.policy.IdentityStatus.Verdict;
+import org.ptrguard.identity.Verdict;
 
 /**
  * Mode plus verdict gives an action. Pure: the same settings and status always give the same

@@ -1,6 +1,7 @@
 package org.ptrguard.policy;
 
 import java.util.List;
+import org.ptrguard.identity.Verdict;
 
 /**
  * What the guard needs to know about one outbound identity at decision time: the worst of its
@@ -24,15 +25,6 @@ public record IdentityStatus(
     List<String> codes,
     String reason,
     boolean stale) {
-
-  /** The verdict levels, worst last. */
-  public enum Verdict {
-    PASS, WARN, FAIL, UNKNOWN;
-
-    public String word() {
-      return name().toLowerCase(java.util.Locale.ROOT);
-    }
-  }
 
   /** The status a session gets when no verdict could be had in time (cold and slow, or overloaded). */
   public static IdentityStatus unknown(String identity, String ip, String ehlo, String reason) {

@@ -179,7 +179,7 @@ public final class IdentityStatuses implements IdentityMonitor {
     }
     IdentityReport r = worst.value();
     return new IdentityStatus(identity, Addresses.text(r.identity().ip()), r.ptrNames(), r.identity().ehlo(),
-        IdentityStatus.Verdict.valueOf(r.verdict().name()), r.codes(),
+        r.verdict(), r.codes(),
         r.findings().isEmpty() ? "" : r.findings().get(0).message(), worst.stale());
   }
 

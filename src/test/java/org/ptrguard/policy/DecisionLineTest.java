@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
 import org.ptrguard.config.Settings.Mode;
-import org.ptrguard.policy.IdentityStatus.Verdict;
+import org.ptrguard.identity.Verdict;
 
 class DecisionLineTest {
   private static final IdentityStatus FAILING = new IdentityStatus("default", "203.0.113.10",

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
 import org.ptrguard.policy.Decision.Action;
-import org.ptrguard.policy.IdentityStatus.Verdict;
+import org.ptrguard.identity.Verdict;
 
 class DecisionMakerTest {
   private static Settings settings(String hocon) throws Exception {

@@ -22,7 +22,7 @@ import org.ptrguard.milter.MilterTestClient;
 import org.ptrguard.milter.MilterTestClient.EndOfMessage;
 import org.ptrguard.milter.MilterTestClient.Reply;
 import org.ptrguard.ops.Metrics;
-import org.ptrguard.policy.IdentityStatus.Verdict;
+import org.ptrguard.identity.Verdict;
 
 /**
  * The guard behind the real milter server, driven by the MTA-side test client the way Postfix
