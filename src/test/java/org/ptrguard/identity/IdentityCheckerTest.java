@@ -222,4 +222,17 @@ class IdentityCheckerTest {
       assertThat(same.codes()).doesNotContain("resolvers.disagree");
     }
   }
+
+  @Test
+  void aCompareViewThatCannotAnswerHasNoOpinion() throws Exception {
+    // A second view that is down must neither invent a disagreement nor turn a pass into unknown:
+    // the main resolvers are the ones receivers resemble; the compare view is only a cross-check.
+    try (TestDnsServer broken = TestDnsServer.start().faultAll(Fault.SERVFAIL);
+         IdentityChecker c = new IdentityChecker(new DnsOptions(List.of(dns.address()), List.of(broken.address()),
+             Duration.ofMillis(500), Duration.ofSeconds(3)), GenericNameClassifier.standard())) {
+      IdentityReport r = check(c, "192.0.2.10", "mail.example.com");
+      assertThat(r.verdict()).isEqualTo(Verdict.PASS);
+      assertThat(r.codes()).isEmpty();
+    }
+  }
 }
