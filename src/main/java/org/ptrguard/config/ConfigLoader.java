@@ -118,7 +118,14 @@ public final class ConfigLoader {
     }
     List<String> warnings = UnknownKeys.find(admin, reference);
     Reader r = new Reader(merged);
-    Settings settings = r.settings();
+    Settings settings;
+    try {
+      settings = r.settings();
+    } catch (com.typesafe.config.ConfigException e) {
+      // A shape the typed getters did not foresee: still the admin's problem to fix, not a crash.
+      r.problems.add(e.getMessage());
+      throw new ConfigException(r.problems);
+    }
     if (!r.problems.isEmpty()) {
       throw new ConfigException(r.problems);
     }
@@ -440,7 +447,8 @@ public final class ConfigLoader {
     }
 
     private void problem(String path, String message) {
-      ConfigOrigin origin = c.hasPathOrNull(path) ? c.getValue(path).origin() : c.root().origin();
+      // hasPath, not hasPathOrNull: getValue throws on an explicit null ("log.level = null").
+      ConfigOrigin origin = c.hasPath(path) ? c.getValue(path).origin() : c.root().origin();
       problems.add(where(origin) + path + ": " + message);
     }
   }

@@ -28,8 +28,9 @@ public final class ReplyTemplate {
     }
     String sample = expand(template, Map.of("ip", "192.0.2.1", "identity", "default", "verdict", "fail",
         "code", "ptr.missing", "reason", "no PTR record"));
-    if (sample.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
-      return Optional.of("must be a single line without control characters");
+    // SMTP replies are ASCII (RFC 5321 4.2); Postfix would refuse anything else from the milter.
+    if (sample.chars().anyMatch(ch -> ch < 0x20 || ch >= 0x7f)) {
+      return Optional.of("must be a single line of printable ASCII (no control or non-ASCII characters)");
     }
     if (!TEMPORARY_REPLY.matcher(sample).matches()) {
       return Optional.of("'" + template + "' must look like \"451 4.7.25 text\": a 4xx code, an enhanced code 4.x.y, then text"

@@ -1,6 +1,7 @@
 package org.ptrguard.policy;
 
 import java.util.Map;
+import org.ptrguard.milter.MilterReply;
 import org.ptrguard.config.ReplyTemplate;
 import org.ptrguard.config.Settings;
 import org.ptrguard.config.Settings.EnforceAction;
@@ -51,12 +52,15 @@ public final class DecisionMaker {
   }
 
   static String reply(Settings settings, IdentityStatus status) {
-    return ReplyTemplate.expand(settings.enforce().reply(), Map.of(
+    String reply = ReplyTemplate.expand(settings.enforce().reply(), Map.of(
         "ip", status.ip(),
         "identity", smtpSafe(status.identity()),
         "verdict", status.verdict().word(),
         "code", status.codes().isEmpty() ? "none" : status.codes().get(0),
         "reason", smtpSafe(status.reason())));
+    // The template was checked with short sample values; long names or reasons must not push the
+    // reply past SMTP's line limit, where the milter reply would be refused.
+    return reply.length() <= MilterReply.MAX_LINE_LENGTH ? reply : reply.substring(0, MilterReply.MAX_LINE_LENGTH).strip();
   }
 
   static String header(IdentityStatus status) {

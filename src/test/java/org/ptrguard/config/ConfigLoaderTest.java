@@ -225,4 +225,12 @@ class ConfigLoaderTest {
     assertThat(IpLiterals.parse("01.2.3.4")).isEmpty();
     assertThat(IpLiterals.parse("::ffff:192.0.2.1")).isPresent();
   }
+
+  @Test
+  void anExplicitNullIsAProblemWithItsLineNotACrash() {
+    // Found by ConfigLoaderFuzzTest: "log.level = null" escaped as typesafe-config's own exception.
+    assertThatThrownBy(() -> ConfigLoader.parse("log.level = null\nmode = null"))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).problems()).anySatisfy(p -> assertThat(p).contains("log.level")));
+  }
 }

@@ -82,4 +82,24 @@ class DecisionMakerTest {
     assertThat(reply).doesNotContain("\r", "\n", "\u0000");
     assertThat(reply.length()).isLessThan(260);
   }
+
+  @Test
+  void longValuesCannotPushTheReplyPastTheSmtpLineLimit() throws Exception {
+    // Found by ReplyTextFuzzTest: a 400-character template was valid with the short sample values,
+    // then a long identity name and reason made a reply Postfix would refuse.
+    String template = "451 4.7.25 {identity} {reason} " + "x".repeat(380);
+    Settings enforce = settings("mode = enforce, enforce.reply = \"" + template + "\"");
+    IdentityStatus longOne = new IdentityStatus("i".repeat(300), "203.0.113.10", List.of(), "mail.example.com",
+        Verdict.FAIL, List.of("ptr.missing"), "r".repeat(300), false);
+    String reply = DecisionMaker.decide(enforce, longOne).smtpReply();
+    assertThat(reply).hasSizeLessThanOrEqualTo(org.ptrguard.milter.MilterReply.MAX_LINE_LENGTH).startsWith("451 4.7.25 ");
+    assertThat(org.ptrguard.milter.MilterReply.replyCode(reply).code()).isEqualTo('y');
+  }
+
+  @Test
+  void aTemplateWithNonAsciiTextIsRejectedAtLoad() {
+    // Also found by ReplyTextFuzzTest: the loader let non-ASCII through; the reply then failed at send.
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> settings("enforce.reply = \"451 4.7.25 d\u00e9j\u00e0 vu\""))
+        .hasMessageContaining("printable ASCII");
+  }
 }

@@ -1,0 +1,57 @@
+package org.ptrguard.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+/**
+ * The configuration loader on any text: it returns settings or throws {@link ConfigException} with
+ * at least one problem to print, never anything else (an admin's typo must never become a stack
+ * trace or a daemon that starts on half a configuration).
+ */
+class ConfigLoaderFuzzTest {
+  /** Keys and shapes the loader validates, so the fuzzer spends its time past the HOCON parser. */
+  private static final String[] KEYS = {"mode", "listen", "unix-socket.mode", "unix-socket.group", "allow-from",
+      "identities", "identities.0.ip", "scope.clients", "dns.resolvers", "dns.compare-with", "dns.timeout",
+      "dns.check-budget", "dns.stale-max", "refresh.min", "refresh.max", "enforce.action", "enforce.reply",
+      "enforce.block-on", "audit.add-header", "on-dns-error", "log.level", "metrics.listen",
+      "limits.max-frame-bytes", "limits.max-connections", "limits.idle-timeout", "limits.max-macros-per-stage",
+      "limits.max-macro-bytes", "limits.max-waiting-sessions", "no-such-key"};
+
+  @FuzzTest(maxDuration = "30m")
+  void anyText(FuzzedDataProvider data) {
+    String text = data.consumeBoolean() ? structured(data) : data.consumeRemainingAsString();
+    // include statements make typesafe-config read other files or URLs: that is the library's I/O,
+    // not our validation, and a fuzzed "include" of /dev/zero would only test the disk.
+    if (text.contains("include")) {
+      return;
+    }
+    try {
+      Settings settings = ConfigLoader.parse(text);
+      assertThat(settings.mode()).isNotNull();
+      assertThat(settings.listen()).isNotEmpty();
+    } catch (ConfigException e) {
+      assertThat(e.problems()).as("a rejected configuration names its problems").isNotEmpty();
+      e.problems().forEach(p -> assertThat(p).isNotBlank());
+    }
+  }
+
+  private static String structured(FuzzedDataProvider data) {
+    StringBuilder hocon = new StringBuilder();
+    int lines = data.consumeInt(1, 6);
+    for (int i = 0; i < lines; i++) {
+      String key = data.pickValue(KEYS);
+      String value = switch (data.consumeInt(0, 4)) {
+        case 0 -> '"' + data.consumeString(40).replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+        case 1 -> Long.toString(data.consumeLong());
+        case 2 -> "[" + '"' + data.consumeString(30).replace("\\", "\\\\").replace("\"", "\\\"") + '"' + "]";
+        case 3 -> data.consumeBoolean() ? "true" : "null";
+        default -> "{ ip = [\"" + data.consumeAsciiString(20).replace("\\", "").replace("\"", "") + "\"], ehlo = \""
+            + data.consumeAsciiString(20).replace("\\", "").replace("\"", "") + "\" }";
+      };
+      hocon.append(key).append(" = ").append(value).append('\n');
+    }
+    return hocon.toString();
+  }
+}

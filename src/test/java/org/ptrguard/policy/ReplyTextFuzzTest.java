@@ -1,0 +1,63 @@
+package org.ptrguard.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import org.ptrguard.config.ConfigException;
+import org.ptrguard.config.ConfigLoader;
+import org.ptrguard.config.Settings;
+import org.ptrguard.identity.Addresses;
+import org.ptrguard.identity.Verdict;
+import org.ptrguard.milter.MilterReply;
+import org.ptrguard.milter.Modification;
+
+/**
+ * The reply and header texts the guard builds from DNS- and network-derived values. Properties: the
+ * reply validator answers any string with a reply or IllegalArgumentException, nothing else; and a
+ * reply template the configuration accepted always expands into a reply the validator accepts and a
+ * header Postfix takes, whatever the identity, PTR names and reason contain.
+ */
+class ReplyTextFuzzTest {
+  private static final String[] CODES = {"ptr.missing", "ptr.generic", "fcrdns.mismatch", "ehlo.mismatch", "dns.temporary"};
+
+  @FuzzTest(maxDuration = "30m")
+  void anyReplyText(FuzzedDataProvider data) {
+    String text = data.consumeRemainingAsString();
+    try {
+      MilterReply reply = MilterReply.replyCode(text);
+      assertThat(reply.code()).isEqualTo('y');
+      assertThat(text).matches("(?s)[45]\\d\\d[ -].*");
+    } catch (IllegalArgumentException e) {
+      assertThat(e.getMessage()).isNotBlank();
+    }
+  }
+
+  @FuzzTest(maxDuration = "30m")
+  void acceptedTemplateWithHostileValues(FuzzedDataProvider data) {
+    // Half the inputs start like a valid template, so the fuzzer spends its time on expansion.
+    String template = data.consumeBoolean() ? "451 4.7.25 " + data.consumeString(100) : data.consumeString(120);
+    Settings settings;
+    try {
+      settings = ConfigLoader.parse("enforce.reply = \"" + template.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+    } catch (ConfigException e) {
+      return; // the loader refused it with a message: that path is ConfigLoaderFuzzTest's
+    }
+    // The address and codes are ptrguard's own text; names and the reason carry DNS and network data.
+    String ip;
+    try {
+      ip = Addresses.text(InetAddress.getByAddress(data.consumeBytes(data.consumeBoolean() ? 4 : 16)));
+    } catch (UnknownHostException e) {
+      return; // fewer bytes left than an address needs
+    }
+    IdentityStatus status = new IdentityStatus(data.consumeString(300), ip,
+        List.of(data.consumeString(300)), data.consumeString(300), data.pickValue(Verdict.values()),
+        List.of(data.pickValue(CODES)), data.consumeRemainingAsString(), data.consumeBoolean());
+    String reply = DecisionMaker.reply(settings, status);
+    MilterReply.replyCode(reply);
+    new Modification.AddHeader("X-PTRGuard", DecisionMaker.header(status));
+  }
+}
