@@ -147,8 +147,9 @@ public final class DnsClient {
       current = cname.getTarget();
     }
     if (!current.equals(name)) {
-      // The server gave the alias but not its target: ask for the target ourselves.
-      return follow(current, type, aliases, hops + aliases.size());
+      // The server gave the alias but not its target: ask for the target ourselves. `aliases` holds
+      // every alias of the whole chain so far, so it is the hop count (adding `hops` counted twice).
+      return follow(current, type, aliases, aliases.size());
     }
     return done(new DnsOutcome.NoData(negativeTtl(response), soaZone(response), label));
   }

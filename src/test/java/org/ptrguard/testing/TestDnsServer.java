@@ -34,8 +34,11 @@ import org.xbill.DNS.Zone;
  * answer, slow answer) and zones that can be replaced while it runs.
  */
 public final class TestDnsServer implements AutoCloseable {
-  /** What to do with questions for one name instead of answering them. */
-  public enum Fault { SERVFAIL, DROP, DELAY }
+  /**
+   * What to do with questions for one name instead of answering them. TRUNCATE answers over UDP
+   * with an empty truncated (TC) reply whatever the size, and normally over TCP.
+   */
+  public enum Fault { SERVFAIL, DROP, DELAY, TRUNCATE }
 
   private record FaultSpec(Fault fault, long delayMs) {}
 
@@ -51,6 +54,7 @@ public final class TestDnsServer implements AutoCloseable {
     return t;
   });
   private final AtomicLong queries = new AtomicLong();
+  private final AtomicLong tcpQueries = new AtomicLong();
   private volatile boolean closed;
 
   private TestDnsServer(DatagramSocket udp, ServerSocket tcp) {
@@ -134,6 +138,11 @@ public final class TestDnsServer implements AutoCloseable {
     return queries.get();
   }
 
+  /** Questions that came over TCP (after a truncated UDP answer, for a DNS client). */
+  public long tcpQueries() {
+    return tcpQueries.get();
+  }
+
   private static Name name(String s) {
     try {
       return Name.fromString(s.endsWith(".") ? s : s + ".");
@@ -209,6 +218,9 @@ public final class TestDnsServer implements AutoCloseable {
   /** The wire answer, or null to stay silent. */
   private byte[] respond(byte[] data, boolean udpTransport) {
     queries.incrementAndGet();
+    if (!udpTransport) {
+      tcpQueries.incrementAndGet();
+    }
     Message query;
     try {
       query = new Message(data);
@@ -228,6 +240,14 @@ public final class TestDnsServer implements AutoCloseable {
           return reply(query, Rcode.SERVFAIL).toWire();
         case DELAY:
           sleep(fault.delayMs());
+          break;
+        case TRUNCATE:
+          if (udpTransport) {
+            Message truncated = reply(query, Rcode.NOERROR);
+            truncated.getHeader().setFlag(Flags.TC);
+            truncated.getHeader().setFlag(Flags.AA);
+            return truncated.toWire();
+          }
           break;
         default:
           break;
