@@ -393,8 +393,10 @@ public final class IdentityChecker implements AutoCloseable {
     if (!(ptr instanceof DnsOutcome.Answer a)) {
       return List.of();
     }
+    // Sorted: servers rotate the order of an RRset, and only the first MAX_PTR_NAMES are chased,
+    // so the server's order would make the verdict (and the names in messages) change between checks.
     return a.records().stream().filter(r -> r instanceof PTRRecord)
-        .map(r -> HostNames.normalize(((PTRRecord) r).getTarget().toString())).distinct().toList();
+        .map(r -> HostNames.normalize(((PTRRecord) r).getTarget().toString())).distinct().sorted().toList();
   }
 
   static Set<InetAddress> addresses(DnsOutcome.Answer a) {
