@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
@@ -108,6 +109,11 @@ public final class DnsClient {
   }
 
   private CompletableFuture<DnsOutcome> classify(Name name, int type, Message response, List<String> aliases, int hops) {
+    if (!response.getHeader().getFlag(Flags.QR)) {
+      // dnsjava matches replies by ID and question only; our own query reflected back (a resolver
+      // address that loops to the sending socket, or a spoofer) would otherwise read as NODATA.
+      return done(new DnsOutcome.Failure("reply is not a DNS response (QR bit clear)", label));
+    }
     int rcode = response.getRcode();
     if (rcode == Rcode.NXDOMAIN) {
       return done(new DnsOutcome.NxDomain(negativeTtl(response), soaZone(response), label));

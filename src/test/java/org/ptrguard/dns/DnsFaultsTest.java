@@ -151,6 +151,13 @@ class DnsFaultsTest {
   }
 
   @Test
+  void ownQueryReflectedBackIsAFailureNotNodata() throws Exception {
+    server.fault("mail." + FaultZones.FORWARD, Fault.ECHO);
+    assertThat(ask("mail." + FaultZones.FORWARD, Type.A)).isInstanceOfSatisfying(DnsOutcome.Failure.class,
+        f -> assertThat(f.reason()).contains("QR bit clear"));
+  }
+
+  @Test
   void servfailIsServfail() throws Exception {
     server.faultAll(Fault.SERVFAIL);
     assertThat(ask("mail." + FaultZones.FORWARD, Type.A)).isInstanceOf(DnsOutcome.ServFail.class);

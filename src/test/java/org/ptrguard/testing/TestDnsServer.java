@@ -36,9 +36,10 @@ import org.xbill.DNS.Zone;
 public final class TestDnsServer implements AutoCloseable {
   /**
    * What to do with questions for one name instead of answering them. TRUNCATE answers over UDP
-   * with an empty truncated (TC) reply whatever the size, and normally over TCP.
+   * with an empty truncated (TC) reply whatever the size, and normally over TCP. ECHO sends the
+   * query back unchanged (QR bit clear), as a socket that loops to its sender would.
    */
-  public enum Fault { SERVFAIL, DROP, DELAY, TRUNCATE }
+  public enum Fault { SERVFAIL, DROP, DELAY, TRUNCATE, ECHO }
 
   private record FaultSpec(Fault fault, long delayMs) {}
 
@@ -241,6 +242,8 @@ public final class TestDnsServer implements AutoCloseable {
         case DELAY:
           sleep(fault.delayMs());
           break;
+        case ECHO:
+          return data;
         case TRUNCATE:
           if (udpTransport) {
             Message truncated = reply(query, Rcode.NOERROR);
