@@ -121,7 +121,10 @@ class KillRestartIT {
   static Outcome transaction(String phase, int n) throws IOException {
     try (SmtpTestClient c = SmtpTestClient.connect(postfix.smtpAddress(), TIMEOUT)) {
       c.greeting();
-      c.ehlo("client.example.test");
+      SmtpReply ehlo = c.ehlo("client.example.test");
+      if (ehlo.code() != 250) {
+        throw new IOException("EHLO answered " + ehlo.line() + " in phase " + phase);
+      }
       SmtpReply mail = c.mail("load@example.com");
       SmtpReply data = null;
       if (mail.code() == 250) {
