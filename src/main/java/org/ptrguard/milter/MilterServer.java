@@ -58,6 +58,7 @@ public final class MilterServer implements AutoCloseable {
   private final AtomicInteger open = new AtomicInteger();
   private final MilterStats stats = new MilterStats();
   private final AtomicLong connectionIds = new AtomicLong();
+  private final RefusalLog refusals = new RefusalLog();
   private volatile boolean closed;
 
   private MilterServer(MilterServerOptions options, MilterHandlerFactory factory) {
@@ -162,16 +163,12 @@ public final class MilterServer implements AutoCloseable {
       return;
     }
     if (tcp && !allowed(remote)) {
-      stats.refused("not-in-allow-from");
-      LOG.warn("event=milter-refused reason=not-in-allow-from remote={}", LogValues.of(remote));
-      ch.close();
+      refuse(ch, "not-in-allow-from", "");
       return;
     }
     if (open.incrementAndGet() > options.maxConnections()) {
       open.decrementAndGet();
-      stats.refused("max-connections");
-      LOG.warn("event=milter-refused reason=max-connections limit={} remote={}", options.maxConnections(), LogValues.of(remote));
-      ch.close();
+      refuse(ch, "max-connections", " limit=" + options.maxConnections());
       return;
     }
     ch.closeFuture().addListener(f -> open.decrementAndGet());
@@ -179,6 +176,17 @@ public final class MilterServer implements AutoCloseable {
     SessionInfo info = new SessionInfo(connectionIds.incrementAndGet(), remote, ch.localAddress());
     stats.accepted();
     configure(ch.pipeline(), options, factory, needs, info, stats);
+  }
+
+  /** Closes without reading; logs at most one line per reason and second (see {@link RefusalLog}). */
+  private void refuse(Channel ch, String reason, String detail) {
+    stats.refused(reason);
+    long suppressed = refusals.admit(reason);
+    if (suppressed >= 0) {
+      LOG.warn("event=milter-refused reason={}{} remote={}{}", reason, detail, LogValues.of(ch.remoteAddress()),
+          suppressed > 0 ? " suppressed=" + suppressed : "");
+    }
+    ch.close();
   }
 
   /** The per-connection pipeline (also used by tests on an EmbeddedChannel). */

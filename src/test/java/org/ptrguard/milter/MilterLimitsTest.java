@@ -208,7 +208,9 @@ class MilterLimitsTest {
       finishMessage(a);
       finishMessage(b);
     }
-    assertThat(log.linesContaining("event=milter-refused reason=max-connections limit=2 remote=/127.0.0.1:")).hasSize(10);
+    // One line for the burst (the journal must not be floodable), every refusal counted.
+    List<String> lines = log.linesContaining("event=milter-refused reason=max-connections limit=2 remote=/127.0.0.1:");
+    assertThat(lines).hasSizeBetween(1, 3);
     assertThat(server.stats().refusedConnections()).containsEntry("max-connections", 10L);
     assertThat(f.sessions.get()).isEqualTo(2);
   }
