@@ -59,11 +59,13 @@ public final class MilterServer implements AutoCloseable {
   private final MilterStats stats = new MilterStats();
   private final AtomicLong connectionIds = new AtomicLong();
   private final RefusalLog refusals = new RefusalLog();
+  private final FrameMemoryBudget budget;
   private volatile boolean closed;
 
-  private MilterServer(MilterServerOptions options, MilterHandlerFactory factory) {
+  private MilterServer(MilterServerOptions options, MilterHandlerFactory factory, FrameMemoryBudget budget) {
     this.options = options;
     this.factory = factory;
+    this.budget = budget;
     this.needs = factory.needs();
     this.epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -75,7 +77,13 @@ public final class MilterServer implements AutoCloseable {
 
   /** Binds every listener; on any failure releases what was bound and throws. */
   public static MilterServer start(MilterServerOptions options, MilterHandlerFactory factory) throws IOException {
-    MilterServer server = new MilterServer(options, factory);
+    return start(options, factory, FrameMemoryBudget.forThisJvm());
+  }
+
+  /** With an explicit budget for bytes of incomplete frames (tests use a small one). */
+  static MilterServer start(MilterServerOptions options, MilterHandlerFactory factory, FrameMemoryBudget budget)
+      throws IOException {
+    MilterServer server = new MilterServer(options, factory, budget);
     try {
       for (ListenAddress listener : options.listeners()) {
         server.bind(listener);
@@ -175,7 +183,7 @@ public final class MilterServer implements AutoCloseable {
     connections.add(ch);
     SessionInfo info = new SessionInfo(connectionIds.incrementAndGet(), remote, ch.localAddress());
     stats.accepted();
-    configure(ch.pipeline(), options, factory, needs, info, stats);
+    configure(ch.pipeline(), options, factory, needs, info, stats, budget);
   }
 
   /** Closes without reading; logs at most one line per reason and second (see {@link RefusalLog}). */
@@ -192,9 +200,14 @@ public final class MilterServer implements AutoCloseable {
   /** The per-connection pipeline (also used by tests on an EmbeddedChannel). */
   static void configure(ChannelPipeline pipeline, MilterServerOptions options, MilterHandlerFactory factory,
       ProtocolNeeds needs, SessionInfo info, MilterStats stats) {
+    configure(pipeline, options, factory, needs, info, stats, FrameMemoryBudget.forThisJvm());
+  }
+
+  static void configure(ChannelPipeline pipeline, MilterServerOptions options, MilterHandlerFactory factory,
+      ProtocolNeeds needs, SessionInfo info, MilterStats stats, FrameMemoryBudget budget) {
     pipeline.addLast(
         new IdleStateHandler(options.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS),
-        new MilterFrameDecoder(options.maxFrameBytes()),
+        new MilterFrameDecoder(options.maxFrameBytes(), budget),
         MilterCommandDecoder.INSTANCE,
         MilterFrameEncoder.INSTANCE,
         new MilterSession(factory, needs, options, info, stats));

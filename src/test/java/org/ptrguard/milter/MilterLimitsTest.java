@@ -114,6 +114,46 @@ class MilterLimitsTest {
     assertThat(log.await("event=milter-frame-rejected", PROMPTLY)).contains("length=1025 max=1024");
   }
 
+  // ---- memory held by incomplete frames, all connections together
+
+  @Test
+  void incompleteFramesAreBoundedAcrossConnectionsAndPostfixSizedFramesAlwaysPass() throws Exception {
+    RecordingFactory f = new RecordingFactory();
+    FrameMemoryBudget budget = new FrameMemoryBudget(256 * 1024);
+    server = MilterServer.start(tcp(), f, budget);
+    InetSocketAddress address = (InetSocketAddress) server.boundAddresses().get(0);
+    List<MilterTestClient> hostile = new ArrayList<>();
+    try (MilterTestClient good = MilterTestClient.connect(address)) {
+      greet(good, "good.example.org");
+      // Each announces a 1 MB frame (within max-frame-bytes) and sends 100 KB of it.
+      for (int i = 0; i < 5; i++) {
+        MilterTestClient c = MilterTestClient.connect(address);
+        hostile.add(c);
+        c.raw(length(1_000_000)).raw(new byte[] {'H'}).raw(new byte[100 * 1024]).flush();
+        Thread.sleep(100);
+      }
+      // Two fit in 256 KB; the third and later ones push the total over and are closed.
+      assertThat(hostile.get(0).closedByPeer(Duration.ofMillis(300))).isFalse();
+      assertThat(hostile.get(1).closedByPeer(Duration.ofMillis(300))).isFalse();
+      for (MilterTestClient c : hostile.subList(2, 5)) {
+        assertThat(closeTime(c, Duration.ofSeconds(5))).isLessThan(PROMPTLY);
+      }
+      assertThat(budget.held()).isBetween(200L * 1024, 256L * 1024);
+      finishMessage(good);
+    } finally {
+      for (MilterTestClient c : hostile) {
+        c.close();
+      }
+    }
+    assertThat(log.await("reason=memory-budget", PROMPTLY)).contains("budget=262144").contains("remote=/127.0.0.1:");
+    // Every byte charged is given back when the connections go.
+    long deadline = System.nanoTime() + PROMPTLY.toNanos();
+    while (budget.held() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(budget.held()).isZero();
+  }
+
   // ---- max-macros-per-stage and max-macro-bytes
 
   @Test
