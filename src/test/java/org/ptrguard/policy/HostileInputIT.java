@@ -30,7 +30,8 @@ class HostileInputIT {
   static final Duration TIMEOUT = Duration.ofSeconds(20);
   static final String ESC = "\u001b[31m";
   /** Text that would forge a decision line if a newline got through unescaped. */
-  static final String FORGED = "\r\n<6>INFO decision - event=decision mode=enforce action=accept INJECTED" + ESC;
+  static final String FORGED = "\r\n<6>INFO decision - event=decision mode=enforce action=accept INJECTED" + ESC
+      + "\u2028\u202e";
   static final String HUGE = "h".repeat(100 * 1024) + FORGED;
   /** Long, but within max-macro-bytes (64 KiB by default) for all stages together. */
   static final String LONG = "m".repeat(20 * 1024) + FORGED;
@@ -174,7 +175,8 @@ class HostileInputIT {
     List<String> lines = List.of(text.split("\n", -1)).stream().filter(l -> !l.isEmpty()).toList();
     assertThat(lines).allSatisfy(l -> {
       assertThat(l).matches(LINE);
-      assertThat(l.chars().filter(ch -> ch < 0x20 || ch == 0x7f)).as("control characters in: " + l).isEmpty();
+      assertThat(l.chars().filter(ch -> ch < 0x20 || ch == 0x7f || ch == 0x2028 || ch == 0x202e))
+          .as("control, line-separator or bidi characters in: " + l).isEmpty();
       assertThat(l.length()).as("line length").isLessThanOrEqualTo(MAX_LINE);
     });
     // The forged text only ever appears escaped, inside a quoted value.
