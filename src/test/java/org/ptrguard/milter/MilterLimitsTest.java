@@ -220,6 +220,7 @@ class MilterLimitsTest {
       assertThat(stalled.closedByPeer(Duration.ofSeconds(5))).isTrue();
       Duration closedAfter = Duration.ofNanos(System.nanoTime() - t0);
       assertThat(closedAfter).isGreaterThanOrEqualTo(Duration.ofMillis(350));
+      System.out.println("limits half-frame closed after ms=" + closedAfter.toMillis() + " (idle-timeout 400)");
       finishMessage(active);
     }
     String line = log.await("event=milter-idle-timeout", PROMPTLY);
@@ -245,6 +246,7 @@ class MilterLimitsTest {
         }
       }
       assertThat(refusals).allSatisfy(d -> assertThat(d).isLessThan(PROMPTLY));
+      System.out.println("limits excess-connection close ms=" + refusals.stream().map(Duration::toMillis).toList());
       finishMessage(a);
       finishMessage(b);
     }
