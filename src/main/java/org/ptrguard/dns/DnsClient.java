@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
@@ -42,6 +43,8 @@ public final class DnsClient {
   private final Duration timeout;
   private final Executor executor;
   private final DnsCounters counters;
+  /** Questions sent and not yet answered or timed out: back to 0 when DNS is quiet, whatever failed. */
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   public DnsClient(List<InetSocketAddress> servers, Duration timeout, Executor executor, DnsCounters counters) {
     List<InetSocketAddress> use = servers.isEmpty() ? ResolverConfig.getCurrentConfig().servers() : servers;
@@ -80,6 +83,11 @@ public final class DnsClient {
     return label;
   }
 
+  /** Questions on the wire right now (for leak checks and diagnostics). */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
   /** Asks for {@code type} records of {@code name}, following CNAMEs; never completes exceptionally. */
   public CompletableFuture<DnsOutcome> lookup(Name name, int type) {
     return follow(name, type, new ArrayList<>(), 0).thenApply(outcome -> {
@@ -95,14 +103,17 @@ public final class DnsClient {
     }
     Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
     CompletableFuture<Message> sent;
+    inFlight.incrementAndGet();
     try {
       sent = resolver.sendAsync(query, executor).toCompletableFuture();
     } catch (RuntimeException e) {
+      inFlight.decrementAndGet();
       return CompletableFuture.completedFuture(new DnsOutcome.Failure(String.valueOf(e.getMessage()), label));
     }
     // dnsjava checks its own timeouts only about once a second; this keeps the promise of `timeout`.
     long limit = timeout.toMillis() * (resolver instanceof ExtendedResolver ? 2 : 1) + 250;
     return sent.orTimeout(limit, TimeUnit.MILLISECONDS)
+        .whenComplete((response, error) -> inFlight.decrementAndGet())
         .handle((response, error) -> error != null ? CompletableFuture.completedFuture(failure(error))
             : classify(name, type, response, aliases, hops))
         .thenCompose(f -> f);

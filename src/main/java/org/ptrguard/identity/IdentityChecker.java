@@ -77,6 +77,11 @@ public final class IdentityChecker implements AutoCloseable {
     return counters;
   }
 
+  /** DNS questions of all views still on the wire (0 when no check is running). */
+  public int inFlightLookups() {
+    return main.inFlight() + views.stream().mapToInt(DnsClient::inFlight).sum();
+  }
+
   /** The main resolver view's label, as evidence lines name it. */
   public String resolverLabel() {
     return main.label();

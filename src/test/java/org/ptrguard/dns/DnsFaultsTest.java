@@ -138,6 +138,16 @@ class DnsFaultsTest {
     assertThat(o.isTemporary()).as(o.toString()).isTrue();
     assertThat(o).isInstanceOfAny(DnsOutcome.Timeout.class, DnsOutcome.Failure.class);
     assertThat(ms).as("no longer than the timeout plus dnsjava's slack").isLessThan(TIMEOUT.toMillis() + 1500);
+    assertThat(down.inFlight()).isZero();
+  }
+
+  @Test
+  void questionsInFlightAreCountedUntilTheyEnd() throws Exception {
+    server.fault("mail." + FaultZones.FORWARD, Fault.DROP);
+    var pending = client.lookup(Name.fromString("mail." + FaultZones.FORWARD + "."), Type.A);
+    assertThat(client.inFlight()).isEqualTo(1);
+    assertThat(pending.get(10, TimeUnit.SECONDS)).isInstanceOf(DnsOutcome.Timeout.class);
+    assertThat(client.inFlight()).isZero();
   }
 
   @Test

@@ -116,7 +116,7 @@ class RefreshLeakTest {
     }
   }
 
-  private static void assertBackToBaseline(Usage baseline) throws Exception {
+  private void assertBackToBaseline(Usage baseline) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     Usage now = usage();
     while ((now.fds() > baseline.fds() + 4 || now.threads() > baseline.threads() + 2) && System.nanoTime() < deadline) {
@@ -126,6 +126,7 @@ class RefreshLeakTest {
     System.out.println("leak-check baseline=" + baseline + " after=" + now + " threads=" + threadNames());
     assertThat(now.fds()).as("open file descriptors (baseline " + baseline.fds() + ")").isLessThanOrEqualTo(baseline.fds() + 4);
     assertThat(now.threads()).as("threads (baseline " + baseline.threads() + ")").isLessThanOrEqualTo(baseline.threads() + 2);
+    assertThat(checker.inFlightLookups()).as("DNS questions still pending").isZero();
   }
 
   @Test
