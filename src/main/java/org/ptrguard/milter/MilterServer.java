@@ -109,6 +109,16 @@ public final class MilterServer implements AutoCloseable {
     return open.get();
   }
 
+  /** Reply bytes waiting in memory for slow readers, all connections together (for tests). */
+  long pendingOutboundBytes() {
+    long total = 0;
+    for (Channel ch : connections) {
+      io.netty.channel.ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
+      total += buffer == null ? 0 : buffer.totalPendingWriteBytes();
+    }
+    return total;
+  }
+
   private void bind(ListenAddress listener) throws IOException {
     if (listener instanceof ListenAddress.Inet inet) {
       Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;

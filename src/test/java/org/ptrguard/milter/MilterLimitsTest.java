@@ -154,6 +154,55 @@ class MilterLimitsTest {
     assertThat(budget.held()).isZero();
   }
 
+  // ---- a client that never reads its replies
+
+  @Test
+  void clientThatNeverReadsItsRepliesIsThrottledNotBufferedFor() throws Exception {
+    RecordingFactory f = new RecordingFactory();
+    InetSocketAddress address = start(tcp(), f);
+    // OPTNEG frames again and again (allowed before CONNECT, each answered with a longer reply),
+    // written without ever reading a reply, from a socket with a small receive buffer.
+    byte[] optneg = Frames.hex("0000000d 4f 00000006 000001ff 001fffff");
+    byte[] frames = new byte[optneg.length * 4096];
+    for (int i = 0; i < 4096; i++) {
+      System.arraycopy(optneg, 0, frames, i * optneg.length, optneg.length);
+    }
+    long accepted = 0;
+    boolean closedByServer = false;
+    try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open();
+         MilterTestClient good = MilterTestClient.connect(address)) {
+      ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4096);
+      ch.connect(address);
+      ch.configureBlocking(false);
+      long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+      ByteBuffer out = ByteBuffer.wrap(frames);
+      while (System.nanoTime() < deadline && accepted < 64L << 20) {
+        if (!out.hasRemaining()) {
+          out.rewind();
+        }
+        int n;
+        try {
+          n = ch.write(out);
+        } catch (IOException e) {
+          closedByServer = true;
+          break;
+        }
+        accepted += n;
+        if (n == 0) {
+          Thread.sleep(5);
+        }
+      }
+      long pending = server.pendingOutboundBytes();
+      System.out.println("limits no-read client: accepted=" + accepted + " bytes, closed=" + closedByServer
+          + " replies-pending-in-memory=" + pending + " bytes open=" + server.openConnections() + " errors=" + server.stats().protocolErrors());
+      // The server stops reading while replies cannot leave: memory for them stays small.
+      assertThat(pending).as("reply bytes queued in memory for a client that reads nothing").isLessThan(1L << 20);
+      // Meanwhile an ordinary client is served.
+      greet(good, "good.example.org");
+      finishMessage(good);
+    }
+  }
+
   // ---- max-macros-per-stage and max-macro-bytes
 
   @Test
