@@ -183,6 +183,15 @@ class KillRestartIT {
     }
   }
 
+  /** Lets the load run in a phase until it completed {@code n} transactions there (machine speed varies). */
+  static void awaitOutcomes(Load load, String phase, int n) throws Exception {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (load.in(phase).size() < n) {
+      assertThat(System.nanoTime()).as("fewer than " + n + " transactions in phase " + phase).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
   static void awaitMailReply(int code) throws Exception {
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
     while (transaction("probe", 0).mail().code() != code) {
@@ -199,7 +208,7 @@ class KillRestartIT {
     numbers.put("first-start-ready-ms", firstStart[1]);
     Load load = new Load();
     try {
-      Thread.sleep(1500);
+      awaitOutcomes(load, "up", 5);
       int decisionsBeforeKill = count(logText(), "event=decision");
 
       // kill -9: no shutdown hook, no goodbye to Postfix.
@@ -209,14 +218,14 @@ class KillRestartIT {
       assertThat(ptrguard.exitValue()).isEqualTo(128 + 9);
       awaitMailReply(451);
       load.phase = "down-tempfail";
-      Thread.sleep(2000);
+      awaitOutcomes(load, "down-tempfail", 20);
 
       load.phase = "switching";
       postfix.setParameter("milter_default_action", "accept");
       postfix.reload();
       awaitMailReply(250);
       load.phase = "down-accept";
-      Thread.sleep(2000);
+      awaitOutcomes(load, "down-accept", 20);
 
       load.phase = "switching-back";
       postfix.setParameter("milter_default_action", "tempfail");
@@ -232,7 +241,7 @@ class KillRestartIT {
       // Start-up is JVM start plus binding: seconds, not the minutes Postfix would keep deferring for.
       assertThat(restart[0]).as("ms from process start to listening").isLessThan(10_000);
       load.phase = "up-again";
-      Thread.sleep(1500);
+      awaitOutcomes(load, "up-again", 10);
       load.phase = "done";
       assertThat(decisionsBeforeKill).isPositive();
     } finally {
