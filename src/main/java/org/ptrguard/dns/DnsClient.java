@@ -12,10 +12,12 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
@@ -41,6 +43,8 @@ public final class DnsClient {
   private final Duration timeout;
   private final Executor executor;
   private final DnsCounters counters;
+  /** Questions sent and not yet answered or timed out: back to 0 when DNS is quiet, whatever failed. */
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   public DnsClient(List<InetSocketAddress> servers, Duration timeout, Executor executor, DnsCounters counters) {
     List<InetSocketAddress> use = servers.isEmpty() ? ResolverConfig.getCurrentConfig().servers() : servers;
@@ -79,6 +83,11 @@ public final class DnsClient {
     return label;
   }
 
+  /** Questions on the wire right now (for leak checks and diagnostics). */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
   /** Asks for {@code type} records of {@code name}, following CNAMEs; never completes exceptionally. */
   public CompletableFuture<DnsOutcome> lookup(Name name, int type) {
     return follow(name, type, new ArrayList<>(), 0).thenApply(outcome -> {
@@ -94,20 +103,28 @@ public final class DnsClient {
     }
     Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
     CompletableFuture<Message> sent;
+    inFlight.incrementAndGet();
     try {
       sent = resolver.sendAsync(query, executor).toCompletableFuture();
     } catch (RuntimeException e) {
+      inFlight.decrementAndGet();
       return CompletableFuture.completedFuture(new DnsOutcome.Failure(String.valueOf(e.getMessage()), label));
     }
     // dnsjava checks its own timeouts only about once a second; this keeps the promise of `timeout`.
     long limit = timeout.toMillis() * (resolver instanceof ExtendedResolver ? 2 : 1) + 250;
     return sent.orTimeout(limit, TimeUnit.MILLISECONDS)
+        .whenComplete((response, error) -> inFlight.decrementAndGet())
         .handle((response, error) -> error != null ? CompletableFuture.completedFuture(failure(error))
             : classify(name, type, response, aliases, hops))
         .thenCompose(f -> f);
   }
 
   private CompletableFuture<DnsOutcome> classify(Name name, int type, Message response, List<String> aliases, int hops) {
+    if (!response.getHeader().getFlag(Flags.QR)) {
+      // dnsjava matches replies by ID and question only; our own query reflected back (a resolver
+      // address that loops to the sending socket, or a spoofer) would otherwise read as NODATA.
+      return done(new DnsOutcome.Failure("reply is not a DNS response (QR bit clear)", label));
+    }
     int rcode = response.getRcode();
     if (rcode == Rcode.NXDOMAIN) {
       return done(new DnsOutcome.NxDomain(negativeTtl(response), soaZone(response), label));
@@ -147,8 +164,9 @@ public final class DnsClient {
       current = cname.getTarget();
     }
     if (!current.equals(name)) {
-      // The server gave the alias but not its target: ask for the target ourselves.
-      return follow(current, type, aliases, hops + aliases.size());
+      // The server gave the alias but not its target: ask for the target ourselves. `aliases` holds
+      // every alias of the whole chain so far, so it is the hop count (adding `hops` counted twice).
+      return follow(current, type, aliases, aliases.size());
     }
     return done(new DnsOutcome.NoData(negativeTtl(response), soaZone(response), label));
   }

@@ -77,6 +77,11 @@ public final class IdentityChecker implements AutoCloseable {
     return counters;
   }
 
+  /** DNS questions of all views still on the wire (0 when no check is running). */
+  public int inFlightLookups() {
+    return main.inFlight() + views.stream().mapToInt(DnsClient::inFlight).sum();
+  }
+
   /** The main resolver view's label, as evidence lines name it. */
   public String resolverLabel() {
     return main.label();
@@ -393,8 +398,10 @@ public final class IdentityChecker implements AutoCloseable {
     if (!(ptr instanceof DnsOutcome.Answer a)) {
       return List.of();
     }
+    // Sorted: servers rotate the order of an RRset, and only the first MAX_PTR_NAMES are chased,
+    // so the server's order would make the verdict (and the names in messages) change between checks.
     return a.records().stream().filter(r -> r instanceof PTRRecord)
-        .map(r -> HostNames.normalize(((PTRRecord) r).getTarget().toString())).distinct().toList();
+        .map(r -> HostNames.normalize(((PTRRecord) r).getTarget().toString())).distinct().sorted().toList();
   }
 
   static Set<InetAddress> addresses(DnsOutcome.Answer a) {

@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.ptrguard.ops.LogValues;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -154,7 +155,7 @@ public final class RefreshingCache<K, V> {
   private Entry<V> failed(K key, Slot<V> slot, Throwable error) {
     // The loader is expected to turn DNS trouble into a value; an exception here is a bug, but the
     // cache must survive it: keep serving what we had and try again soon.
-    LOG.warn("event=check-error key={} error=\"{}\"", key, String.valueOf(error));
+    LOG.warn("event=check-error key={} error={}", LogValues.of(key), LogValues.of(error));
     synchronized (slot) {
       schedule(key, slot, timing.retry());
       return slot.served;
@@ -187,7 +188,7 @@ public final class RefreshingCache<K, V> {
       try {
         listener.changed(key, Optional.ofNullable(before).map(Entry::value), after.value());
       } catch (RuntimeException e) {
-        LOG.warn("event=listener-error key={} error=\"{}\"", key, String.valueOf(e));
+        LOG.warn("event=listener-error key={} error={}", LogValues.of(key), LogValues.of(e));
       }
     }
     return after;

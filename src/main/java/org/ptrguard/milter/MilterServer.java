@@ -58,11 +58,14 @@ public final class MilterServer implements AutoCloseable {
   private final AtomicInteger open = new AtomicInteger();
   private final MilterStats stats = new MilterStats();
   private final AtomicLong connectionIds = new AtomicLong();
+  private final RefusalLog refusals = new RefusalLog();
+  private final FrameMemoryBudget budget;
   private volatile boolean closed;
 
-  private MilterServer(MilterServerOptions options, MilterHandlerFactory factory) {
+  private MilterServer(MilterServerOptions options, MilterHandlerFactory factory, FrameMemoryBudget budget) {
     this.options = options;
     this.factory = factory;
+    this.budget = budget;
     this.needs = factory.needs();
     this.epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -74,7 +77,13 @@ public final class MilterServer implements AutoCloseable {
 
   /** Binds every listener; on any failure releases what was bound and throws. */
   public static MilterServer start(MilterServerOptions options, MilterHandlerFactory factory) throws IOException {
-    MilterServer server = new MilterServer(options, factory);
+    return start(options, factory, FrameMemoryBudget.forThisJvm());
+  }
+
+  /** With an explicit budget for bytes of incomplete frames (tests use a small one). */
+  static MilterServer start(MilterServerOptions options, MilterHandlerFactory factory, FrameMemoryBudget budget)
+      throws IOException {
+    MilterServer server = new MilterServer(options, factory, budget);
     try {
       for (ListenAddress listener : options.listeners()) {
         server.bind(listener);
@@ -98,6 +107,16 @@ public final class MilterServer implements AutoCloseable {
 
   public int openConnections() {
     return open.get();
+  }
+
+  /** Reply bytes waiting in memory for slow readers, all connections together (for tests). */
+  long pendingOutboundBytes() {
+    long total = 0;
+    for (Channel ch : connections) {
+      io.netty.channel.ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
+      total += buffer == null ? 0 : buffer.totalPendingWriteBytes();
+    }
+    return total;
   }
 
   private void bind(ListenAddress listener) throws IOException {
@@ -189,31 +208,43 @@ public final class MilterServer implements AutoCloseable {
       return;
     }
     if (tcp && !allowed(remote)) {
-      stats.refused("not-in-allow-from");
-      LOG.warn("event=milter-refused reason=not-in-allow-from remote={}", LogValues.of(remote));
-      ch.close();
+      refuse(ch, "not-in-allow-from", "");
       return;
     }
     if (open.incrementAndGet() > options.maxConnections()) {
       open.decrementAndGet();
-      stats.refused("max-connections");
-      LOG.warn("event=milter-refused reason=max-connections limit={} remote={}", options.maxConnections(), LogValues.of(remote));
-      ch.close();
+      refuse(ch, "max-connections", " limit=" + options.maxConnections());
       return;
     }
     ch.closeFuture().addListener(f -> open.decrementAndGet());
     connections.add(ch);
     SessionInfo info = new SessionInfo(connectionIds.incrementAndGet(), remote, ch.localAddress());
     stats.accepted();
-    configure(ch.pipeline(), options, factory, needs, info, stats);
+    configure(ch.pipeline(), options, factory, needs, info, stats, budget);
+  }
+
+  /** Closes without reading; logs at most one line per reason and second (see {@link RefusalLog}). */
+  private void refuse(Channel ch, String reason, String detail) {
+    stats.refused(reason);
+    long suppressed = refusals.admit(reason);
+    if (suppressed >= 0) {
+      LOG.warn("event=milter-refused reason={}{} remote={}{}", reason, detail, LogValues.of(ch.remoteAddress()),
+          suppressed > 0 ? " suppressed=" + suppressed : "");
+    }
+    ch.close();
   }
 
   /** The per-connection pipeline (also used by tests on an EmbeddedChannel). */
   static void configure(ChannelPipeline pipeline, MilterServerOptions options, MilterHandlerFactory factory,
       ProtocolNeeds needs, SessionInfo info, MilterStats stats) {
+    configure(pipeline, options, factory, needs, info, stats, FrameMemoryBudget.forThisJvm());
+  }
+
+  static void configure(ChannelPipeline pipeline, MilterServerOptions options, MilterHandlerFactory factory,
+      ProtocolNeeds needs, SessionInfo info, MilterStats stats, FrameMemoryBudget budget) {
     pipeline.addLast(
         new IdleStateHandler(options.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS),
-        new MilterFrameDecoder(options.maxFrameBytes()),
+        new MilterFrameDecoder(options.maxFrameBytes(), budget),
         MilterCommandDecoder.INSTANCE,
         MilterFrameEncoder.INSTANCE,
         new MilterSession(factory, needs, options, info, stats));

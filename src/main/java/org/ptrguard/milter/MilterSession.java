@@ -194,15 +194,25 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
     }
     draining = true;
     try {
-      while (!busy && !closing && !queue.isEmpty()) {
+      // Replies that cannot leave (a client that does not read them) stop processing and reading,
+      // so memory for them stays at Netty's write-buffer high-water mark. Postfix reads every reply.
+      while (!busy && !closing && !queue.isEmpty() && ctx.channel().isWritable()) {
         process(queue.poll());
       }
     } finally {
       draining = false;
     }
     if (!closing && ctx.channel().isActive()) {
-      ctx.channel().config().setAutoRead(!busy);
+      ctx.channel().config().setAutoRead(!busy && ctx.channel().isWritable());
     }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (!closing) {
+      drain();
+    }
+    ctx.fireChannelWritabilityChanged();
   }
 
   private void process(MilterCommand command) {

@@ -24,8 +24,11 @@ public final class LogValues {
       if (c == '"' || c == '\\') {
         out.append('\\').append(c);
         quote = true;
-      } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || Character.isSurrogate(c)) {
-        out.append(String.format("\\x%02x", (int) c & 0xff));
+      } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+        out.append(String.format("\\x%02x", (int) c));
+        quote = true;
+      } else if (invisibleOrBreaking(c)) {
+        out.append(String.format("\\u%04x", (int) c));
         quote = true;
       } else {
         if (c == ' ' || c == '=') {
@@ -38,5 +41,16 @@ public final class LogValues {
       out.append("...");
     }
     return quote ? "\"" + out + "\"" : out.toString();
+  }
+
+  /**
+   * Characters that end a line for some viewers (U+2028, U+2029), reorder or hide text in a
+   * terminal (bidi overrides such as U+202E, zero-width characters: Unicode category Cf), and
+   * surrogates (a pair may be cut in two by the truncation above).
+   */
+  private static boolean invisibleOrBreaking(char c) {
+    int type = Character.getType(c);
+    return type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR || type == Character.FORMAT
+        || Character.isSurrogate(c);
   }
 }

@@ -100,7 +100,7 @@ public final class MetricsServer implements AutoCloseable {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      LOG.debug("event=metrics-client-error error=\"{}\"", cause.toString());
+      LOG.debug("event=metrics-client-error error={}", LogValues.of(cause));
       ctx.close();
     }
 

@@ -20,7 +20,7 @@ public final class Signals {
         try {
           action.run();
         } catch (RuntimeException e) {
-          LOG.error("event=reload-error error=\"{}\"", e.toString());
+          LOG.error("event=reload-error error={}", LogValues.of(e));
         }
       }, "ptrguard-reload");
       t.setDaemon(true);

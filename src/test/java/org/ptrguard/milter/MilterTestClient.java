@@ -112,6 +112,15 @@ public final class MilterTestClient implements AutoCloseable {
     return new MilterTestClient(ch);
   }
 
+  /** TCP from a chosen local address (e.g. 127.0.0.2, to be outside an allow-from list). */
+  public static MilterTestClient connectFrom(InetSocketAddress address, java.net.InetAddress local) throws IOException {
+    SocketChannel ch = SocketChannel.open();
+    ch.bind(new InetSocketAddress(local, 0));
+    ch.connect(address);
+    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+    return new MilterTestClient(ch);
+  }
+
   public MilterTestClient timeout(Duration value) {
     this.timeout = value;
     return this;

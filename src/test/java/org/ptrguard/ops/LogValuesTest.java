@@ -23,6 +23,23 @@ class LogValuesTest {
   }
 
   @Test
+  void unicodeLineBreaksBidiOverridesAndZeroWidthCharactersAreEscaped() {
+    assertThat(LogValues.of("a\u2028b\u2029c")).isEqualTo("\"a\\u2028b\\u2029c\"");
+    // U+202E makes a terminal show what follows right to left ("exe.jpg").
+    assertThat(LogValues.of("x\u202egpj.exe")).isEqualTo("\"x\\u202egpj.exe\"");
+    assertThat(LogValues.of("pass\u200bword")).isEqualTo("\"pass\\u200bword\"");
+    assertThat(LogValues.of("\u0085")).isEqualTo("\"\\x85\"");
+    // Ordinary non-ASCII text stays readable.
+    assertThat(LogValues.of("müller.example")).isEqualTo("müller.example");
+  }
+
+  @Test
+  void aSurrogatePairCutByTruncationLeavesNoBrokenCharacter() {
+    String v = LogValues.of("x".repeat(LogValues.MAX_LENGTH - 1) + "\ud83d\ude00");
+    assertThat(v).contains("\\ud83d...").doesNotContain("\ude00");
+  }
+
+  @Test
   void longValuesAreTruncated() {
     String v = LogValues.of("x".repeat(100_000));
     assertThat(v).hasSize(LogValues.MAX_LENGTH + 5).startsWith("\"xxx").endsWith("...\"");

@@ -34,8 +34,12 @@ import org.xbill.DNS.Zone;
  * answer, slow answer) and zones that can be replaced while it runs.
  */
 public final class TestDnsServer implements AutoCloseable {
-  /** What to do with questions for one name instead of answering them. */
-  public enum Fault { SERVFAIL, DROP, DELAY }
+  /**
+   * What to do with questions for one name instead of answering them. TRUNCATE answers over UDP
+   * with an empty truncated (TC) reply whatever the size, and normally over TCP. ECHO sends the
+   * query back unchanged (QR bit clear), as a socket that loops to its sender would.
+   */
+  public enum Fault { SERVFAIL, DROP, DELAY, TRUNCATE, ECHO }
 
   private record FaultSpec(Fault fault, long delayMs) {}
 
@@ -51,6 +55,7 @@ public final class TestDnsServer implements AutoCloseable {
     return t;
   });
   private final AtomicLong queries = new AtomicLong();
+  private final AtomicLong tcpQueries = new AtomicLong();
   private volatile boolean closed;
 
   private TestDnsServer(DatagramSocket udp, ServerSocket tcp) {
@@ -134,6 +139,11 @@ public final class TestDnsServer implements AutoCloseable {
     return queries.get();
   }
 
+  /** Questions that came over TCP (after a truncated UDP answer, for a DNS client). */
+  public long tcpQueries() {
+    return tcpQueries.get();
+  }
+
   private static Name name(String s) {
     try {
       return Name.fromString(s.endsWith(".") ? s : s + ".");
@@ -209,6 +219,9 @@ public final class TestDnsServer implements AutoCloseable {
   /** The wire answer, or null to stay silent. */
   private byte[] respond(byte[] data, boolean udpTransport) {
     queries.incrementAndGet();
+    if (!udpTransport) {
+      tcpQueries.incrementAndGet();
+    }
     Message query;
     try {
       query = new Message(data);
@@ -228,6 +241,16 @@ public final class TestDnsServer implements AutoCloseable {
           return reply(query, Rcode.SERVFAIL).toWire();
         case DELAY:
           sleep(fault.delayMs());
+          break;
+        case ECHO:
+          return data;
+        case TRUNCATE:
+          if (udpTransport) {
+            Message truncated = reply(query, Rcode.NOERROR);
+            truncated.getHeader().setFlag(Flags.TC);
+            truncated.getHeader().setFlag(Flags.AA);
+            return truncated.toWire();
+          }
           break;
         default:
           break;
