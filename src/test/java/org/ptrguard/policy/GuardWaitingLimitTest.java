@@ -15,7 +15,7 @@ import org.ptrguard.milter.MilterTestClient;
 import org.ptrguard.milter.MilterTestClient.Reply;
 import org.ptrguard.net.ListenAddress;
 import org.ptrguard.ops.Metrics;
-import org.ptrguard.policy.IdentityStatus.Verdict;
+import org.ptrguard.identity.Verdict;
 
 /**
  * limits.max-waiting-sessions over the wire: while the first identity check is running, only that
