@@ -79,6 +79,17 @@ class LabIT {
       }
     } finally {
       writeReport();
+      if (dir != null && System.getProperty("ptrguard.keepLab") == null) {
+        deleteTree(dir);
+      }
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 
@@ -101,7 +112,7 @@ class LabIT {
         .listenOn(RECEIVER_V4).listenOnIpv6(RECEIVER_V6)
         .parameter("smtpd_client_restrictions", "reject_unknown_client_hostname")
         .parameter("unknown_client_reject_code", "550")
-        .parameter("virtual_mailbox_domains", "rcv.example.com")
+        .parameter("virtual_mailbox_domains", "rcv.example.com rcv6.example.com ehlo.example.com")
         .parameter("virtual_mailbox_base", mail.toString())
         .parameter("virtual_mailbox_maps", "static:inbox")
         .parameter("virtual_uid_maps", "static:" + postfixId("-u"))
@@ -304,7 +315,7 @@ class LabIT {
     String decision = guard.awaitLog("event=decision", TIMEOUT);
     String warnings = guard.lines("verdict=warn").stream().findFirst().map(l -> " ptrguard-warning=\""
         + pick(l, "verdict=warn") + "\"").orElse("");
-    line(scenario, family, "client=\"" + s.decisive() + "\" sender-status=sent relay=\"" + pick(sent, "relay=\\S+")
+    line(scenario, family, "client=\"" + s.decisive() + "\" sender-status=sent relay=\"" + pick(sent, "relay=[^,]+")
         + "\" sender-queue=" + describeQueue() + " receiver=delivered via=\"" + pick(connect, "connect from \\S+")
         + "\" mailbox=\"Subject: " + subject + "\" ptrguard=\"" + pick(decision, "mode=\\S+ action=\\S+( would=\\S+)?")
         + "\"" + warnings);
