@@ -36,14 +36,13 @@ final class LabDns implements AutoCloseable {
   private final LabNetwork.Host host;
   private final Path dir;
   private final Path conf;
-  private final Process process;
+  private Process process;
   private int serial = 1;
 
-  private LabDns(LabNetwork.Host host, Path dir, Path conf, Process process) {
+  private LabDns(LabNetwork.Host host, Path dir, Path conf) {
     this.host = host;
     this.dir = dir;
     this.conf = conf;
-    this.process = process;
   }
 
   /** Starts Unbound in {@code host}'s namespace serving {@code initial}; returns once it answers control. */
@@ -55,14 +54,17 @@ final class LabDns implements AutoCloseable {
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path conf = dir.resolve("unbound.conf");
     Files.writeString(conf, config(host, dir));
-    LabDns dns = new LabDns(host, dir, conf, null);
+    LabDns dns = new LabDns(host, dir, conf);
     dns.writeZones(initial);
-    Process process = new ProcessBuilder(host.exec(unbound.toString(), "-d", "-c", conf.toString()))
+    dns.process = new ProcessBuilder(host.exec(unbound.toString(), "-d", "-c", conf.toString()))
         .redirectErrorStream(true).redirectOutput(dir.resolve("unbound.out").toFile()).start();
-    LabDns started = new LabDns(host, dir, conf, process);
-    started.serial = dns.serial;
-    started.awaitControl();
-    return started;
+    try {
+      dns.awaitControl();
+    } catch (RuntimeException | InterruptedException e) {
+      dns.close();
+      throw e;
+    }
+    return dns;
   }
 
   private static String config(LabNetwork.Host host, Path dir) {

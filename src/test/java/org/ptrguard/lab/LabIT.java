@@ -52,7 +52,7 @@ class LabIT {
   static PrivatePostfix receiver;
   static PrivatePostfix sender;
   static LabGuard guard;
-  static final Map<String, String> report = new TreeMap<>();
+  static final Map<String, String> report = new java.util.LinkedHashMap<>(); // in scenario order
 
   @BeforeAll
   static void startLab() throws Exception {
@@ -196,6 +196,7 @@ class LabIT {
     Outcome o = deliver("1", "ipv4", "rcv.example.com");
     assertThat(o.submission.decisive()).startsWith("250 2.0.0 Ok: queued as");
     assertThat(o.receiverConnect).contains("connect from mail.example.com[" + SENDER_V4 + "]");
+    assertThat(mailbox()).contains("Received: from mail.example.com (mail.example.com [" + SENDER_V4 + "])");
     assertThat(guard.lines("event=decision mode=enforce action=accept")).isNotEmpty();
   }
 
@@ -263,6 +264,8 @@ class LabIT {
       Outcome o = deliver("5-" + mode, "ipv4", "ehlo.example.com");
       assertThat(receiver.logLinesSince(receiverMark, "client=mail.example.com\\[" + SENDER_V4 + "\\]")).isNotEmpty();
       assertThat(o.decision).contains("mode=" + mode + " action=accept");
+      // The receiver saw the odd EHLO name on the wire, from a client whose PTR names mail.example.com.
+      assertThat(mailbox()).contains("Received: from " + ODD + " (mail.example.com [" + SENDER_V4 + "])");
       stopGuard();
     }
   }
@@ -314,7 +317,7 @@ class LabIT {
     assertThat(sender.queue()).isEmpty();
     String decision = guard.awaitLog("event=decision", TIMEOUT);
     String warnings = guard.lines("verdict=warn").stream().findFirst().map(l -> " ptrguard-warning=\""
-        + pick(l, "verdict=warn") + "\"").orElse("");
+        + pick(l, "verdict=warn codes=\\S+") + "\"").orElse("");
     line(scenario, family, "client=\"" + s.decisive() + "\" sender-status=sent relay=\"" + pick(sent, "relay=[^,]+")
         + "\" sender-queue=" + describeQueue() + " receiver=delivered via=\"" + pick(connect, "connect from \\S+")
         + "\" mailbox=\"Subject: " + subject + "\" ptrguard=\"" + pick(decision, "mode=\\S+ action=\\S+( would=\\S+)?")
