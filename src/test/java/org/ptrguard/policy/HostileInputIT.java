@@ -75,7 +75,7 @@ class HostileInputIT {
         mode = enforce
         listen = ["inet:127.0.0.1:%d"]
         log.level = debug
-        dns { resolvers = ["127.0.0.1:%d"], timeout = 500ms, check-budget = 3s }
+        dns { resolvers = ["127.0.0.1:%d"], timeout = 2s, check-budget = 5s }
         enforce.reply = "451 4.7.25 ptrguard: {identity} {ip} {verdict} {code}: {reason}"
         # No catch-all identity: sessions from other services are logged as unguarded, with their values.
         identities = [

@@ -63,7 +63,7 @@ class KillRestartIT {
         on-dns-error = tempfail
         listen = ["inet:127.0.0.1:%d"]
         identities = [ { name = default, ip = ["192.0.2.10"], ehlo = mail.example.com } ]
-        dns { resolvers = ["127.0.0.1:%d"], timeout = 500ms, check-budget = 3s }
+        dns { resolvers = ["127.0.0.1:%d"], timeout = 2s, check-budget = 5s }
         """.formatted(milterPort, dns.address().getPort()));
     sink = SmtpSink.start();
     postfix = PrivatePostfix.builder("killtest").relayTo(sink)
