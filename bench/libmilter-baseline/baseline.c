@@ -57,7 +57,7 @@ static sfsistat bl_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
                              unsigned long *pf0, unsigned long *pf1, unsigned long *pf2, unsigned long *pf3) {
   unsigned long wanted_off = SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOBODY | SMFIP_NOUNKNOWN;
   (void) f2; (void) f3;
-  *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_QUARANTINE);
+  *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST);
   *pf1 = f1 & wanted_off;
   *pf2 = 0;
   *pf3 = 0;
