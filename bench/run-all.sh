@@ -36,7 +36,7 @@ case "${1:-}" in
     ;;
   *)
     "$JAVA" "${PROPS[@]}" -cp "$CP" org.ptrguard.bench.BenchSuite "$@" | tee "target/bench/suite-$stamp.txt"
-    if [[ " $* " != *" jmh"* ]]; then
+    if [[ "$*" != *jmh* ]]; then
       jmh > "target/bench/jmh-log-$stamp.txt" 2>&1
       echo
       echo "==== JMH (average time per operation) ===="

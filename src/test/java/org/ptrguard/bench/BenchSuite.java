@@ -67,7 +67,7 @@ public final class BenchSuite {
         milter(dns, baseline, Scenario.MESSAGE);
       }
       if (!skipped("postfix")) {
-        postfix(dns);
+        postfix(dns, baseline);
       }
       if (!skipped("memory")) {
         memoryAndStartup(dns, baseline);
@@ -105,11 +105,24 @@ public final class BenchSuite {
         List<Result> theirs = new ArrayList<>();
         long dnsBefore = ptrguard.dnsLookups();
         long dnsServerBefore = dns.queries();
+        long ourCpu = 0;
+        long theirCpu = 0;
+        long ourAll = 0;
+        long theirAll = 0;
         for (int round = 0; round < rounds; round++) {
           Options o = Options.of(ptrguard.milterAddress(), concurrency, seconds, scenario).withWarmup(warmup);
+          long cpu0 = ptrguard.cpuMillis();
+          long accepted0 = ptrguard.metric("ptrguard_milter_connections_accepted_total");
           ours.add(runOnce("ptrguard", o));
-          theirs.add(runOnce("libmilter", Options.of(baseline.milterAddress(), concurrency, seconds, scenario)
-              .withWarmup(warmup)));
+          ourCpu += ptrguard.cpuMillis() - cpu0;
+          ourAll += ptrguard.metric("ptrguard_milter_connections_accepted_total") - accepted0;
+          cpu0 = baseline.cpuMillis();
+          long decided0 = baseline.countLog("event=decision");
+          Result theirRun = runOnce("libmilter", Options.of(baseline.milterAddress(), concurrency, seconds, scenario)
+              .withWarmup(warmup));
+          theirs.add(theirRun);
+          theirCpu += baseline.cpuMillis() - cpu0;
+          theirAll += baseline.countLog("event=decision") - decided0;
         }
         long dnsDuring = ptrguard.dnsLookups() - dnsBefore;
         long dnsServerDuring = dns.queries() - dnsServerBefore;
@@ -124,6 +137,9 @@ public final class BenchSuite {
             + " ptrguard runs: %d lookups by ptrguard, %d queries at the DNS server, %d sessions",
             "", median(ours, r -> r.session().p99Us()) / median(theirs, r -> r.session().p99Us()), dnsDuring,
             dnsServerDuring, sessions));
+        // Warm-up sessions included: CPU over all sessions the server handled during the runs.
+        table.add(String.format(Locale.ROOT, "  %-5s server CPU per session (user+sys): ptrguard %.0f us, libmilter %.0f us",
+            "", 1000.0 * ourCpu / Math.max(1, ourAll), 1000.0 * theirCpu / Math.max(1, theirAll)));
       }
       table.add(String.format(Locale.ROOT, "  server RSS after the runs: ptrguard %d MiB, libmilter %d MiB",
           ptrguard.rssKiB() / 1024, baseline.rssKiB() / 1024));
@@ -171,39 +187,54 @@ public final class BenchSuite {
 
   // ---------------------------------------------------------------- Postfix end to end
 
-  private void postfix(TestDnsServer dns) throws Exception {
+  private void postfix(TestDnsServer dns, Path baselineBinary) throws Exception {
     int messages = intArg("postfix-messages", 2000);
     int rounds = intArg("rounds", 3);
     Path smtpSource = Commands.require("smtp-source", "postfix");
     try (PtrguardServer ptrguard = PtrguardServer.start(work.resolve("ptrguard-postfix"), dns, "mode = audit",
              List.of()).awaitWarm();
+         BaselineServer baseline = BaselineServer.start(baselineBinary, work.resolve("baseline-postfix"), false);
          SmtpSink sink = SmtpSink.start();
-         PrivatePostfix with = PrivatePostfix.builder("benchwith").relayTo(sink)
+         PrivatePostfix withPtrguard = PrivatePostfix.builder("benchptrguard").relayTo(sink)
              .parameter("smtpd_milters", ptrguard.target())
              .parameter("milter_default_action", "tempfail").build().start();
-         PrivatePostfix without = PrivatePostfix.builder("benchwithout").relayTo(sink).build().start()) {
-      List<double[]> withRuns = new ArrayList<>();
-      List<double[]> withoutRuns = new ArrayList<>();
+         PrivatePostfix withLibmilter = PrivatePostfix.builder("benchlibmilter").relayTo(sink)
+             .parameter("smtpd_milters", baseline.target())
+             .parameter("milter_default_action", "tempfail").build().start();
+         PrivatePostfix without = PrivatePostfix.builder("benchnomilter").relayTo(sink).build().start()) {
+      Map<String, PrivatePostfix> instances = new LinkedHashMap<>();
+      instances.put("with ptrguard", withPtrguard);
+      instances.put("without milter", without);
+      instances.put("with libmilter", withLibmilter);
+      Map<String, List<double[]>> runs = new LinkedHashMap<>();
+      instances.keySet().forEach(k -> runs.put(k, new ArrayList<>()));
+      // One unmeasured run each: Postfix spawns its smtpd/cleanup/smtp processes on first use.
+      for (Map.Entry<String, PrivatePostfix> e : instances.entrySet()) {
+        postfixRun(e.getKey() + " (warm-up)", smtpSource, e.getValue(), sink, Math.min(messages, 200));
+      }
       long dnsBefore = ptrguard.dnsLookups();
       long helosBefore = ptrguard.metric("ptrguard_milter_commands_total{command=\"Helo\"}");
       for (int round = 0; round < rounds; round++) {
-        withRuns.add(postfixRun("with ptrguard", smtpSource, with, sink, messages));
-        withoutRuns.add(postfixRun("without milter", smtpSource, without, sink, messages));
+        for (Map.Entry<String, PrivatePostfix> e : instances.entrySet()) {
+          runs.get(e.getKey()).add(postfixRun(e.getKey(), smtpSource, e.getValue(), sink, messages));
+        }
       }
       long helos = ptrguard.metric("ptrguard_milter_commands_total{command=\"Helo\"}") - helosBefore;
       long dnsDuring = ptrguard.dnsLookups() - dnsBefore;
-      double acceptWith = median(withRuns, r -> r[0]);
-      double acceptWithout = median(withoutRuns, r -> r[0]);
-      double deliverWith = median(withRuns, r -> r[1]);
-      double deliverWithout = median(withoutRuns, r -> r[1]);
+      double acceptWithout = median(runs.get("without milter"), r -> r[0]);
+      double deliverWithout = median(runs.get("without milter"), r -> r[1]);
       table.add("");
-      table.add(String.format(Locale.ROOT, "Postfix end to end: smtp-source -s 8 -m %d (1 KiB, one message per"
-          + " SMTP session) -> private Postfix -> smtp-sink; %d alternating runs, medians:", messages, rounds));
-      table.add(String.format(Locale.ROOT, "  %-16s %14s %14s", "", "accepted msg/s", "delivered msg/s"));
-      table.add(String.format(Locale.ROOT, "  %-16s %14.0f %14.0f", "with ptrguard", acceptWith, deliverWith));
-      table.add(String.format(Locale.ROOT, "  %-16s %14.0f %14.0f", "without milter", acceptWithout, deliverWithout));
-      table.add(String.format(Locale.ROOT, "  %-16s %13.1f%% %13.1f%%", "ratio", 100 * acceptWith / acceptWithout,
-          100 * deliverWith / deliverWithout));
+      table.add(String.format(Locale.ROOT, "Postfix end to end: smtp-source -s %d -m %d (1 KiB, one message per"
+          + " SMTP session) -> private Postfix -> smtp-sink; %d alternating runs, medians:",
+          intArg("postfix-sessions", 8), messages, rounds));
+      table.add(String.format(Locale.ROOT, "  %-16s %15s %16s %15s", "", "accepted msg/s", "delivered msg/s",
+          "vs no milter"));
+      runs.forEach((name, list) -> {
+        double accepted = median(list, r -> r[0]);
+        double delivered = median(list, r -> r[1]);
+        table.add(String.format(Locale.ROOT, "  %-16s %15.0f %16.0f %9.1f%% / %.1f%%", name, accepted, delivered,
+            100 * accepted / acceptWithout, 100 * delivered / deliverWithout));
+      });
       table.add(String.format(Locale.ROOT, "  ptrguard saw %d HELOs from Postfix; DNS lookups during the runs: %d",
           helos, dnsDuring));
       if (helos < (long) messages * rounds) {
@@ -217,7 +248,8 @@ public final class BenchSuite {
       throws Exception {
     long before = sinkFiles(sink);
     long t0 = System.nanoTime();
-    ProcessResult r = Commands.run(Duration.ofMinutes(10), List.of(smtpSource.toString(), "-s", "8", "-m",
+    ProcessResult r = Commands.run(Duration.ofMinutes(10), List.of(smtpSource.toString(), "-s",
+        Integer.toString(intArg("postfix-sessions", 8)), "-m",
         Integer.toString(messages), "-l", "1024", "-f", "sender@example.com", "-t", "rcpt@dest.example.test",
         "-M", "client.example.test", "127.0.0.1:" + postfix.smtpPort()));
     double accepted = (System.nanoTime() - t0) / 1e9;
@@ -262,7 +294,8 @@ public final class BenchSuite {
         p.awaitWarm();
         // A few sessions first, so "idle" is a daemon that has served mail, not a cold one.
         LoadGenerator.run(Options.of(p.milterAddress(), 4, Duration.ofSeconds(1), Scenario.MESSAGE));
-        Thread.sleep(2000);
+        // Idle for longer than the launcher's native-heap trim interval (2 s).
+        Thread.sleep(3000);
         idle.add(p.rssKiB() / 1024.0);
         loaded.add(OpenSessions.hold(p, connections) / 1024.0);
       }

@@ -121,6 +121,14 @@ public class ServerProcess implements AutoCloseable {
     }
   }
 
+  /** CPU time the process used so far (user + system, all threads), in milliseconds; clock ticks are 10 ms. */
+  public long cpuMillis() throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
+    // Fields after the command name (which is in parentheses and may contain spaces): utime is 14th, stime 15th.
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+  }
+
   /** Sends a signal with kill(1), e.g. "HUP". */
   public void signal(String name) throws IOException, InterruptedException {
     Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
