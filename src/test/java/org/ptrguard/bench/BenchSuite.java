@@ -319,7 +319,7 @@ public final class BenchSuite {
 
   // ---------------------------------------------------------------- helpers
 
-  static String loadAverage() {
+  public static String loadAverage() {
     try {
       String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
       return f[0] + "/" + f[1] + "/" + f[2];
@@ -328,7 +328,7 @@ public final class BenchSuite {
     }
   }
 
-  static String machine() {
+  public static String machine() {
     String cpu = "?";
     try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
       cpu = lines.filter(l -> l.startsWith("model name")).findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim())
