@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class MilterServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MilterServer.class);
   /** The target machine has 2 cores: one loop per core; accepting is cheap and shares them. */
-  static final int EVENT_LOOP_THREADS = Integer.getInteger("ptrguard.experiment.loops", 2);
+  static final int EVENT_LOOP_THREADS = 2;
 
   private final MilterServerOptions options;
   private final MilterHandlerFactory factory;
