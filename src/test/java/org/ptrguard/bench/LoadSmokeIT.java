@@ -52,6 +52,12 @@ class LoadSmokeIT {
       assertThat(message.commands()).containsKeys("mail", "eom").doesNotContainKeys("rcpt", "header", "body");
       assertThat(message.replies()).containsEntry("eom-mod:h", message.messages());
       assertThat(ptrguard.metric("ptrguard_milter_protocol_errors_total")).isZero();
+
+      // SIGTERM (systemctl stop): exit 143 and a clean log. With metrics on, the daemon used to be
+      // closed twice (shutdown hook and main thread) and printed a RejectedExecutionException.
+      ptrguard.close();
+      assertThat(ptrguard.exitValue()).isEqualTo(143);
+      assertThat(ptrguard.log()).contains("event=stopping").doesNotContain("Exception");
     }
   }
 
