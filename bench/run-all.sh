@@ -4,7 +4,8 @@
 #   bench/run-all.sh soak [N] [C]   N milter sessions (default 1000000) at concurrency C (default 16) through one
 #                                   ptrguard: heap after full GC, threads and fds at start, middle and end
 #   bench/run-all.sh jmh [jmh args] the JMH microbenchmarks only (codec, generic-name classifier)
-# Suite args (optional): --rounds 3 --seconds 10 --warmup 2 --postfix-messages 2000 --connections 1000
+# Suite args (optional): --rounds 3 --seconds 10 --warmup 2 --jit-warmup 10 --postfix-messages 2000
+#                        --postfix-sessions 8 --connections 1000
 #                        --skip milter,postfix,memory,jmh
 # Needs: JDK 17, Maven (offline repository filled), gcc + libmilter-dev, postfix (smtp-source, smtp-sink).
 # Runs as root (private Postfix instances, as the integration tests do). Output also goes to target/bench/.
