@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import org.ptrguard.config.ConfigException;
 import org.ptrguard.config.ConfigLoader;
@@ -43,6 +44,7 @@ final class Daemon implements AutoCloseable {
   private final MilterServer server;
   private final MetricsServer metricsServer;
   private volatile Settings settings;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private Daemon(Optional<Path> configFile, List<ListenAddress> listenOverride, SystemdNotify systemd, Settings settings,
       Metrics metrics, IdentityMonitor monitor, Guard guard, MilterServer server, MetricsServer metricsServer) {
@@ -150,8 +152,12 @@ final class Daemon implements AutoCloseable {
     return true;
   }
 
+  /** Idempotent: the shutdown hook and the main thread both close (a second close found a terminated loop). */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     server.close();
     if (metricsServer != null) {
       metricsServer.close();

@@ -1,0 +1,51 @@
+package org.ptrguard.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The libmilter reference milter (bench/libmilter-baseline/baseline.c), compiled with gcc and run. */
+public final class BaselineServer extends ServerProcess {
+  private BaselineServer(Started started, InetSocketAddress milter, Path log) {
+    super(started.process(), milter, log, started.startup());
+  }
+
+  public static Path source() {
+    return Path.of(System.getProperty("ptrguard.baseline.source", "bench/libmilter-baseline/baseline.c"))
+        .toAbsolutePath();
+  }
+
+  /** Compiles the baseline into {@code dir} (gcc -O2 ... -lmilter -lpthread); fails naming the Debian packages. */
+  public static Path build(Path dir) throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    Path binary = dir.resolve("baseline");
+    if (!Files.exists(Path.of("/usr/include/libmilter/mfapi.h"))) {
+      throw new IllegalStateException("libmilter headers missing: install the Debian package libmilter-dev");
+    }
+    Process gcc = new ProcessBuilder("gcc", "-O2", "-Wall", "-o", binary.toString(), source().toString(),
+        "-lmilter", "-lpthread").redirectErrorStream(true).start();
+    String out = new String(gcc.getInputStream().readAllBytes());
+    if (!gcc.waitFor(60, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
+      throw new IllegalStateException("gcc failed (Debian packages gcc, libmilter-dev):\n" + out);
+    }
+    return binary;
+  }
+
+  /** Starts the compiled baseline; {@code addHeader} matches ptrguard's audit.add-header. */
+  public static BaselineServer start(Path binary, Path workDir, boolean addHeader) throws IOException {
+    Files.createDirectories(workDir);
+    int port = PtrguardServer.freePort();
+    List<String> command = new ArrayList<>(List.of(binary.toString(), "-p", "inet:" + port + "@127.0.0.1"));
+    if (addHeader) {
+      command.add("-a");
+    }
+    Path log = workDir.resolve("baseline.log");
+    InetSocketAddress milter = new InetSocketAddress("127.0.0.1", port);
+    return new BaselineServer(launch(command, milter, log, Duration.ofSeconds(10)), milter, log);
+  }
+}

@@ -1,0 +1,356 @@
+package org.ptrguard.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.ptrguard.bench.LoadGenerator.Options;
+import org.ptrguard.bench.LoadGenerator.Result;
+import org.ptrguard.bench.LoadGenerator.Scenario;
+import org.ptrguard.testing.Commands;
+import org.ptrguard.testing.PrivatePostfix;
+import org.ptrguard.testing.ProcessResult;
+import org.ptrguard.testing.SmtpSink;
+import org.ptrguard.testing.TestDnsServer;
+
+/**
+ * The whole performance suite (bench/run-all.sh runs it): ptrguard against the libmilter baseline
+ * with the same load generator in alternating runs, Postfix end to end with and without ptrguard,
+ * memory (idle and with 1,000 open milter sessions) and start-up time; prints one table.
+ *
+ * <p>Arguments (all optional): {@code --rounds 3 --seconds 10 --warmup 2 --postfix-messages 2000
+ * --skip postfix,memory,milter}.
+ */
+public final class BenchSuite {
+  private final Map<String, String> args;
+  private final Path work;
+  private final List<String> table = new ArrayList<>();
+  private final List<String> notes = new ArrayList<>();
+
+  private BenchSuite(Map<String, String> args, Path work) {
+    this.args = args;
+    this.work = work;
+  }
+
+  public static void main(String[] argv) throws Exception {
+    Map<String, String> a = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < argv.length; i += 2) {
+      a.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
+    }
+    Path work = Files.createTempDirectory("ptrguard-bench-");
+    new BenchSuite(a, work).run();
+    System.exit(0);
+  }
+
+  private int intArg(String name, int def) {
+    return Integer.parseInt(args.getOrDefault(name, Integer.toString(def)));
+  }
+
+  private boolean skipped(String part) {
+    return List.of(args.getOrDefault("skip", "").split(",")).contains(part);
+  }
+
+  private void run() throws Exception {
+    log("ptrguard bench start=" + Instant.now() + " " + machine());
+    Path baseline = BaselineServer.build(work.resolve("baseline-bin"));
+    try (TestDnsServer dns = PtrguardServer.startDns()) {
+      if (!skipped("milter")) {
+        milter(dns, baseline, Scenario.HELO);
+        milter(dns, baseline, Scenario.MESSAGE);
+      }
+      if (!skipped("postfix")) {
+        postfix(dns, baseline);
+      }
+      if (!skipped("memory")) {
+        memoryAndStartup(dns, baseline);
+      }
+    }
+    log("ptrguard bench end=" + Instant.now() + " load=" + loadAverage());
+    System.out.println();
+    System.out.println("==== ptrguard performance summary ====");
+    System.out.println(machine());
+    table.forEach(System.out::println);
+    notes.forEach(n -> System.out.println("note: " + n));
+  }
+
+  // ---------------------------------------------------------------- milter: ptrguard vs libmilter
+
+  private void milter(TestDnsServer dns, Path baselineBinary, Scenario scenario) throws Exception {
+    boolean addHeader = scenario == Scenario.MESSAGE;
+    String settings = "mode = audit\naudit.add-header = " + addHeader;
+    int rounds = intArg("rounds", 3);
+    Duration seconds = Duration.ofSeconds(intArg("seconds", 10));
+    Duration warmup = Duration.ofSeconds(intArg("warmup", 2));
+    String name = scenario.name().toLowerCase(Locale.ROOT);
+    try (PtrguardServer ptrguard = PtrguardServer.start(work.resolve("ptrguard-" + name), dns, settings, List.of())
+             .awaitWarm();
+         BaselineServer baseline = BaselineServer.start(baselineBinary, work.resolve("baseline-" + name), addHeader)) {
+      table.add("");
+      table.add(String.format(Locale.ROOT, "milter %s scenario (%s), %d alternating runs of %ds each, medians:",
+          name, scenario == Scenario.HELO ? "OPTNEG, macros, CONNECT, HELO, QUIT"
+              : "HELO then 3 messages: MAIL, RCPT x3, DATA, 20 headers, EOH, 10 KiB body, EOB, ABORT; audit.add-header",
+          rounds, seconds.toSeconds()));
+      table.add(String.format(Locale.ROOT, "  %-5s %-10s %10s %9s %9s %9s %8s %9s %8s", "conc", "server", "sess/s",
+          "p50_ms", "p99_ms", "p99.9_ms", "fail", "dns/sess", "ratio"));
+      // A daemon runs for days: measure it JIT-compiled, not while C2 is still busy (the first 10 s of
+      // load ran at about half the later rate). Both servers get the same unmeasured warm-up.
+      Duration warmAll = Duration.ofSeconds(intArg("jit-warmup", 10));
+      LoadGenerator.run(Options.of(ptrguard.milterAddress(), 8, warmAll, scenario));
+      LoadGenerator.run(Options.of(baseline.milterAddress(), 8, warmAll, scenario));
+      for (int concurrency : new int[] {8, 64}) {
+        List<Result> ours = new ArrayList<>();
+        List<Result> theirs = new ArrayList<>();
+        long dnsBefore = ptrguard.dnsLookups();
+        long dnsServerBefore = dns.queries();
+        long ourCpu = 0;
+        long theirCpu = 0;
+        long ourAll = 0;
+        long theirAll = 0;
+        for (int round = 0; round < rounds; round++) {
+          Options o = Options.of(ptrguard.milterAddress(), concurrency, seconds, scenario).withWarmup(warmup);
+          long cpu0 = ptrguard.cpuMillis();
+          long accepted0 = ptrguard.metric("ptrguard_milter_connections_accepted_total");
+          ours.add(runOnce("ptrguard", o));
+          ourCpu += ptrguard.cpuMillis() - cpu0;
+          ourAll += ptrguard.metric("ptrguard_milter_connections_accepted_total") - accepted0;
+          cpu0 = baseline.cpuMillis();
+          long decided0 = baseline.countLog("event=decision");
+          Result theirRun = runOnce("libmilter", Options.of(baseline.milterAddress(), concurrency, seconds, scenario)
+              .withWarmup(warmup));
+          theirs.add(theirRun);
+          theirCpu += baseline.cpuMillis() - cpu0;
+          theirAll += baseline.countLog("event=decision") - decided0;
+        }
+        long dnsDuring = ptrguard.dnsLookups() - dnsBefore;
+        long dnsServerDuring = dns.queries() - dnsServerBefore;
+        long sessions = ours.stream().mapToLong(Result::sessions).sum();
+        checkSameNegotiation(ours.get(0), theirs.get(0));
+        double ourRate = median(ours, Result::sessionsPerSecond);
+        double theirRate = median(theirs, Result::sessionsPerSecond);
+        table.add(row(concurrency, "ptrguard", ours, String.format(Locale.ROOT, "%.4f", (double) dnsDuring / sessions),
+            String.format(Locale.ROOT, "%.2f", ourRate / theirRate)));
+        table.add(row(concurrency, "libmilter", theirs, "-", "1.00"));
+        table.add(String.format(Locale.ROOT, "  %-5s p99 session latency ptrguard/libmilter = %.2f; DNS during the"
+            + " ptrguard runs: %d lookups by ptrguard, %d queries at the DNS server, %d sessions",
+            "", median(ours, r -> r.session().p99Us()) / median(theirs, r -> r.session().p99Us()), dnsDuring,
+            dnsServerDuring, sessions));
+        // Warm-up sessions included: CPU over all sessions the server handled during the runs.
+        table.add(String.format(Locale.ROOT, "  %-5s server CPU per session (user+sys): ptrguard %.0f us, libmilter %.0f us",
+            "", 1000.0 * ourCpu / Math.max(1, ourAll), 1000.0 * theirCpu / Math.max(1, theirAll)));
+      }
+      table.add(String.format(Locale.ROOT, "  server RSS after the runs: ptrguard %d MiB, libmilter %d MiB",
+          ptrguard.rssKiB() / 1024, baseline.rssKiB() / 1024));
+    }
+  }
+
+  private Result runOnce(String label, Options o) throws InterruptedException {
+    Result r = LoadGenerator.run(o);
+    log(label + " load=" + loadAverage() + " " + r.summary().stripTrailing());
+    if (r.failures() > 0) {
+      notes.add(label + " " + o.scenario() + " c=" + o.concurrency() + ": " + r.failures() + " failed sessions, e.g. "
+          + r.firstFailures());
+    }
+    return r;
+  }
+
+  private void checkSameNegotiation(Result ours, Result theirs) {
+    if (ours.negotiated().isEmpty() || theirs.negotiated().isEmpty()) {
+      return;
+    }
+    var a = ours.negotiated().get();
+    var b = theirs.negotiated().get();
+    if (a.protocol() != b.protocol() || a.actions() != b.actions() || !a.macroLists().equals(b.macroLists())) {
+      notes.add("negotiation differs: ptrguard protocol=0x" + Integer.toHexString(a.protocol()) + " actions=0x"
+          + Integer.toHexString(a.actions()) + " macros=" + a.macroLists() + "; libmilter protocol=0x"
+          + Integer.toHexString(b.protocol()) + " actions=0x" + Integer.toHexString(b.actions()) + " macros="
+          + b.macroLists());
+    }
+  }
+
+  private static String row(int concurrency, String server, List<Result> runs, String dnsPerSession, String ratio) {
+    return String.format(Locale.ROOT, "  %-5d %-10s %10.0f %9.2f %9.2f %9.2f %8d %9s %8s", concurrency, server,
+        median(runs, Result::sessionsPerSecond), median(runs, r -> r.session().p50Us()) / 1000,
+        median(runs, r -> r.session().p99Us()) / 1000, median(runs, r -> r.session().p999Us()) / 1000,
+        runs.stream().mapToLong(Result::failures).sum(), dnsPerSession, ratio);
+  }
+
+  static <T> double median(List<T> runs, Function<T, Double> value) {
+    double[] v = runs.stream().mapToDouble(value::apply).sorted().toArray();
+    if (v.length == 0) {
+      return Double.NaN;
+    }
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  // ---------------------------------------------------------------- Postfix end to end
+
+  private void postfix(TestDnsServer dns, Path baselineBinary) throws Exception {
+    int messages = intArg("postfix-messages", 2000);
+    int rounds = intArg("rounds", 3);
+    Path smtpSource = Commands.require("smtp-source", "postfix");
+    try (PtrguardServer ptrguard = PtrguardServer.start(work.resolve("ptrguard-postfix"), dns, "mode = audit",
+             List.of()).awaitWarm();
+         BaselineServer baseline = BaselineServer.start(baselineBinary, work.resolve("baseline-postfix"), false);
+         SmtpSink sink = SmtpSink.start();
+         PrivatePostfix withPtrguard = PrivatePostfix.builder("benchptrguard").relayTo(sink)
+             .parameter("smtpd_milters", ptrguard.target())
+             .parameter("milter_default_action", "tempfail").build().start();
+         PrivatePostfix withLibmilter = PrivatePostfix.builder("benchlibmilter").relayTo(sink)
+             .parameter("smtpd_milters", baseline.target())
+             .parameter("milter_default_action", "tempfail").build().start();
+         PrivatePostfix without = PrivatePostfix.builder("benchnomilter").relayTo(sink).build().start()) {
+      Map<String, PrivatePostfix> instances = new LinkedHashMap<>();
+      instances.put("with ptrguard", withPtrguard);
+      instances.put("without milter", without);
+      instances.put("with libmilter", withLibmilter);
+      Map<String, List<double[]>> runs = new LinkedHashMap<>();
+      instances.keySet().forEach(k -> runs.put(k, new ArrayList<>()));
+      // Unmeasured warm-up: ptrguard's JIT on the milter path (the same as in the milter runs), then one
+      // run per instance, because Postfix spawns its smtpd/cleanup/smtp processes on first use and the
+      // Postfix-specific milter paths (e.g. Postfix closing after ACCEPT) get compiled.
+      LoadGenerator.run(Options.of(ptrguard.milterAddress(), 8, Duration.ofSeconds(intArg("jit-warmup", 10)),
+          Scenario.HELO));
+      for (Map.Entry<String, PrivatePostfix> e : instances.entrySet()) {
+        postfixRun(e.getKey() + " (warm-up)", smtpSource, e.getValue(), sink, Math.min(messages, 1000));
+      }
+      long dnsBefore = ptrguard.dnsLookups();
+      long helosBefore = ptrguard.metric("ptrguard_milter_commands_total{command=\"Helo\"}");
+      for (int round = 0; round < rounds; round++) {
+        for (Map.Entry<String, PrivatePostfix> e : instances.entrySet()) {
+          runs.get(e.getKey()).add(postfixRun(e.getKey(), smtpSource, e.getValue(), sink, messages));
+        }
+      }
+      long helos = ptrguard.metric("ptrguard_milter_commands_total{command=\"Helo\"}") - helosBefore;
+      long dnsDuring = ptrguard.dnsLookups() - dnsBefore;
+      double acceptWithout = median(runs.get("without milter"), r -> r[0]);
+      double deliverWithout = median(runs.get("without milter"), r -> r[1]);
+      table.add("");
+      table.add(String.format(Locale.ROOT, "Postfix end to end: smtp-source -s %d -m %d (1 KiB, one message per"
+          + " SMTP session) -> private Postfix -> smtp-sink; %d alternating runs, medians:",
+          intArg("postfix-sessions", 8), messages, rounds));
+      table.add(String.format(Locale.ROOT, "  %-16s %15s %16s %15s", "", "accepted msg/s", "delivered msg/s",
+          "vs no milter"));
+      runs.forEach((name, list) -> {
+        double accepted = median(list, r -> r[0]);
+        double delivered = median(list, r -> r[1]);
+        table.add(String.format(Locale.ROOT, "  %-16s %15.0f %16.0f %9.1f%% / %.1f%%", name, accepted, delivered,
+            100 * accepted / acceptWithout, 100 * delivered / deliverWithout));
+      });
+      table.add(String.format(Locale.ROOT, "  ptrguard saw %d HELOs from Postfix; DNS lookups during the runs: %d",
+          helos, dnsDuring));
+      if (helos < (long) messages * rounds) {
+        notes.add("ptrguard saw fewer HELOs (" + helos + ") than messages sent (" + (messages * rounds) + ")");
+      }
+    }
+  }
+
+  /** One smtp-source run; returns {accepted per second, delivered to the sink per second}. */
+  private double[] postfixRun(String label, Path smtpSource, PrivatePostfix postfix, SmtpSink sink, int messages)
+      throws Exception {
+    long before = sinkFiles(sink);
+    long t0 = System.nanoTime();
+    ProcessResult r = Commands.run(Duration.ofMinutes(10), List.of(smtpSource.toString(), "-s",
+        Integer.toString(intArg("postfix-sessions", 8)), "-m",
+        Integer.toString(messages), "-l", "1024", "-f", "sender@example.com", "-t", "rcpt@dest.example.test",
+        "-M", "client.example.test", "127.0.0.1:" + postfix.smtpPort()));
+    double accepted = (System.nanoTime() - t0) / 1e9;
+    if (!r.ok()) {
+      throw new IllegalStateException("smtp-source failed: " + r.describe());
+    }
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (sinkFiles(sink) - before < messages) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(label + ": only " + (sinkFiles(sink) - before) + " of " + messages
+            + " messages reached the sink; queue: " + postfix.queueCount());
+      }
+      Thread.sleep(20);
+    }
+    double delivered = (System.nanoTime() - t0) / 1e9;
+    double[] out = {messages / accepted, messages / delivered};
+    log(String.format(Locale.ROOT, "postfix %s load=%s accepted=%.0f/s delivered=%.0f/s", label, loadAverage(),
+        out[0], out[1]));
+    return out;
+  }
+
+  private static long sinkFiles(SmtpSink sink) throws IOException {
+    try (Stream<Path> files = Files.list(sink.directory())) {
+      return files.count();
+    }
+  }
+
+  // ---------------------------------------------------------------- memory and start-up
+
+  private void memoryAndStartup(TestDnsServer dns, Path baselineBinary) throws Exception {
+    int connections = intArg("connections", 1000);
+    List<Double> startups = new ArrayList<>();
+    List<Double> idle = new ArrayList<>();
+    List<Double> loaded = new ArrayList<>();
+    List<Double> baselineIdle = new ArrayList<>();
+    List<Double> baselineLoaded = new ArrayList<>();
+    int rounds = intArg("rounds", 3);
+    for (int round = 0; round < rounds; round++) {
+      try (PtrguardServer p = PtrguardServer.start(work.resolve("ptrguard-mem-" + round), dns, "mode = audit",
+          List.of())) {
+        startups.add(p.startup().toNanos() / 1e6);
+        p.awaitWarm();
+        // A few sessions first, so "idle" is a daemon that has served mail, not a cold one.
+        LoadGenerator.run(Options.of(p.milterAddress(), 4, Duration.ofSeconds(1), Scenario.MESSAGE));
+        // Idle for longer than the launcher's native-heap trim interval (2 s).
+        Thread.sleep(3000);
+        idle.add(p.rssKiB() / 1024.0);
+        loaded.add(OpenSessions.hold(p, connections) / 1024.0);
+      }
+      try (BaselineServer b = BaselineServer.start(baselineBinary, work.resolve("baseline-mem-" + round), false)) {
+        Thread.sleep(500);
+        baselineIdle.add(b.rssKiB() / 1024.0);
+        baselineLoaded.add(OpenSessions.hold(b, connections) / 1024.0);
+      }
+    }
+    table.add("");
+    table.add("Memory (RSS, MiB) and start-up; ptrguard with the JVM flags of packaging/bin/ptrguard: "
+        + String.join(" ", Launcher.jvmFlags(work)));
+    table.add(String.format(Locale.ROOT, "  %-10s %10s %22s %26s", "server", "idle", connections + " open sessions",
+        "start to listening (ms)"));
+    table.add(String.format(Locale.ROOT, "  %-10s %10.1f %22.1f %26.0f   (runs: idle %s, loaded %s, start %s)",
+        "ptrguard", median(idle, d -> d), median(loaded, d -> d), median(startups, d -> d), idle, loaded,
+        startups));
+    table.add(String.format(Locale.ROOT, "  %-10s %10.1f %22.1f %26s", "libmilter", median(baselineIdle, d -> d),
+        median(baselineLoaded, d -> d), "-"));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  public static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return f[0] + "/" + f[1] + "/" + f[2];
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  public static String machine() {
+    String cpu = "?";
+    try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+      cpu = lines.filter(l -> l.startsWith("model name")).findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim())
+          .orElse("?");
+    } catch (IOException ignored) {
+      // informational only
+    }
+    return String.format(Locale.ROOT, "machine: %d cpus (%s), java %s, load average %s", Runtime.getRuntime()
+        .availableProcessors(), cpu, System.getProperty("java.version"), loadAverage());
+  }
+
+  private static void log(String line) {
+    System.out.println("[" + Instant.now() + "] " + line);
+    System.out.flush();
+  }
+}

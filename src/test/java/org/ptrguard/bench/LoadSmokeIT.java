@@ -1,0 +1,85 @@
+package org.ptrguard.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.ptrguard.bench.LoadGenerator.Options;
+import org.ptrguard.bench.LoadGenerator.Result;
+import org.ptrguard.bench.LoadGenerator.Scenario;
+import org.ptrguard.testing.TestDnsServer;
+
+/**
+ * A few seconds of the benchmark harness in the normal build, so it cannot rot: the load generator
+ * against the packaged jar (launcher JVM flags, warm identity) and against the compiled libmilter
+ * baseline, with the checks the full benchmark relies on.
+ */
+class LoadSmokeIT {
+  @Test
+  void warmGuardServesTheGeneratorWithoutDnsQueries() throws Exception {
+    Path work = Files.createTempDirectory("ptrguard-loadsmoke-");
+    try (TestDnsServer dns = PtrguardServer.startDns();
+         PtrguardServer ptrguard = PtrguardServer.start(work, dns, "mode = audit", List.of()).awaitWarm()) {
+      assertThat(ptrguard.startup()).as("start to listening").isLessThan(Duration.ofSeconds(10));
+      long dnsLookups = ptrguard.dnsLookups();
+      long dnsQueries = dns.queries();
+      long accepted = ptrguard.metric("ptrguard_decisions_total{mode=\"audit\",action=\"accept\",verdict=\"pass\"}");
+
+      Result helo = LoadGenerator.run(Options.of(ptrguard.milterAddress(), 8, Duration.ofSeconds(3), Scenario.HELO)
+          .withWarmup(Duration.ofMillis(500)));
+
+      assertThat(helo.failures()).as(helo.summary()).isZero();
+      assertThat(helo.sessions()).as(helo.summary()).isGreaterThan(100);
+      assertThat(helo.replies()).containsEntry("helo:a", helo.sessions());
+      assertThat(helo.commands()).containsKeys("connect", "optneg", "conninfo", "helo");
+      assertThat(helo.session().p99Us()).isGreaterThan(0);
+      // Warm guard: no DNS traffic at all during the run, seen both by ptrguard's counter and by the server.
+      assertThat(ptrguard.dnsLookups()).as("ptrguard_dns_lookups_total during the run").isEqualTo(dnsLookups);
+      assertThat(dns.queries()).as("queries at the DNS server during the run").isEqualTo(dnsQueries);
+      // Warm-up sessions are decided too, so at least every measured session was.
+      assertThat(ptrguard.metric("ptrguard_decisions_total{mode=\"audit\",action=\"accept\",verdict=\"pass\"}")
+          - accepted).isGreaterThanOrEqualTo(helo.sessions());
+
+      ptrguard.reload("mode = audit\naudit.add-header = true");
+      Result message = LoadGenerator.run(Options.of(ptrguard.milterAddress(), 4, Duration.ofSeconds(2),
+          Scenario.MESSAGE));
+      assertThat(message.failures()).as(message.summary()).isZero();
+      assertThat(message.messages()).isEqualTo(3 * message.sessions()).isPositive();
+      // ptrguard negotiated RCPT to body away, so (like Postfix) the generator sent MAIL and EOB only.
+      assertThat(message.commands()).containsKeys("mail", "eom").doesNotContainKeys("rcpt", "header", "body");
+      assertThat(message.replies()).containsEntry("eom-mod:h", message.messages());
+      assertThat(ptrguard.metric("ptrguard_milter_protocol_errors_total")).isZero();
+
+      // SIGTERM (systemctl stop): exit 143 and a clean log. With metrics on, the daemon used to be
+      // closed twice (shutdown hook and main thread) and printed a RejectedExecutionException.
+      ptrguard.close();
+      assertThat(ptrguard.exitValue()).isEqualTo(143);
+      assertThat(ptrguard.log()).contains("event=stopping").doesNotContain("Exception");
+    }
+  }
+
+  @Test
+  void libmilterBaselineBuildsAndNegotiatesLikePtrguard() throws Exception {
+    Path work = Files.createTempDirectory("ptrguard-baselinesmoke-");
+    Path binary = BaselineServer.build(work);
+    try (TestDnsServer dns = PtrguardServer.startDns();
+         PtrguardServer ptrguard = PtrguardServer.start(work.resolve("p"), dns, "mode = audit\naudit.add-header = true",
+             List.of()).awaitWarm();
+         BaselineServer baseline = BaselineServer.start(binary, work.resolve("b"), true)) {
+      Result theirs = LoadGenerator.run(Options.of(baseline.milterAddress(), 4, Duration.ofSeconds(1),
+          Scenario.MESSAGE));
+      Result ours = LoadGenerator.run(Options.of(ptrguard.milterAddress(), 1, Duration.ofMillis(300),
+          Scenario.MESSAGE));
+      assertThat(theirs.failures()).as(theirs.summary()).isZero();
+      assertThat(theirs.sessions()).isPositive();
+      assertThat(theirs.replies()).containsEntry("eom-mod:h", theirs.messages());
+      // Same protocol steps, actions and macros: the comparison measures the same work.
+      assertThat(theirs.negotiated()).isEqualTo(ours.negotiated()).isPresent();
+      assertThat(baseline.countLog("event=decision mode=audit action=add-header verdict=pass stage=helo"))
+          .isEqualTo(theirs.sessions());
+    }
+  }
+}
