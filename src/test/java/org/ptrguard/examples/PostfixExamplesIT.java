@@ -309,7 +309,7 @@ class PostfixExamplesIT {
   // ------------------------------------------------------------------ ptrguard process
 
   /** The built jar as its own process, its output in a file. */
-  record Ptrguard(Process process, Path log) implements AutoCloseable {
+  record Ptrguard(Process process, Path logFile) implements AutoCloseable {
     static Ptrguard start(Path conf, Path log, Map<String, String> env) throws Exception {
       ProcessBuilder pb = new ProcessBuilder("java", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar"),
           "serve", "--config", conf.toString());
@@ -322,7 +322,7 @@ class PostfixExamplesIT {
     }
 
     String log() throws IOException {
-      return Files.readString(log, StandardCharsets.UTF_8);
+      return Files.readString(logFile, StandardCharsets.UTF_8);
     }
 
     long count(String needle) throws IOException {
