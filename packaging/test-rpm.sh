@@ -50,7 +50,7 @@ done
 
 scripts=$(rpm -qp --scripts "$rpm" 2>/dev/null)
 for part in "preinstall scriptlet" "postinstall scriptlet" "preuninstall scriptlet" "postuninstall scriptlet" \
-    "useradd -r -g ptrguard" "preset ptrguard.service" "disable --now ptrguard.service" "try-restart ptrguard.service"; do
+    "useradd -r -g ptrguard" "usermod -a -G ptrguard postfix" "preset ptrguard.service" "disable --now ptrguard.service" "try-restart ptrguard.service"; do
   grep -qF "$part" <<<"$scripts" || fail "scriptlets lack '$part':"$'\n'"$scripts"
 done
 grep -q '%systemd' <<<"$scripts" && fail "unexpanded systemd macro in the scriptlets"

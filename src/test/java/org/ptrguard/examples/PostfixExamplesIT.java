@@ -179,8 +179,9 @@ class PostfixExamplesIT {
   void unixSocketInsideTheChroot() throws Exception {
     Example ex = new Example("05-unix-socket-chroot");
     PrivatePostfix pf = ex.postfix("ex05");
-    // The scratch queue directory stands in for /var/spool/postfix; the socket directory as the
-    // README says: owner ptrguard (here root, the test's user), group postfix, 0750.
+    // The scratch queue directory stands in for /var/spool/postfix. The test runs ptrguard as root,
+    // not as user ptrguard with postfix in its group, so group postfix stands in for group ptrguard
+    // on the socket directory (0750 as the README says) and, by override, on the socket.
     Path queue = Path.of(pf.parameter("queue_directory"));
     Path socketDir = Files.createDirectory(queue.resolve("ptrguard"),
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
@@ -188,7 +189,7 @@ class PostfixExamplesIT {
     Files.getFileAttributeView(socketDir, PosixFileAttributeView.class).setGroup(postfixGroup);
     // override: the socket path under the scratch queue directory instead of /var/spool/postfix
     Path socket = socketDir.resolve("ptrguard.sock");
-    Ptrguard guard = ex.startPtrguard(Map.of(), "listen = [\"unix:" + socket + "\"]");
+    Ptrguard guard = ex.startPtrguard(Map.of(), "listen = [\"unix:" + socket + "\"]", "unix-socket.group = postfix");
     // override: the chrooted smtp service of the snippet replaces the harness's listener on its port
     String listener = "127.0.0.1:" + pf.smtpPort() + "/inet";
     ex.postconf(pf, "-MX", listener);
@@ -198,6 +199,7 @@ class PostfixExamplesIT {
     assertThat(ex.postconf(pf, "-M", listener).stdout()).matches("(?s)\\S+\\s+inet\\s+n\\s+-\\s+y\\s.*");
     assertThat(ex.postconf(pf, "-h", "smtpd_milters").stdout().strip()).isEqualTo("unix:/ptrguard/ptrguard.sock");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-rw----");
+    assertThat(Files.getAttribute(socket, "posix:group")).isEqualTo(postfixGroup);
 
     assertThat(send(pf.smtpAddress(), null, "alice@example.org", "ex05-chroot")).containsExactly(250, 250);
     awaitSink("Subject: ex05-chroot");
