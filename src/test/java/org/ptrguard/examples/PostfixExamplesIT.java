@@ -91,6 +91,7 @@ class PostfixExamplesIT {
     ex.renameService(pf, "submission/inet", "127.0.0.1:" + submissionPort + "/inet");
     ex.postconf(pf, "-P", "127.0.0.1:" + submissionPort + "/inet/smtpd_milters=inet:127.0.0.1:" + milterPort);
     ex.checkAndStart(pf);
+    guard.awaitReady();
 
     InetSocketAddress submission = new InetSocketAddress("127.0.0.1", submissionPort);
     assertThat(send(submission, null, "alice@example.org", "ex01-submission")).containsExactly(250, 250);
@@ -115,6 +116,7 @@ class PostfixExamplesIT {
     PrivatePostfix pf = ex.postfix("ex02");
     ex.postconf(pf, "-e", "smtpd_milters = inet:127.0.0.1:" + milterPort);
     ex.checkAndStart(pf);
+    guard.awaitReady();
 
     assertThat(send(pf.smtpAddress(), null, "alice@example.org", "ex02-outbound")).containsExactly(250, 250);
     awaitSink("Subject: ex02-outbound");
@@ -140,6 +142,7 @@ class PostfixExamplesIT {
     PrivatePostfix pf = ex.postfix("ex03");
     ex.postconf(pf, "-e", "non_smtpd_milters = inet:127.0.0.1:" + milterPort);
     ex.checkAndStart(pf);
+    guard.awaitReady();
 
     int before = sink.messageCount();
     ProcessResult local = pf.sendmail("cron@example.org", List.of("admin@dest.example.test"),
@@ -163,6 +166,7 @@ class PostfixExamplesIT {
     ex.postconf(pf, "-P", "smtp-main/unix/smtp_bind_address=127.0.0.2");
     ex.postconf(pf, "-P", "smtp-news/unix/smtp_bind_address=127.0.0.3");
     ex.checkAndStart(pf);
+    guard.awaitReady();
 
     assertThat(send(pf.smtpAddress(), null, "alice@example.org", "ex04-main")).containsExactly(250, 250);
     assertThat(send(pf.smtpAddress(), null, "letters@news.example.org", "ex04-news")).containsExactly(250, 250);
@@ -195,6 +199,7 @@ class PostfixExamplesIT {
     ex.postconf(pf, "-MX", listener);
     ex.renameService(pf, "smtp/inet", listener);
     ex.checkAndStart(pf);
+    guard.awaitReady();
 
     assertThat(ex.postconf(pf, "-M", listener).stdout()).matches("(?s)\\S+\\s+inet\\s+n\\s+-\\s+y\\s.*");
     assertThat(ex.postconf(pf, "-h", "smtpd_milters").stdout().strip()).isEqualTo("unix:/ptrguard/ptrguard.sock");
@@ -267,7 +272,7 @@ class PostfixExamplesIT {
       pf.start();
     }
 
-    /** Runs the built jar with the example's ptrguard.conf plus the appended overrides. */
+    /** Starts the built jar with the example's ptrguard.conf plus the appended overrides (call awaitReady). */
     Ptrguard startPtrguard(Map<String, String> env, String... overrides) throws Exception {
       Path work = Files.createTempDirectory("ptrguard-example-");
       Path conf = work.resolve("ptrguard.conf");
@@ -318,13 +323,16 @@ class PostfixExamplesIT {
       pb.environment().remove("PTRGUARD_MODE");
       pb.environment().putAll(env);
       pb.redirectErrorStream(true).redirectOutput(log.toFile());
-      Ptrguard guard = new Ptrguard(pb.start(), log);
-      guard.awaitLog("event=ready");
-      return guard;
+      // not waited for here: the JVM starts while the test sets up Postfix (see awaitReady)
+      return new Ptrguard(pb.start(), log);
     }
 
     String log() throws IOException {
       return Files.readString(logFile, StandardCharsets.UTF_8);
+    }
+
+    void awaitReady() throws Exception {
+      awaitLog("event=ready");
     }
 
     long count(String needle) throws IOException {
