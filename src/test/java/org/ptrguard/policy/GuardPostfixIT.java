@@ -108,7 +108,7 @@ class GuardPostfixIT {
         listen = ["inet:127.0.0.1:%d"]
         metrics.listen = "127.0.0.1:%d"
         identities = [ %s ]
-        dns { resolvers = ["127.0.0.1:%d"], timeout = 500ms, check-budget = 3s }
+        dns { resolvers = ["127.0.0.1:%d"], timeout = 1500ms, check-budget = 4s }
         %s
         """.formatted(milterPort, metricsPort, String.join(", ", identities), dns.address().getPort(), settings);
   }

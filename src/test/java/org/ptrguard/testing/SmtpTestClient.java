@@ -35,8 +35,20 @@ public final class SmtpTestClient implements AutoCloseable {
 
   /** Connects; {@code timeout} bounds the connect and every later reply. */
   public static SmtpTestClient connect(InetSocketAddress server, Duration timeout) throws IOException {
+    return connect(server, null, timeout);
+  }
+
+  /**
+   * Connects from a chosen local address (e.g. 127.0.0.9, to look like another client to Postfix
+   * and the milter); {@code null} lets the kernel choose.
+   */
+  public static SmtpTestClient connect(InetSocketAddress server, java.net.InetAddress local, Duration timeout)
+      throws IOException {
     Socket socket = new Socket();
     try {
+      if (local != null) {
+        socket.bind(new InetSocketAddress(local, 0));
+      }
       socket.setTcpNoDelay(true);
       socket.connect(server, (int) timeout.toMillis());
       socket.setSoTimeout((int) timeout.toMillis());
