@@ -4,13 +4,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.nio.charset.StandardCharsets;
 
 /**
- * The configuration loader on any text: it returns settings or throws {@link ConfigException} with
- * at least one problem to print, never anything else (an admin's typo must never become a stack
- * trace or a daemon that starts on half a configuration).
+ * The configuration loader on any text: it returns Settings or throws ConfigException with at least
+ * one readable problem; any other exception (a parser error type it forgot to translate, a
+ * NullPointerException in a validator, ...) would reach the admin as a stack trace. Two targets: raw
+ * bytes seeded with the shipped configuration files, and known keys with fuzzed values.
  */
 class ConfigLoaderFuzzTest {
+
+  @FuzzTest(maxDuration = "10s")
+  void anyTextGivesSettingsOrConfigException(byte[] input) {
+    String text = new String(input, StandardCharsets.UTF_8);
+    try {
+      Settings settings = ConfigLoader.parse(text);
+      assertThat(settings).isNotNull();
+      assertThat(settings.listen()).isNotEmpty();
+      assertThat(settings.identities()).isNotEmpty();
+      String reply = settings.enforce().reply();
+      assertThat(ReplyTemplate.problem(reply)).as("accepted reply template %s", reply).isEmpty();
+    } catch (ConfigException e) {
+      assertThat(e.problems()).isNotEmpty().allSatisfy(p -> assertThat(p).isNotBlank());
+    }
+  }
+
   /** Keys and shapes the loader validates, so the fuzzer spends its time past the HOCON parser. */
   private static final String[] KEYS = {"mode", "listen", "unix-socket.mode", "unix-socket.group", "allow-from",
       "identities", "identities.0.ip", "scope.clients", "dns.resolvers", "dns.compare-with", "dns.timeout",
@@ -19,8 +37,9 @@ class ConfigLoaderFuzzTest {
       "limits.max-frame-bytes", "limits.max-connections", "limits.idle-timeout", "limits.max-macros-per-stage",
       "limits.max-macro-bytes", "limits.max-waiting-sessions", "no-such-key"};
 
+  /** Known keys with values of any type and content, so the fuzzer spends its time in our validation. */
   @FuzzTest(maxDuration = "30m")
-  void anyText(FuzzedDataProvider data) {
+  void knownKeysWithAnyValues(FuzzedDataProvider data) {
     String text = data.consumeBoolean() ? structured(data) : data.consumeRemainingAsString();
     // include statements make typesafe-config read other files or URLs: that is the library's I/O,
     // not our validation, and a fuzzed "include" of /dev/zero would only test the disk.
