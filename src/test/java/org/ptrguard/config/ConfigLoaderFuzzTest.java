@@ -38,7 +38,7 @@ class ConfigLoaderFuzzTest {
       "limits.max-macro-bytes", "limits.max-waiting-sessions", "no-such-key"};
 
   /** Known keys with values of any type and content, so the fuzzer spends its time in our validation. */
-  @FuzzTest(maxDuration = "30m")
+  @FuzzTest(maxDuration = "10s")
   void knownKeysWithAnyValues(FuzzedDataProvider data) {
     String text = data.consumeBoolean() ? structured(data) : data.consumeRemainingAsString();
     // include statements make typesafe-config read other files or URLs: that is the library's I/O,
