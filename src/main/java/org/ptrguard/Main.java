@@ -5,6 +5,7 @@ import org.ptrguard.cli.CheckCommand;
 import org.ptrguard.cli.ConfigCommand;
 import org.ptrguard.cli.ServeCommand;
 import org.ptrguard.ops.Logging;
+import org.ptrguard.ops.NettyDefaults;
 
 /**
  * Entry point: {@code ptrguard [serve|check|...] [options]}. With no command, or with options only,
@@ -21,6 +22,7 @@ public final class Main {
   public static final int EXIT_SOFTWARE = 70;
 
   public static void main(String[] args) {
+    NettyDefaults.apply();
     Logging.init(System.getenv());
     int status;
     try {

@@ -44,7 +44,6 @@ class FrameFloodIT {
         """.formatted(port));
     Path log = dir.resolve("ptrguard.log");
     Process p = new ProcessBuilder("java", "-Xms16m", "-Xmx64m", "-XX:+UseSerialGC",
-        "-Dio.netty.allocator.numHeapArenas=1", "-Dio.netty.allocator.numDirectArenas=1",
         "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar"), "serve", "--config", conf.toString())
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
