@@ -48,7 +48,6 @@ public final class MilterServer implements AutoCloseable {
 
   private final MilterServerOptions options;
   private final MilterHandlerFactory factory;
-  private final ProtocolNeeds needs;
   private final boolean epoll;
   private final EventLoopGroup group;
   private final ChannelGroup connections = new DefaultChannelGroup("milter-connections", GlobalEventExecutor.INSTANCE);
@@ -66,7 +65,6 @@ public final class MilterServer implements AutoCloseable {
     this.options = options;
     this.factory = factory;
     this.budget = budget;
-    this.needs = factory.needs();
     this.epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.group = new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, io);
@@ -220,7 +218,8 @@ public final class MilterServer implements AutoCloseable {
     connections.add(ch);
     SessionInfo info = new SessionInfo(connectionIds.incrementAndGet(), remote, ch.localAddress());
     stats.accepted();
-    configure(ch.pipeline(), options, factory, needs, info, stats, budget);
+    // Asked per connection: what a handler needs may change with a reloaded configuration.
+    configure(ch.pipeline(), options, factory, factory.needs(), info, stats, budget);
   }
 
   /** Closes without reading; logs at most one line per reason and second (see {@link RefusalLog}). */

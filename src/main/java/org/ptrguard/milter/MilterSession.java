@@ -323,7 +323,9 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
       reply = MilterReply.TEMPFAIL;
     }
     if (!replyExpected) {
-      if (!reply.equals(MilterReply.CONTINUE)) {
+      // ACCEPT only says "nothing more to do here", which costs nothing to leave unsaid; any other
+      // reply would have changed the mail's fate, so dropping it is worth a line.
+      if (!reply.equals(MilterReply.CONTINUE) && !reply.equals(MilterReply.ACCEPT)) {
         LOG.warn("event=milter-reply-dropped conn={} stage={} reply={} reason=negotiated-no-reply",
             info.connectionId(), event, LogValues.of(reply));
       }

@@ -49,7 +49,6 @@ public final class Guard implements MilterHandlerFactory {
   private final AtomicInteger waiting = new AtomicInteger();
   private final Metrics.CounterFamily decisions;
   private final Metrics.CounterFamily coldWaits;
-  private final ProtocolNeeds needs;
 
   public Guard(Settings settings, IdentityStatusSource statuses, Metrics metrics) {
     this.state = new AtomicReference<>(State.of(settings));
@@ -58,12 +57,6 @@ public final class Guard implements MilterHandlerFactory {
         "mode", "action", "verdict");
     this.coldWaits = metrics.counter("ptrguard_smtp_path_identity_waits_total",
         "Decisions that had to wait for an identity check (0 once warm)");
-    // Only CONNECT, HELO and MAIL matter; everything else between MAIL and end of message is
-    // negotiated away, which saves Postfix a round trip per recipient, header and body chunk.
-    this.needs = ProtocolNeeds.builder()
-        .events(MilterEvent.CONNECT, MilterEvent.HELO, MilterEvent.MAIL)
-        .actions(MilterAction.ADD_HEADERS, MilterAction.QUARANTINE)
-        .build();
   }
 
   /** Applies a reloaded configuration; decisions already under way finish with the old one. */
@@ -71,9 +64,31 @@ public final class Guard implements MilterHandlerFactory {
     state.set(State.of(settings));
   }
 
+  /**
+   * Only CONNECT, HELO and MAIL matter; everything between MAIL and end of message is negotiated
+   * away, which saves Postfix a round trip per recipient, header and body chunk. Plain audit mode
+   * never changes a message's fate, so it also asks Postfix not to wait for replies: the decision is
+   * still made and logged at HELO, but the SMTP session carries on without a milter round trip.
+   */
+  static final ProtocolNeeds REPLYING = ProtocolNeeds.builder()
+      .events(MilterEvent.CONNECT, MilterEvent.HELO, MilterEvent.MAIL)
+      .actions(MilterAction.ADD_HEADERS, MilterAction.QUARANTINE)
+      .build();
+  static final ProtocolNeeds LISTENING = ProtocolNeeds.builder()
+      .events(MilterEvent.CONNECT, MilterEvent.HELO, MilterEvent.MAIL)
+      .noReply(MilterEvent.CONNECT, MilterEvent.HELO, MilterEvent.MAIL)
+      .build();
+
+  /**
+   * Per connection, from the current settings. A reload from audit to enforce between a connection's
+   * negotiation and its HELO leaves that one session unenforced (its reply is dropped with a log line);
+   * every later connection negotiates replies.
+   */
   @Override
   public ProtocolNeeds needs() {
-    return needs;
+    Settings settings = state.get().settings();
+    boolean listenOnly = settings.mode() == Settings.Mode.AUDIT && !settings.audit().addHeader();
+    return listenOnly ? LISTENING : REPLYING;
   }
 
   @Override

@@ -26,6 +26,11 @@ final class GuardSession implements MilterHandler {
   private final Guard guard;
   private Optional<InetAddress> clientAddress = Optional.empty();
   private Optional<String> client = Optional.empty();
+  /**
+   * Out-of-scope sessions are left alone, also when CONNECT's ACCEPT was negotiated as no-reply and
+   * Postfix keeps talking. True until CONNECT says otherwise, as before CONNECT nothing is known.
+   */
+  private boolean inScope = true;
   private boolean decidedForSession;
   /** The decision for the current message; kept across messages when made at HELO. */
   private Decision decision;
@@ -40,7 +45,8 @@ final class GuardSession implements MilterHandler {
     client = Optional.of(info.address().map(InetAddress::getHostAddress).orElse(info.rawAddress()));
     decidedForSession = false;
     decision = null;
-    if (!guard.inScope(clientAddress)) {
+    inScope = guard.inScope(clientAddress);
+    if (!inScope) {
       return CompletableFuture.completedFuture(MilterReply.ACCEPT);
     }
     return CONTINUE;
@@ -49,6 +55,9 @@ final class GuardSession implements MilterHandler {
   @Override
   public CompletionStage<MilterReply> helo(MilterContext ctx, String heloName) {
     // A second HELO (after STARTTLS) changes nothing: the outbound identity is not the client's.
+    if (!inScope) {
+      return CompletableFuture.completedFuture(MilterReply.ACCEPT);
+    }
     if (decidedForSession || guard.needsSender()) {
       return CONTINUE;
     }
@@ -61,6 +70,9 @@ final class GuardSession implements MilterHandler {
 
   @Override
   public CompletionStage<MilterReply> mail(MilterContext ctx, List<String> argv) {
+    if (!inScope) {
+      return CompletableFuture.completedFuture(MilterReply.ACCEPT);
+    }
     if (decidedForSession) {
       return CONTINUE;
     }

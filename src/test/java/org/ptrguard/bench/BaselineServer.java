@@ -36,14 +36,12 @@ public final class BaselineServer extends ServerProcess {
     return binary;
   }
 
-  /** Starts the compiled baseline; {@code addHeader} matches ptrguard's audit.add-header. */
-  public static BaselineServer start(Path binary, Path workDir, boolean addHeader) throws IOException {
+  /** Starts the compiled baseline in the mode matching ptrguard's. */
+  public static BaselineServer start(Path binary, Path workDir, BenchMode mode) throws IOException {
     Files.createDirectories(workDir);
     int port = PtrguardServer.freePort();
     List<String> command = new ArrayList<>(List.of(binary.toString(), "-p", "inet:" + port + "@127.0.0.1"));
-    if (addHeader) {
-      command.add("-a");
-    }
+    mode.baselineFlag().ifPresent(command::add);
     Path log = workDir.resolve("baseline.log");
     InetSocketAddress milter = new InetSocketAddress("127.0.0.1", port);
     return new BaselineServer(launch(command, milter, log, Duration.ofSeconds(10)), milter, log);

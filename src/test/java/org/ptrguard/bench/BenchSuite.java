@@ -63,8 +63,9 @@ public final class BenchSuite {
     Path baseline = BaselineServer.build(work.resolve("baseline-bin"));
     try (TestDnsServer dns = PtrguardServer.startDns()) {
       if (!skipped("milter")) {
-        milter(dns, baseline, Scenario.HELO);
-        milter(dns, baseline, Scenario.MESSAGE);
+        milter(dns, baseline, Scenario.HELO, BenchMode.AUDIT);
+        milter(dns, baseline, Scenario.HELO, BenchMode.ENFORCE);
+        milter(dns, baseline, Scenario.MESSAGE, BenchMode.AUDIT_ADD_HEADER);
       }
       if (!skipped("postfix")) {
         postfix(dns, baseline);
@@ -83,21 +84,22 @@ public final class BenchSuite {
 
   // ---------------------------------------------------------------- milter: ptrguard vs libmilter
 
-  private void milter(TestDnsServer dns, Path baselineBinary, Scenario scenario) throws Exception {
-    boolean addHeader = scenario == Scenario.MESSAGE;
-    String settings = "mode = audit\naudit.add-header = " + addHeader;
+  private void milter(TestDnsServer dns, Path baselineBinary, Scenario scenario, BenchMode mode) throws Exception {
     int rounds = intArg("rounds", 3);
     Duration seconds = Duration.ofSeconds(intArg("seconds", 10));
     Duration warmup = Duration.ofSeconds(intArg("warmup", 2));
-    String name = scenario.name().toLowerCase(Locale.ROOT);
-    try (PtrguardServer ptrguard = PtrguardServer.start(work.resolve("ptrguard-" + name), dns, settings, List.of())
-             .awaitWarm();
-         BaselineServer baseline = BaselineServer.start(baselineBinary, work.resolve("baseline-" + name), addHeader)) {
+    String name = scenario.name().toLowerCase(Locale.ROOT) + "-" + mode.name().toLowerCase(Locale.ROOT);
+    try (PtrguardServer ptrguard = PtrguardServer.start(work.resolve("ptrguard-" + name), dns, mode.settings(),
+             List.of()).awaitWarm();
+         BaselineServer baseline = BaselineServer.start(baselineBinary, work.resolve("baseline-" + name), mode)) {
       table.add("");
-      table.add(String.format(Locale.ROOT, "milter %s scenario (%s), %d alternating runs of %ds each, medians:",
-          name, scenario == Scenario.HELO ? "OPTNEG, macros, CONNECT, HELO, QUIT"
-              : "HELO then 3 messages: MAIL, RCPT x3, DATA, 20 headers, EOH, 10 KiB body, EOB, ABORT; audit.add-header",
-          rounds, seconds.toSeconds()));
+      table.add(String.format(Locale.ROOT, "milter %s scenario, mode %s (%s), %d alternating runs of %ds each, medians:",
+          scenario.name().toLowerCase(Locale.ROOT), mode.label(), switch (mode) {
+            case AUDIT -> "OPTNEG, macros, CONNECT, HELO, QUIT; no replies negotiated for CONNECT and HELO";
+            case ENFORCE -> "OPTNEG, macros, CONNECT, HELO, QUIT; ACCEPT at HELO";
+            case AUDIT_ADD_HEADER ->
+                "HELO then 3 messages: MAIL, RCPT x3, DATA, 20 headers, EOH, 10 KiB body, EOB, ABORT; header at EOB";
+          }, rounds, seconds.toSeconds()));
       table.add(String.format(Locale.ROOT, "  %-5s %-10s %10s %9s %9s %9s %8s %9s %8s", "conc", "server", "sess/s",
           "p50_ms", "p99_ms", "p99.9_ms", "fail", "dns/sess", "ratio"));
       // A daemon runs for days: measure it JIT-compiled, not while C2 is still busy (the first 10 s of
@@ -196,28 +198,35 @@ public final class BenchSuite {
     int messages = intArg("postfix-messages", 2000);
     int rounds = intArg("rounds", 3);
     Path smtpSource = Commands.require("smtp-source", "postfix");
-    try (PtrguardServer ptrguard = PtrguardServer.start(work.resolve("ptrguard-postfix"), dns, "mode = audit",
-             List.of()).awaitWarm();
-         BaselineServer baseline = BaselineServer.start(baselineBinary, work.resolve("baseline-postfix"), false);
+    try (PtrguardServer ptrguard = PtrguardServer.start(work.resolve("ptrguard-postfix"), dns,
+             BenchMode.AUDIT.settings(), List.of()).awaitWarm();
+         PtrguardServer ptrguardEnforce = PtrguardServer.start(work.resolve("ptrguard-postfix-enforce"), dns,
+             BenchMode.ENFORCE.settings(), List.of()).awaitWarm();
+         BaselineServer baseline = BaselineServer.start(baselineBinary, work.resolve("baseline-postfix"),
+             BenchMode.AUDIT);
+         BaselineServer baselineEnforce = BaselineServer.start(baselineBinary,
+             work.resolve("baseline-postfix-enforce"), BenchMode.ENFORCE);
          SmtpSink sink = SmtpSink.start();
-         PrivatePostfix withPtrguard = PrivatePostfix.builder("benchptrguard").relayTo(sink)
-             .parameter("smtpd_milters", ptrguard.target())
-             .parameter("milter_default_action", "tempfail").build().start();
-         PrivatePostfix withLibmilter = PrivatePostfix.builder("benchlibmilter").relayTo(sink)
-             .parameter("smtpd_milters", baseline.target())
-             .parameter("milter_default_action", "tempfail").build().start();
+         PrivatePostfix withPtrguard = withMilter("benchptrguard", sink, ptrguard.target());
+         PrivatePostfix withPtrguardEnforce = withMilter("benchptrguardenf", sink, ptrguardEnforce.target());
+         PrivatePostfix withLibmilter = withMilter("benchlibmilter", sink, baseline.target());
+         PrivatePostfix withLibmilterEnforce = withMilter("benchlibmilterenf", sink, baselineEnforce.target());
          PrivatePostfix without = PrivatePostfix.builder("benchnomilter").relayTo(sink).build().start()) {
       Map<String, PrivatePostfix> instances = new LinkedHashMap<>();
-      instances.put("with ptrguard", withPtrguard);
+      instances.put("ptrguard audit", withPtrguard);
       instances.put("without milter", without);
-      instances.put("with libmilter", withLibmilter);
+      instances.put("libmilter audit", withLibmilter);
+      instances.put("ptrguard enforce", withPtrguardEnforce);
+      instances.put("libmilter enforce", withLibmilterEnforce);
       Map<String, List<double[]>> runs = new LinkedHashMap<>();
       instances.keySet().forEach(k -> runs.put(k, new ArrayList<>()));
       // Unmeasured warm-up: ptrguard's JIT on the milter path (the same as in the milter runs), then one
       // run per instance, because Postfix spawns its smtpd/cleanup/smtp processes on first use and the
       // Postfix-specific milter paths (e.g. Postfix closing after ACCEPT) get compiled.
-      LoadGenerator.run(Options.of(ptrguard.milterAddress(), 8, Duration.ofSeconds(intArg("jit-warmup", 10)),
-          Scenario.HELO));
+      for (PtrguardServer p : List.of(ptrguard, ptrguardEnforce)) {
+        LoadGenerator.run(Options.of(p.milterAddress(), 8, Duration.ofSeconds(intArg("jit-warmup", 10)),
+            Scenario.HELO));
+      }
       for (Map.Entry<String, PrivatePostfix> e : instances.entrySet()) {
         postfixRun(e.getKey() + " (warm-up)", smtpSource, e.getValue(), sink, Math.min(messages, 1000));
       }
@@ -229,6 +238,7 @@ public final class BenchSuite {
         }
       }
       long helos = ptrguard.metric("ptrguard_milter_commands_total{command=\"Helo\"}") - helosBefore;
+      long enforceHelos = ptrguardEnforce.metric("ptrguard_milter_commands_total{command=\"Helo\"}");
       long dnsDuring = ptrguard.dnsLookups() - dnsBefore;
       double acceptWithout = median(runs.get("without milter"), r -> r[0]);
       double deliverWithout = median(runs.get("without milter"), r -> r[1]);
@@ -236,20 +246,26 @@ public final class BenchSuite {
       table.add(String.format(Locale.ROOT, "Postfix end to end: smtp-source -s %d -m %d (1 KiB, one message per"
           + " SMTP session) -> private Postfix -> smtp-sink; %d alternating runs, medians:",
           intArg("postfix-sessions", 8), messages, rounds));
-      table.add(String.format(Locale.ROOT, "  %-16s %15s %16s %15s", "", "accepted msg/s", "delivered msg/s",
+      table.add(String.format(Locale.ROOT, "  %-18s %15s %16s %15s", "", "accepted msg/s", "delivered msg/s",
           "vs no milter"));
       runs.forEach((name, list) -> {
         double accepted = median(list, r -> r[0]);
         double delivered = median(list, r -> r[1]);
-        table.add(String.format(Locale.ROOT, "  %-16s %15.0f %16.0f %9.1f%% / %.1f%%", name, accepted, delivered,
+        table.add(String.format(Locale.ROOT, "  %-18s %15.0f %16.0f %9.1f%% / %.1f%%", name, accepted, delivered,
             100 * accepted / acceptWithout, 100 * delivered / deliverWithout));
       });
-      table.add(String.format(Locale.ROOT, "  ptrguard saw %d HELOs from Postfix; DNS lookups during the runs: %d",
-          helos, dnsDuring));
+      table.add(String.format(Locale.ROOT, "  ptrguard (audit) saw %d HELOs from Postfix in the measured runs, ptrguard"
+          + " (enforce) %d in all; DNS lookups by the audit ptrguard during the runs: %d", helos, enforceHelos,
+          dnsDuring));
       if (helos < (long) messages * rounds) {
         notes.add("ptrguard saw fewer HELOs (" + helos + ") than messages sent (" + (messages * rounds) + ")");
       }
     }
+  }
+
+  private static PrivatePostfix withMilter(String name, SmtpSink sink, String milter) throws Exception {
+    return PrivatePostfix.builder(name).relayTo(sink).parameter("smtpd_milters", milter)
+        .parameter("milter_default_action", "tempfail").build().start();
   }
 
   /** One smtp-source run; returns {accepted per second, delivered to the sink per second}. */
@@ -316,7 +332,7 @@ public final class BenchSuite {
         idle.add(p.rssKiB() / 1024.0);
         loaded.add(OpenSessions.hold(p, connections) / 1024.0);
       }
-      try (BaselineServer b = BaselineServer.start(baselineBinary, work.resolve("baseline-mem-" + round), false)) {
+      try (BaselineServer b = BaselineServer.start(baselineBinary, work.resolve("baseline-mem-" + round), BenchMode.AUDIT)) {
         Thread.sleep(500);
         baselineIdle.add(b.rssKiB() / 1024.0);
         baselineLoaded.add(OpenSessions.hold(b, connections) / 1024.0);

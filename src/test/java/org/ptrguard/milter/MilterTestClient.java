@@ -252,6 +252,8 @@ public final class MilterTestClient implements AutoCloseable {
     }
     frame(code, payload);
     if (negotiated != null && !negotiated.replies(event)) {
+      // Postfix writes a no-reply event at once and goes on without waiting.
+      flush();
       return Optional.empty();
     }
     return Optional.of(readReply());

@@ -96,24 +96,99 @@ class GuardSessionTest {
 
   @Test
   void negotiatesOnlyTheEventsTheGuardUses() throws Exception {
-    try (MilterTestClient c = start("mode = audit")) {
+    try (MilterTestClient c = start("mode = enforce")) {
       assertThat(c.negotiated().sent(MilterEvent.CONNECT)).isTrue();
       assertThat(c.negotiated().sent(MilterEvent.HELO)).isTrue();
       assertThat(c.negotiated().sent(MilterEvent.MAIL)).isTrue();
       assertThat(c.negotiated().sent(MilterEvent.RCPT)).isFalse();
       assertThat(c.negotiated().sent(MilterEvent.BODY)).isFalse();
       assertThat(c.negotiated().sent(MilterEvent.HEADER)).isFalse();
+      assertThat(c.negotiated().replies(MilterEvent.HELO)).isTrue();
       assertThat(c.negotiated().actions() & 0x21).isEqualTo(0x21); // ADDHDRS | QUARANTINE
     }
   }
 
   @Test
-  void auditAcceptsAFailingIdentityAndCountsTheDecision() throws Exception {
+  void plainAuditAsksTheMtaNotToWaitForReplies() throws Exception {
+    try (MilterTestClient c = start("mode = audit")) {
+      for (MilterEvent e : List.of(MilterEvent.CONNECT, MilterEvent.HELO, MilterEvent.MAIL)) {
+        assertThat(c.negotiated().sent(e)).as("%s sent", e).isTrue();
+        assertThat(c.negotiated().replies(e)).as("%s replied", e).isFalse();
+      }
+      assertThat(c.negotiated().sent(MilterEvent.RCPT)).isFalse();
+      assertThat(c.negotiated().actions() & 0x21).isZero();
+    }
+    // With the header the session lasts to end of message, so replies are needed again.
+    server.close();
+    try (MilterTestClient c = start("mode = audit, audit.add-header = true")) {
+      assertThat(c.negotiated().replies(MilterEvent.HELO)).isTrue();
+    }
+  }
+
+  @Test
+  void auditDecidesAndCountsAtHeloWithoutAnswering() throws Exception {
     source.warm(status("default", "203.0.113.10", Verdict.FAIL, "ptr.missing"));
     try (MilterTestClient c = start("mode = audit")) {
-      assertThat(connectAndHelo(c, "10.0.0.5").code()).isEqualTo('a');
+      c.macro('C', "j", "mx.example.com", "{daemon_name}", "submission");
+      assertThat(c.connect("client.example.net", '4', 40000, "10.0.0.5")).isEmpty();
+      c.macro('H');
+      assertThat(c.helo("client.example.net")).isEmpty();
+      assertThat(c.mail("<alice@example.com>")).isEmpty();
     }
+    // Once the server has closed the connection it has handled every frame: one decision, at HELO.
+    awaitNoOpenConnections();
     assertThat(metrics.render()).contains("ptrguard_decisions_total{mode=\"audit\",action=\"accept\",verdict=\"fail\"} 1");
+  }
+
+  @Test
+  void auditLeavesClientsOutsideScopeAloneWhenConnectHasNoReply() throws Exception {
+    source.warm(status("default", "203.0.113.10", Verdict.FAIL, "ptr.missing"));
+    try (MilterTestClient c = start("mode = audit, scope.clients = [\"10.0.0.0/8\"]")) {
+      c.macro('C');
+      assertThat(c.connect("mx.other.example", '4', 40000, "198.51.100.77")).isEmpty();
+      c.macro('H');
+      assertThat(c.helo("mx.other.example")).isEmpty();
+      assertThat(c.mail("<bob@other.example>")).isEmpty();
+    }
+    // The server handles a connection's frames in order, so once it has closed it, all were seen.
+    awaitNoOpenConnections();
+    assertThat(metrics.render()).doesNotContain("ptrguard_decisions_total{");
+    try (MilterTestClient c = client()) {
+      c.macro('C');
+      c.connect("client.example.net", '4', 40000, "10.1.2.3");
+      c.macro('H');
+      c.helo("client.example.net");
+    }
+    awaitMetric("ptrguard_decisions_total{mode=\"audit\",action=\"accept\",verdict=\"fail\"} 1");
+  }
+
+  @Test
+  void reloadToEnforceMakesTheNextConnectionNegotiateReplies() throws Exception {
+    source.warm(status("default", "203.0.113.10", Verdict.FAIL, "ptr.missing"));
+    try (MilterTestClient c = start("mode = audit")) {
+      assertThat(c.negotiated().replies(MilterEvent.HELO)).isFalse();
+    }
+    guard.update(ConfigLoader.parse("mode = enforce"));
+    try (MilterTestClient c = client()) {
+      assertThat(c.negotiated().replies(MilterEvent.HELO)).isTrue();
+      assertThat(connectAndHelo(c, "10.0.0.5").code()).isEqualTo('y');
+    }
+  }
+
+  private void awaitMetric(String line) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!metrics.render().contains(line) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(metrics.render()).contains(line);
+  }
+
+  private void awaitNoOpenConnections() throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (server.openConnections() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(server.openConnections()).isZero();
   }
 
   @Test
