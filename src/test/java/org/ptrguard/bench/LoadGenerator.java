@@ -306,6 +306,11 @@ public final class LoadGenerator {
      */
     private boolean expect(String stage, Optional<Reply> reply, String allowed) throws IOException {
       if (reply.isEmpty()) {
+        // Sent without a reply (NR_* negotiated) counts as "-"; negotiated away counts nothing.
+        MilterEvent event = MilterEvent.valueOf(stage.toUpperCase(Locale.ROOT));
+        if (negotiated != null && negotiated.sent(event)) {
+          count(stage, '-');
+        }
         return false;
       }
       char code = reply.get().code();

@@ -39,6 +39,7 @@ class FrameFloodIT {
     Path conf = dir.resolve("ptrguard.conf");
     Files.writeString(conf, """
         listen = ["inet:127.0.0.1:%d"]
+        mode = enforce
         identities = [ { name = default, ip = ["192.0.2.10"], ehlo = mail.example.com } ]
         dns { resolvers = ["127.0.0.1:9"], timeout = 200ms, check-budget = 1s }
         """.formatted(port));
