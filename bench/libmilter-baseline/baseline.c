@@ -6,14 +6,10 @@
  *    body and unknown commands negotiated away) and asks for the same macros;
  *  - at HELO picks the outbound identity by {daemon_name} from a static table (the stand-in for
  *    ptrguard's warm cache), decides from its verdict and writes one decision line to stderr;
- *  - in plain audit mode (the default) asks the MTA not to wait for replies to CONNECT, HELO and
- *    MAIL, as ptrguard does, because the decision is only logged;
- *  - in add-header mode keeps the session to end of message and adds X-PTRGuard there;
- *  - in enforce mode answers at HELO: ACCEPT for a passing identity, 451 4.7.25 otherwise.
+ *  - in add-header mode keeps the session to end of message and adds X-PTRGuard there.
  *
- * Usage: baseline -p inet:PORT@127.0.0.1 [-a | -e] [-b backlog]
- *   -a  audit with add-header (continue at HELO, add the header at end of message)
- *   -e  enforce (reply at HELO)
+ * Usage: baseline -p inet:PORT@127.0.0.1 [-a] [-b backlog]
+ *   -a  add-header mode (continue at HELO, add the header at end of message)
  *
  * Built by bench/run-all.sh with: gcc -O2 -o baseline baseline.c -lmilter -lpthread
  */
@@ -39,9 +35,6 @@ static const struct identity IDENTITIES[] = {
 static const size_t IDENTITY_COUNT = sizeof(IDENTITIES) / sizeof(IDENTITIES[0]);
 
 static int add_header_mode = 0;
-static int enforce_mode = 0;
-/* Plain audit: nothing to answer, so no replies are negotiated. */
-#define LISTEN_ONLY (!add_header_mode && !enforce_mode)
 
 /* Per-connection state: the decision note kept for end of message. */
 struct session {
@@ -63,10 +56,9 @@ static const struct identity *select_identity(SMFICTX *ctx) {
 static sfsistat bl_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2, unsigned long f3,
                              unsigned long *pf0, unsigned long *pf1, unsigned long *pf2, unsigned long *pf3) {
   unsigned long wanted_off = SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOBODY | SMFIP_NOUNKNOWN;
-  unsigned long no_reply = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL;
   (void) f2; (void) f3;
-  *pf0 = f0 & (LISTEN_ONLY ? SMFIF_SETSYMLIST : (SMFIF_ADDHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST));
-  *pf1 = f1 & (LISTEN_ONLY ? (wanted_off | no_reply) : wanted_off);
+  *pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST);
+  *pf1 = f1 & wanted_off;
   *pf2 = 0;
   *pf3 = 0;
   /* ptrguard's macro lists (ProtocolNeeds.DEFAULT_MACROS). */
@@ -74,11 +66,6 @@ static sfsistat bl_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
                   "j {daemon_name} {daemon_addr} {client_addr} {client_name} {client_ptr} {client_resolve}");
   smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen} i");
   return SMFIS_CONTINUE;
-}
-
-/* What a callback returns when it has nothing to change: no reply at all when none was negotiated. */
-static sfsistat carry_on(void) {
-  return LISTEN_ONLY ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat bl_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr) {
@@ -92,43 +79,32 @@ static sfsistat bl_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr) {
     smfi_setpriv(ctx, s);
   }
   s->decided = 0;
-  return carry_on();
+  return SMFIS_CONTINUE;
 }
 
 static sfsistat bl_helo(SMFICTX *ctx, char *helo) {
   struct session *s = smfi_getpriv(ctx);
   const struct identity *id;
   const char *client;
-  const char *action;
   int pass;
   if (s == NULL || s->decided) {
-    return carry_on();
+    return SMFIS_CONTINUE;
   }
   id = select_identity(ctx);
   pass = strcmp(id->verdict, "pass") == 0;
   client = smfi_getsymval(ctx, "{client_addr}");
   snprintf(s->note, sizeof(s->note), "%s identity=%s ip=%s", id->verdict, id->name, id->ip);
-  action = enforce_mode ? (pass ? "accept" : "tempfail") : (add_header_mode ? "add-header" : "accept");
-  fprintf(stderr, "INFO decision - event=decision mode=%s action=%s verdict=%s stage=helo identity=%s ip=%s "
-          "ehlo=%s client=%s helo=%s\n", enforce_mode ? "enforce" : "audit", action, id->verdict, id->name, id->ip,
+  fprintf(stderr, "INFO decision - event=decision mode=audit action=%s verdict=%s stage=helo identity=%s ip=%s "
+          "ehlo=%s client=%s helo=%s\n", add_header_mode ? "add-header" : "accept", id->verdict, id->name, id->ip,
           id->ehlo, client ? client : "-", helo ? helo : "-");
   s->decided = 1;
-  if (enforce_mode) {
-    if (pass) {
-      return SMFIS_ACCEPT;
-    }
-    smfi_setreply(ctx, "451", "4.7.25", "outbound identity not ready");
-    return SMFIS_TEMPFAIL;
-  }
-  if (LISTEN_ONLY) {
-    return SMFIS_NOREPLY; /* audit: a failing verdict is logged, never enforced */
-  }
-  return SMFIS_CONTINUE;
+  (void) pass; /* audit mode: a failing verdict would be logged, never enforced */
+  return add_header_mode ? SMFIS_CONTINUE : SMFIS_ACCEPT;
 }
 
 static sfsistat bl_envfrom(SMFICTX *ctx, char **argv) {
   (void) ctx; (void) argv;
-  return carry_on();
+  return SMFIS_CONTINUE;
 }
 
 static sfsistat bl_eom(SMFICTX *ctx) {
@@ -163,19 +139,18 @@ int main(int argc, char **argv) {
   const char *conn = NULL;
   int backlog = 1024;
   int c;
-  while ((c = getopt(argc, argv, "p:aeb:")) != -1) {
+  while ((c = getopt(argc, argv, "p:ab:")) != -1) {
     switch (c) {
       case 'p': conn = optarg; break;
       case 'a': add_header_mode = 1; break;
-      case 'e': enforce_mode = 1; break;
       case 'b': backlog = atoi(optarg); break;
       default:
-        fprintf(stderr, "usage: %s -p inet:PORT@127.0.0.1 [-a | -e] [-b backlog]\n", argv[0]);
+        fprintf(stderr, "usage: %s -p inet:PORT@127.0.0.1 [-a] [-b backlog]\n", argv[0]);
         return 64;
     }
   }
   if (conn == NULL) {
-    fprintf(stderr, "usage: %s -p inet:PORT@127.0.0.1 [-a | -e] [-b backlog]\n", argv[0]);
+    fprintf(stderr, "usage: %s -p inet:PORT@127.0.0.1 [-a] [-b backlog]\n", argv[0]);
     return 64;
   }
   if (smfi_setconn((char *) conn) == MI_FAILURE || smfi_setbacklog(backlog) == MI_FAILURE
@@ -183,10 +158,6 @@ int main(int argc, char **argv) {
     fprintf(stderr, "baseline: cannot set up %s\n", conn);
     return 71;
   }
-  if (add_header_mode && enforce_mode) {
-    fprintf(stderr, "baseline: -a and -e exclude each other\n");
-    return 64;
-  }
-  fprintf(stderr, "baseline: event=ready listen=%s add_header=%d enforce=%d\n", conn, add_header_mode, enforce_mode);
+  fprintf(stderr, "baseline: event=ready listen=%s add_header=%d\n", conn, add_header_mode);
   return smfi_main() == MI_SUCCESS ? 0 : 1;
 }

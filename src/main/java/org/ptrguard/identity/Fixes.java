@@ -3,6 +3,7 @@ package org.ptrguard.identity;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Optional;
 import org.xbill.DNS.Name;
 
 /**
@@ -51,10 +52,15 @@ final class Fixes {
         + " to change " + text(reverse) + " to a name that resolves to " + Addresses.text(ip) + ".";
   }
 
-  static String ehloInvalid(List<String> ptrNames, InetAddress ip) {
-    String name = ptrNames.isEmpty() ? "mail.your-domain.example" : ptrNames.get(0);
-    return "Set a public host name in Postfix's main.cf, ideally the PTR name: postconf -e 'smtp_helo_name = " + name
-        + "' && postfix reload. The name needs " + name + ". " + a(ip) + " " + Addresses.text(ip) + ".";
+  static String ehloInvalid(Optional<String> ptrName, InetAddress ip) {
+    if (ptrName.isPresent()) {
+      String name = ptrName.get();
+      return "Set a public host name in Postfix's main.cf, ideally the PTR name: postconf -e 'smtp_helo_name = "
+          + name + "' && postfix reload. " + name + " already resolves to " + Addresses.text(ip) + ".";
+    }
+    return "Set a public host name of your own domain in Postfix's main.cf (postconf -e 'smtp_helo_name ="
+        + " mail.your-domain.example' && postfix reload), give it " + a(ip) + " " + Addresses.text(ip)
+        + ", and have the PTR of " + Addresses.text(ip) + " set to the same name.";
   }
 
   static String ehloNoAddress(String ehlo, InetAddress ip) {
@@ -62,15 +68,21 @@ final class Fixes {
         + HostNames.split(ehlo).registrableDomain() + ", or set smtp_helo_name in main.cf to a name that has it.";
   }
 
-  static String ehloAddressMismatch(String ehlo, InetAddress ip, List<String> ptrNames) {
-    String better = ptrNames.isEmpty() ? "" : " (the PTR name " + ptrNames.get(0) + " is the natural choice)";
+  static String ehloAddressMismatch(String ehlo, InetAddress ip, Optional<String> ptrName) {
+    String better = ptrName.map(n -> " (the PTR name " + n + " is the natural choice)").orElse("");
     return "Add " + ehlo + ". " + a(ip) + " " + Addresses.text(ip) + ", or set smtp_helo_name to a name that resolves to "
         + Addresses.text(ip) + better + ". If Postfix should send from another address, set smtp_bind_address.";
   }
 
-  static String ehloPtrMismatch(String ehlo, List<String> ptrNames, Name reverse) {
-    return "Use one name for both: set smtp_helo_name = " + ptrNames.get(0) + " in main.cf, or have " + text(reverse)
-        + " changed to PTR " + ehlo + ". Some receivers score a mismatch as a sign of a hijacked host.";
+  static String ehloPtrMismatch(String ehlo, Optional<String> ptrName, Name reverse) {
+    if (ptrName.isPresent()) {
+      return "Use one name for both: set smtp_helo_name = " + ptrName.get() + " in main.cf, or have " + text(reverse)
+          + " changed to PTR " + ehlo + ". Some receivers score a mismatch as a sign of a hijacked host.";
+    }
+    // The PTR name is provider-assigned or not forward-confirmed: announcing it would trade one
+    // finding for a worse one, so the only sound fix is on the reverse side.
+    return "Have " + text(reverse) + " changed to PTR " + ehlo + "; the current PTR name is no name to announce (it is"
+        + " generic or does not resolve back). Some receivers score a mismatch as a sign of a hijacked host.";
   }
 
   static String resolversDisagree(String mainResolver) {

@@ -130,6 +130,11 @@ public final class IdentityChecker implements AutoCloseable {
     private final int addressType;
     private final Name reverse;
     private final String ehlo;
+    /**
+     * A PTR name fit to announce as EHLO: it resolves back to the address and is not generic. Set by
+     * the PTR judgement; the EHLO fixes only recommend the PTR name when there is one.
+     */
+    private Optional<String> heloCandidate = Optional.empty();
     private final List<Finding> findings = new ArrayList<>();
     private long minTtl = Long.MAX_VALUE;
 
@@ -215,6 +220,7 @@ public final class IdentityChecker implements AutoCloseable {
         }
       }
       String judged = confirming.isEmpty() ? names.get(0) : confirming.get(0);
+      heloCandidate = confirming.stream().filter(n -> !generic.classify(n, ip).generic()).findFirst();
       GenericNameClassifier.GenericVerdict g = generic.classify(judged, ip);
       if (g.generic()) {
         findings.add(new Finding("ptr.generic", identity.genericIsFail() ? Verdict.FAIL : Verdict.WARN,
@@ -263,7 +269,7 @@ public final class IdentityChecker implements AutoCloseable {
       if (problem.isPresent()) {
         findings.add(new Finding("ehlo.invalid", Verdict.FAIL, "EHLO name is not usable: " + problem.get(),
             List.of("smtp_helo_name (or its default, myhostname) = " + identity.ehlo()),
-            Fixes.ehloInvalid(ptrNames, ip)));
+            Fixes.ehloInvalid(heloCandidate, ip)));
         return;
       }
       Set<InetAddress> found = new LinkedHashSet<>();
@@ -290,12 +296,12 @@ public final class IdentityChecker implements AutoCloseable {
               evidence, Fixes.ehloNoAddress(ehlo, ip)));
         } else {
           findings.add(new Finding("ehlo.address-mismatch", Verdict.WARN, "EHLO name " + ehlo + " does not resolve to "
-              + Addresses.text(ip), evidence, Fixes.ehloAddressMismatch(ehlo, ip, ptrNames)));
+              + Addresses.text(ip), evidence, Fixes.ehloAddressMismatch(ehlo, ip, heloCandidate)));
         }
       }
       if (!ptrNames.isEmpty() && !ptrNames.contains(ehlo)) {
         findings.add(new Finding("ehlo.ptr-mismatch", Verdict.WARN, "EHLO name " + ehlo + " differs from the PTR name "
-            + ptrNames.get(0), List.of("EHLO " + ehlo, "PTR " + String.join(", ", ptrNames)), Fixes.ehloPtrMismatch(ehlo, ptrNames, reverse)));
+            + ptrNames.get(0), List.of("EHLO " + ehlo, "PTR " + String.join(", ", ptrNames)), Fixes.ehloPtrMismatch(ehlo, heloCandidate, reverse)));
       }
     }
 

@@ -219,7 +219,12 @@ public final class MilterServer implements AutoCloseable {
     SessionInfo info = new SessionInfo(connectionIds.incrementAndGet(), remote, ch.localAddress());
     stats.accepted();
     // Asked per connection: what a handler needs may change with a reloaded configuration.
-    configure(ch.pipeline(), options, factory, factory.needs(), info, stats, budget);
+    ProtocolNeeds needs = factory.needs();
+    if (tcp && !QuickAck.appliesTo(ch)) {
+      // Without quick ACKs, no-reply events stall Postfix on Nagle (see QuickAck): answer everything.
+      needs = needs.withReplies();
+    }
+    configure(ch.pipeline(), options, factory, needs, info, stats, budget);
   }
 
   /** Closes without reading; logs at most one line per reason and second (see {@link RefusalLog}). */
@@ -247,6 +252,9 @@ public final class MilterServer implements AutoCloseable {
         MilterCommandDecoder.INSTANCE,
         MilterFrameEncoder.INSTANCE,
         new MilterSession(factory, needs, options, info, stats));
+    if (QuickAck.appliesTo(pipeline.channel())) {
+      pipeline.addFirst(new QuickAck());
+    }
   }
 
   private boolean allowed(SocketAddress remote) {

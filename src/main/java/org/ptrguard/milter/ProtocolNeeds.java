@@ -46,6 +46,11 @@ public record ProtocolNeeds(
     return set.isEmpty() ? EnumSet.noneOf(type) : EnumSet.copyOf(set);
   }
 
+  /** The same needs with every event answered (no NR flags). */
+  public ProtocolNeeds withReplies() {
+    return noReply.isEmpty() ? this : new ProtocolNeeds(events, Set.of(), actions, macros);
+  }
+
   /** All events, no NR flags, no actions, the default macros. */
   public static ProtocolNeeds defaults() {
     return builder().build();

@@ -7,12 +7,10 @@ import java.util.Optional;
  * flag, so both servers always make the same decision with the same negotiation.
  */
 public enum BenchMode {
-  /** Plain audit: decide and log at HELO; no replies negotiated for CONNECT, HELO and MAIL. */
+  /** Audit: decide and log at HELO, ACCEPT there. */
   AUDIT("audit", "mode = audit", Optional.empty()),
   /** Audit with the X-PTRGuard header: the session runs to end of message. */
-  AUDIT_ADD_HEADER("audit+header", "mode = audit\naudit.add-header = true", Optional.of("-a")),
-  /** Enforce: a reply at HELO (ACCEPT for the passing benchmark identity). */
-  ENFORCE("enforce", "mode = enforce", Optional.of("-e"));
+  AUDIT_ADD_HEADER("audit+header", "mode = audit\naudit.add-header = true", Optional.of("-a"));
 
   private final String label;
   private final String settings;

@@ -232,7 +232,7 @@ public final class LoadGenerator {
     private int oneSession() throws IOException {
       long t = System.nanoTime();
       try (MilterTestClient c = MilterTestClient.connect(options.target())) {
-        c.timeout(options.replyTimeout());
+        c.timeout(options.replyTimeout()).nagleLikePostfix();
         t = timed("connect", t);
         Negotiated n = c.negotiate();
         negotiated = n;

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.ptrguard.bench.LoadGenerator.Options;
 import org.ptrguard.bench.LoadGenerator.Result;
 import org.ptrguard.bench.LoadGenerator.Scenario;
+import org.ptrguard.milter.MilterProtocol;
 import org.ptrguard.testing.TestDnsServer;
 
 /**
@@ -35,23 +36,15 @@ class LoadSmokeIT {
 
       assertThat(helo.failures()).as(helo.summary()).isZero();
       assertThat(helo.sessions()).as(helo.summary()).isGreaterThan(100);
-      // Plain audit: Postfix is told not to wait, so CONNECT and HELO get no reply at all.
-      assertThat(helo.negotiated()).get().extracting(n -> n.replies(org.ptrguard.milter.MilterEvent.HELO))
-          .isEqualTo(false);
-      assertThat(helo.replies()).doesNotContainKeys("connect:c", "helo:a", "helo:c")
-          .containsEntry("helo:-", helo.sessions());
+      // CONNECT goes unanswered (NR_CONN); the decision is the ACCEPT at HELO.
+      assertThat(helo.replies()).containsEntry("connect:-", helo.sessions())
+          .containsEntry("helo:a", helo.sessions());
       assertThat(helo.commands()).containsKeys("connect", "optneg", "conninfo", "helo");
       assertThat(helo.session().p99Us()).isGreaterThan(0);
       // Warm guard: no DNS traffic at all during the run, seen both by ptrguard's counter and by the server.
       assertThat(ptrguard.dnsLookups()).as("ptrguard_dns_lookups_total during the run").isEqualTo(dnsLookups);
       assertThat(dns.queries()).as("queries at the DNS server during the run").isEqualTo(dnsQueries);
-      // Warm-up sessions are decided too, so at least every measured session was (without replies the
-      // last few sessions may still be in ptrguard's hands when the generator stops).
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (ptrguard.metric("ptrguard_decisions_total{mode=\"audit\",action=\"accept\",verdict=\"pass\"}")
-          - accepted < helo.sessions() && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      // Warm-up sessions are decided too, so at least every measured session was.
       assertThat(ptrguard.metric("ptrguard_decisions_total{mode=\"audit\",action=\"accept\",verdict=\"pass\"}")
           - accepted).isGreaterThanOrEqualTo(helo.sessions());
 
@@ -87,22 +80,31 @@ class LoadSmokeIT {
       assertThat(theirs.failures()).as(theirs.summary()).isZero();
       assertThat(ours.failures()).as(ours.summary()).isZero();
       assertThat(theirs.sessions()).isPositive();
-      // Same protocol steps, actions and macros: the comparison measures the same work.
-      assertThat(theirs.negotiated()).isEqualTo(ours.negotiated()).isPresent();
-      // And the same kinds of answer at each stage.
-      assertThat(theirs.replies().keySet()).isEqualTo(ours.replies().keySet());
+      // Same protocol steps, actions and macros: the comparison measures the same work. The one
+      // difference is ptrguard's no-reply CONNECT (see QuickAck for why libmilter cannot have it).
+      var a = ours.negotiated().orElseThrow();
+      var b = theirs.negotiated().orElseThrow();
+      assertThat(a.protocol() & MilterProtocol.SMFIP_NR_CONN).isNotZero();
+      assertThat(a.protocol() & ~MilterProtocol.SMFIP_NR_CONN).isEqualTo(b.protocol());
+      assertThat(a.actions()).isEqualTo(b.actions());
+      assertThat(a.macroLists()).isEqualTo(b.macroLists());
+      // And the same answers at HELO and end of message; CONNECT goes unanswered by ptrguard only.
+      assertThat(ours.replies()).containsKey("connect:-").doesNotContainKey("connect:c");
+      assertThat(theirs.replies()).containsKey("connect:c");
+      assertThat(withoutConnect(theirs.replies().keySet())).isEqualTo(withoutConnect(ours.replies().keySet()));
       String decision = switch (mode) {
         case AUDIT -> "event=decision mode=audit action=accept verdict=pass stage=helo";
         case AUDIT_ADD_HEADER -> "event=decision mode=audit action=add-header verdict=pass stage=helo";
-        case ENFORCE -> "event=decision mode=enforce action=accept verdict=pass stage=helo";
       };
-      baseline.awaitLog(decision, theirs.sessions(), Duration.ofSeconds(10));
+      assertThat(baseline.countLog(decision)).isEqualTo(theirs.sessions());
       switch (mode) {
-        case AUDIT -> assertThat(theirs.replies()).containsEntry("helo:-", theirs.sessions())
-            .doesNotContainKeys("connect:c", "helo:a", "helo:c");
+        case AUDIT -> assertThat(theirs.replies()).containsEntry("helo:a", theirs.sessions());
         case AUDIT_ADD_HEADER -> assertThat(theirs.replies()).containsEntry("eom-mod:h", theirs.messages());
-        case ENFORCE -> assertThat(theirs.replies()).containsEntry("helo:a", theirs.sessions());
       }
     }
+  }
+
+  private static java.util.Set<String> withoutConnect(java.util.Set<String> keys) {
+    return keys.stream().filter(k -> !k.startsWith("connect:")).collect(java.util.stream.Collectors.toSet());
   }
 }

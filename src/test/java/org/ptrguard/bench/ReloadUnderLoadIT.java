@@ -24,7 +24,7 @@ class ReloadUnderLoadIT {
   static final List<String> CONFIGS = List.of(
       "mode = audit\naudit.add-header = true",  // HELO continue, EOM adds X-PTRGuard
       "mode = enforce",                          // pass verdict: HELO accept
-      "mode = audit");                           // no replies to CONNECT, HELO, MAIL
+      "mode = audit");                           // HELO accept
 
   @Test
   void hundredReloadsDropNoSession() throws Exception {
@@ -52,13 +52,10 @@ class ReloadUnderLoadIT {
       assertThat(ptrguard.countLog("event=reload result=applied") - before).isEqualTo(100);
       assertThat(r.failures()).as(r.summary()).isZero();
       assertThat(r.sessions()).as(r.summary()).isGreaterThan(100);
-      // All three kinds of HELO handling were seen (ACCEPT in enforce, CONTINUE with the header, no reply
-      // in plain audit), so sessions really ran under the changing configurations.
+      // Both kinds of HELO answer were seen, so sessions really ran under the changing configurations.
       assertThat(r.replies().get("helo:a")).isPositive();
       assertThat(r.replies().get("helo:c")).isPositive();
-      assertThat(r.replies().get("helo:-")).isPositive();
-      assertThat(r.replies().get("helo:a") + r.replies().get("helo:c") + r.replies().get("helo:-"))
-          .isEqualTo(r.sessions());
+      assertThat(r.replies().get("helo:a") + r.replies().get("helo:c")).isEqualTo(r.sessions());
       assertThat(r.replies().get("eom-mod:h")).isPositive();
       assertThat(ptrguard.metric("ptrguard_decisions_total{mode=\"enforce\",action=\"accept\",verdict=\"pass\"}"))
           .isPositive();

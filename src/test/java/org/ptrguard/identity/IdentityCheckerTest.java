@@ -160,6 +160,32 @@ class IdentityCheckerTest {
   }
 
   @Test
+  void ehloFixesRecommendThePtrNameOnlyWhenItIsFitToAnnounce() throws Exception {
+    // .10: mail.example.com resolves back and is not generic, so it is the name to announce.
+    IdentityReport good = check("192.0.2.10", "other.example.com");
+    assertThat(fix(good, "ehlo.ptr-mismatch")).contains("set smtp_helo_name = mail.example.com");
+    assertThat(fix(good, "ehlo.address-mismatch")).contains("the PTR name mail.example.com is the natural choice");
+    // .16: the provider's generic name resolves back, but announcing it would be a finding of its own.
+    IdentityReport generic = check("192.0.2.16", "mail.example.com");
+    assertThat(generic.codes()).contains("ptr.generic", "ehlo.address-mismatch", "ehlo.ptr-mismatch");
+    for (Finding f : generic.findings()) {
+      if (f.code().startsWith("ehlo.")) {
+        assertThat(f.fix()).as(f.code()).doesNotContain("smtp_helo_name = static-").doesNotContain("PTR name static-");
+      }
+    }
+    assertThat(fix(generic, "ehlo.ptr-mismatch")).contains("changed to PTR mail.example.com");
+    assertThat(fix(check("192.0.2.16", "localhost"), "ehlo.invalid")).contains("mail.your-domain.example")
+        .doesNotContain("static-192-0-2-16");
+    // .11: other.example.com does not resolve back to .11, so it is no EHLO name for .11 either.
+    assertThat(fix(check("192.0.2.11", "localhost"), "ehlo.invalid")).doesNotContain("other.example.com");
+  }
+
+  private static String fix(IdentityReport r, String code) {
+    return r.findings().stream().filter(f -> f.code().equals(code)).findFirst()
+        .orElseThrow(() -> new AssertionError(code + " not in " + r.codes())).fix();
+  }
+
+  @Test
   void servfailIsUnknownNeverMissing() throws Exception {
     try (TestDnsServer s = withZones(TestDnsServer.start()).fault("10.2.0.192.in-addr.arpa", Fault.SERVFAIL);
          IdentityChecker c = new IdentityChecker(options(s, Duration.ofMillis(500), Duration.ofSeconds(3)), GenericNameClassifier.standard())) {

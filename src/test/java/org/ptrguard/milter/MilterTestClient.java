@@ -121,6 +121,18 @@ public final class MilterTestClient implements AutoCloseable {
     return new MilterTestClient(ch);
   }
 
+  /**
+   * Leaves Nagle's algorithm on, as Postfix does on its milter sockets: a small packet written while
+   * an earlier one is unacknowledged then waits for that ACK, which is how Postfix behaves when it
+   * sends events it expects no reply to. Only for TCP.
+   */
+  public MilterTestClient nagleLikePostfix() throws IOException {
+    if (channel.getLocalAddress() instanceof InetSocketAddress) {
+      channel.setOption(StandardSocketOptions.TCP_NODELAY, false);
+    }
+    return this;
+  }
+
   public MilterTestClient timeout(Duration value) {
     this.timeout = value;
     return this;

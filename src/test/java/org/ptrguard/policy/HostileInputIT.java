@@ -128,7 +128,7 @@ class HostileInputIT {
     //    MAIL, with a reply whose {reason} comes from the hostile PTR name.
     try (MilterTestClient c = client()) {
       c.macro('C', "j", "mx" + FORGED, "{daemon_name}", "submission", "{client_name}", LONG);
-      assertThat(c.connect("host" + HUGE, '4', 25, "192.0.2.1" + FORGED)).map(Reply::code).contains('c');
+      assertThat(c.connect("host" + HUGE, '4', 25, "192.0.2.1" + FORGED)).isEmpty(); // no-reply CONNECT
       c.macro('H', "{tls_version}", "TLSv1.3" + FORGED);
       assertThat(c.helo(HUGE)).map(Reply::code).contains('c');
       c.macro('M', "i", "Q" + FORGED, "{mail_addr}", LONG);
@@ -164,7 +164,7 @@ class HostileInputIT {
     // The guard still serves a normal session afterwards.
     try (MilterTestClient c = client()) {
       c.macro('C', "{daemon_name}", "submission");
-      assertThat(c.connect("client.example.net", '4', 25, "192.0.2.7")).map(Reply::code).contains('c');
+      assertThat(c.connect("client.example.net", '4', 25, "192.0.2.7")).isEmpty();
       assertThat(c.helo("client.example.net")).map(Reply::code).contains('c');
       assertThat(c.mail("<c@example.org>").orElseThrow().code()).isEqualTo('y');
     }
