@@ -8,8 +8,9 @@
  *    ptrguard's warm cache), decides from its verdict and writes one decision line to stderr;
  *  - in add-header mode keeps the session to end of message and adds X-PTRGuard there.
  *
- * Usage: baseline -p inet:PORT@127.0.0.1 [-a] [-b backlog]
+ * Usage: baseline -p inet:PORT@127.0.0.1 [-a | -f] [-b backlog]
  *   -a  add-header mode (continue at HELO, add the header at end of message)
+ *   -f  floor mode: ACCEPT at CONNECT, deciding nothing; the least any milter can cost Postfix
  *
  * Built by bench/run-all.sh with: gcc -O2 -o baseline baseline.c -lmilter -lpthread
  */
@@ -35,6 +36,7 @@ static const struct identity IDENTITIES[] = {
 static const size_t IDENTITY_COUNT = sizeof(IDENTITIES) / sizeof(IDENTITIES[0]);
 
 static int add_header_mode = 0;
+static int floor_mode = 0;
 
 /* Per-connection state: the decision note kept for end of message. */
 struct session {
@@ -79,7 +81,7 @@ static sfsistat bl_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr) {
     smfi_setpriv(ctx, s);
   }
   s->decided = 0;
-  return SMFIS_CONTINUE;
+  return floor_mode ? SMFIS_ACCEPT : SMFIS_CONTINUE;
 }
 
 static sfsistat bl_helo(SMFICTX *ctx, char *helo) {
@@ -139,18 +141,19 @@ int main(int argc, char **argv) {
   const char *conn = NULL;
   int backlog = 1024;
   int c;
-  while ((c = getopt(argc, argv, "p:ab:")) != -1) {
+  while ((c = getopt(argc, argv, "p:afb:")) != -1) {
     switch (c) {
       case 'p': conn = optarg; break;
       case 'a': add_header_mode = 1; break;
+      case 'f': floor_mode = 1; break;
       case 'b': backlog = atoi(optarg); break;
       default:
-        fprintf(stderr, "usage: %s -p inet:PORT@127.0.0.1 [-a] [-b backlog]\n", argv[0]);
+        fprintf(stderr, "usage: %s -p inet:PORT@127.0.0.1 [-a | -f] [-b backlog]\n", argv[0]);
         return 64;
     }
   }
   if (conn == NULL) {
-    fprintf(stderr, "usage: %s -p inet:PORT@127.0.0.1 [-a] [-b backlog]\n", argv[0]);
+    fprintf(stderr, "usage: %s -p inet:PORT@127.0.0.1 [-a | -f] [-b backlog]\n", argv[0]);
     return 64;
   }
   if (smfi_setconn((char *) conn) == MI_FAILURE || smfi_setbacklog(backlog) == MI_FAILURE

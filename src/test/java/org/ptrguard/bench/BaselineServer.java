@@ -38,10 +38,22 @@ public final class BaselineServer extends ServerProcess {
 
   /** Starts the compiled baseline in the mode matching ptrguard's. */
   public static BaselineServer start(Path binary, Path workDir, BenchMode mode) throws IOException {
+    return start(binary, workDir, mode.baselineFlag());
+  }
+
+  /**
+   * Starts the baseline as a milter that ACCEPTs at CONNECT and decides nothing: what Postfix pays
+   * for any milter at all (connection, OPTNEG, one answer). No ptrguard mode matches it.
+   */
+  public static BaselineServer startFloor(Path binary, Path workDir) throws IOException {
+    return start(binary, workDir, java.util.Optional.of("-f"));
+  }
+
+  private static BaselineServer start(Path binary, Path workDir, java.util.Optional<String> flag) throws IOException {
     Files.createDirectories(workDir);
     int port = PtrguardServer.freePort();
     List<String> command = new ArrayList<>(List.of(binary.toString(), "-p", "inet:" + port + "@127.0.0.1"));
-    mode.baselineFlag().ifPresent(command::add);
+    flag.ifPresent(command::add);
     Path log = workDir.resolve("baseline.log");
     InetSocketAddress milter = new InetSocketAddress("127.0.0.1", port);
     return new BaselineServer(launch(command, milter, log, Duration.ofSeconds(10)), milter, log);

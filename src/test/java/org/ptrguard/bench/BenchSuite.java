@@ -206,12 +206,15 @@ public final class BenchSuite {
              BenchMode.AUDIT);
          SmtpSink sink = SmtpSink.start();
          PrivatePostfix withPtrguard = withMilter("benchptrguard", sink, ptrguard.target());
+         BaselineServer floor = BaselineServer.startFloor(baselineBinary, work.resolve("baseline-floor"));
          PrivatePostfix withLibmilter = withMilter("benchlibmilter", sink, baseline.target());
+         PrivatePostfix withFloor = withMilter("benchfloor", sink, floor.target());
          PrivatePostfix without = PrivatePostfix.builder("benchnomilter").relayTo(sink).build().start()) {
       Map<String, PrivatePostfix> instances = new LinkedHashMap<>();
       instances.put("with ptrguard", withPtrguard);
       instances.put("without milter", without);
       instances.put("with libmilter", withLibmilter);
+      instances.put("libmilter floor", withFloor);
       Map<String, List<double[]>> runs = new LinkedHashMap<>();
       instances.keySet().forEach(k -> runs.put(k, new ArrayList<>()));
       // Unmeasured warm-up: ptrguard's JIT on the milter path (the same as in the milter runs), then one
@@ -247,6 +250,7 @@ public final class BenchSuite {
       });
       table.add(String.format(Locale.ROOT, "  ptrguard saw %d HELOs from Postfix; DNS lookups during the runs: %d",
           helos, dnsDuring));
+      table.add("  (libmilter floor: ACCEPT at CONNECT, no decision at all: the least any milter costs Postfix)");
       if (helos < (long) messages * rounds) {
         notes.add("ptrguard saw fewer HELOs (" + helos + ") than messages sent (" + (messages * rounds) + ")");
       }

@@ -104,6 +104,18 @@ class LoadSmokeIT {
     }
   }
 
+  @Test
+  void floorBaselineAcceptsAtConnect() throws Exception {
+    Path work = Files.createTempDirectory("ptrguard-floorsmoke-");
+    Path binary = BaselineServer.build(work);
+    try (BaselineServer floor = BaselineServer.startFloor(binary, work.resolve("f"))) {
+      Result r = LoadGenerator.run(Options.of(floor.milterAddress(), 2, Duration.ofMillis(500), Scenario.HELO));
+      assertThat(r.failures()).as(r.summary()).isZero();
+      assertThat(r.replies()).containsEntry("connect:a", r.sessions()).doesNotContainKey("helo:a");
+      assertThat(floor.countLog("event=decision")).isZero();
+    }
+  }
+
   private static java.util.Set<String> withoutConnect(java.util.Set<String> keys) {
     return keys.stream().filter(k -> !k.startsWith("connect:")).collect(java.util.stream.Collectors.toSet());
   }
