@@ -15,8 +15,8 @@ import org.ptrguard.milter.Modification;
 /**
  * One milter connection: one SMTP session, or one message from cleanup (non_smtpd_milters).
  *
- * <p>CONNECT always continues: a final reply there would make Postfix drop the milter before HELO.
- * The decision is made at HELO, or at MAIL when the client sent no HELO or when the identity
+ * <p>CONNECT only records the client: Postfix is told not to wait for its answer (see
+ * Guard#NEEDS), so a client outside the scope is let go at HELO or MAIL. The decision is made at HELO, or at MAIL when the client sent no HELO or when the identity
  * depends on the sender's domain (then per message). ACCEPT ends Postfix's milter conversation for
  * the session (HELO) or the message (MAIL); HOLD and ADD_HEADER keep it to end of message.
  */
