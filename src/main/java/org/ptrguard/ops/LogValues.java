@@ -13,6 +13,9 @@ public final class LogValues {
   /** The value as a logfmt value: bare when safe, otherwise quoted with escapes; "" for null. */
   public static String of(Object value) {
     String s = value == null ? "" : value.toString();
+    if (plain(s)) {
+      return s; // the usual case (addresses, host names, codes): nothing to escape, no copy
+    }
     boolean truncated = s.length() > MAX_LENGTH;
     if (truncated) {
       s = s.substring(0, MAX_LENGTH);
@@ -41,6 +44,20 @@ public final class LogValues {
       out.append("...");
     }
     return quote ? "\"" + out + "\"" : out.toString();
+  }
+
+  /** Non-empty, short enough, and only printable ASCII that needs neither quotes nor escapes. */
+  private static boolean plain(String s) {
+    if (s.isEmpty() || s.length() > MAX_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == '=') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -44,4 +44,17 @@ class LogValuesTest {
     String v = LogValues.of("x".repeat(100_000));
     assertThat(v).hasSize(LogValues.MAX_LENGTH + 5).startsWith("\"xxx").endsWith("...\"");
   }
+
+  @Test
+  void plainValuesAreNotCopiedAndEveryUnsafeCharacterStillQuotes() {
+    String ip = "192.0.2.10";
+    assertThat(LogValues.of(ip)).isSameAs(ip);
+    String exactlyMax = "x".repeat(LogValues.MAX_LENGTH);
+    assertThat(LogValues.of(exactlyMax)).isSameAs(exactlyMax);
+    for (String unsafe : new String[] {"a b", "a=b", "a\"b", "a\\b", "a\u007fb", "a\tb", ""}) {
+      assertThat(LogValues.of(unsafe)).as(unsafe).startsWith("\"").endsWith("\"");
+    }
+    // Printable non-ASCII takes the slow path and stays bare, as before.
+    assertThat(LogValues.of("a\u00e9b")).isEqualTo("a\u00e9b");
+  }
 }
