@@ -274,9 +274,11 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
       return;
     }
     negotiation.warnings().forEach(w -> LOG.warn("event=milter-negotiation conn={} warning={}", info.connectionId(), LogValues.of(w)));
-    LOG.debug("event=milter-negotiated conn={} offer_version={} offer_actions=0x{} offer_protocol=0x{} version={} actions=0x{} protocol=0x{}",
-        info.connectionId(), offer.version(), Integer.toHexString(offer.actions()), Integer.toHexString(offer.protocol()),
-        negotiation.version(), Integer.toHexString(negotiation.actions()), Integer.toHexString(negotiation.protocol()));
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("event=milter-negotiated conn={} offer_version={} offer_actions=0x{} offer_protocol=0x{} version={} actions=0x{} protocol=0x{}",
+          info.connectionId(), offer.version(), Integer.toHexString(offer.actions()), Integer.toHexString(offer.protocol()),
+          negotiation.version(), Integer.toHexString(negotiation.actions()), Integer.toHexString(negotiation.protocol()));
+    }
     send(negotiation.reply());
   }
 
