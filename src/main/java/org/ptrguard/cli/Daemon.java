@@ -17,6 +17,7 @@ import org.ptrguard.config.ResolverAddress;
 import org.ptrguard.config.Settings;
 import org.ptrguard.milter.MilterServer;
 import org.ptrguard.net.ListenAddress;
+import org.ptrguard.ops.JvmMetrics;
 import org.ptrguard.ops.LogValues;
 import org.ptrguard.ops.Logging;
 import org.ptrguard.ops.Metrics;
@@ -69,6 +70,7 @@ final class Daemon implements AutoCloseable {
       throws IOException, InterruptedException {
     Settings settings = loaded.settings();
     Metrics metrics = new Metrics();
+    JvmMetrics.register(metrics);
     IdentityMonitor monitor = monitors.apply(settings, metrics);
     MilterServer server = null;
     try {

@@ -115,6 +115,8 @@ public final class BenchSuite {
         long theirCpu = 0;
         long ourAll = 0;
         long theirAll = 0;
+        long gcBefore = ptrguard.gcCollections();
+        double gcSecondsBefore = ptrguard.gcSeconds();
         for (int round = 0; round < rounds; round++) {
           Options o = Options.of(ptrguard.milterAddress(), concurrency, seconds, scenario).withWarmup(warmup);
           long cpu0 = ptrguard.cpuMillis();
@@ -146,6 +148,12 @@ public final class BenchSuite {
         // Warm-up sessions included: CPU over all sessions the server handled during the runs.
         table.add(String.format(Locale.ROOT, "  %-5s server CPU per session (user+sys): ptrguard %.0f us, libmilter %.0f us",
             "", 1000.0 * ourCpu / Math.max(1, ourAll), 1000.0 * theirCpu / Math.max(1, theirAll)));
+        // Each collection pauses every session in flight: the first place to look for a latency tail.
+        long gcs = ptrguard.gcCollections() - gcBefore;
+        double gcMillis = 1000 * (ptrguard.gcSeconds() - gcSecondsBefore);
+        table.add(String.format(Locale.ROOT, "  %-5s ptrguard garbage collections: %.1f per 1000 sessions, %.3f ms paused"
+            + " per 1000 sessions (%d collections, %.0f ms in all)", "", 1000.0 * gcs / Math.max(1, ourAll),
+            1000.0 * gcMillis / Math.max(1, ourAll), gcs, gcMillis));
       }
       table.add(String.format(Locale.ROOT, "  server RSS after the runs: ptrguard %d MiB, libmilter %d MiB",
           ptrguard.rssKiB() / 1024, baseline.rssKiB() / 1024));

@@ -33,11 +33,15 @@ public final class ProfileRun {
       Files.writeString(Path.of(System.getProperty("ptrguard.profile.pidfile", "/dev/null")), p.pid() + "\n");
       LoadGenerator.run(Options.of(p.milterAddress(), concurrency, Duration.ofSeconds(3), scenario));
       long cpu0 = p.cpuMillis();
+      long gc0 = p.gcCollections();
+      double gcSeconds0 = p.gcSeconds();
       long accepted0 = p.metric("ptrguard_milter_connections_accepted_total");
       Result r = LoadGenerator.run(Options.of(p.milterAddress(), concurrency, seconds, scenario));
       long cpu = p.cpuMillis() - cpu0;
       long sessions = p.metric("ptrguard_milter_connections_accepted_total") - accepted0;
       System.out.print(r.summary());
+      System.out.printf(Locale.ROOT, "server gc: %d collections, %.0f ms, %.2f per 1000 sessions%n",
+          p.gcCollections() - gc0, 1000 * (p.gcSeconds() - gcSeconds0), 1000.0 * (p.gcCollections() - gc0) / sessions);
       System.out.printf(Locale.ROOT, "server cpu=%d ms sessions=%d cpu_per_session=%.0f us rss=%d KiB threads=%d load=%s%n",
           cpu, sessions, 1000.0 * cpu / sessions, p.rssKiB(), p.threads(), BenchSuite.loadAverage());
       Thread.sleep(5000);

@@ -121,6 +121,17 @@ public final class PtrguardServer extends ServerProcess {
     return sum(metrics(), "ptrguard_dns_lookups_total");
   }
 
+  /** Garbage collections so far, all collectors (ptrguard_jvm_gc_collections_total). */
+  public long gcCollections() throws IOException, InterruptedException {
+    return sum(metrics(), "ptrguard_jvm_gc_collections_total");
+  }
+
+  /** Seconds spent in garbage collection so far, all collectors (ptrguard_jvm_gc_seconds_total). */
+  public double gcSeconds() throws IOException, InterruptedException {
+    return metrics().lines().filter(l -> l.startsWith("ptrguard_jvm_gc_seconds_total"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
   private static long sum(String body, String prefix) {
     return body.lines().filter(l -> l.startsWith(prefix) && !l.startsWith("#"))
         .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
