@@ -1,12 +1,15 @@
 package org.ptrguard.ops;
 
+import java.time.ZoneId;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * Logging set-up for slf4j-simple. Under systemd ({@code JOURNAL_STREAM} set) every line starts
  * with its sd-daemon priority ({@code <6>}) and carries no timestamp, because journald adds its own
- * and files the line at that priority; elsewhere lines carry a timestamp.
+ * and files the line at that priority; elsewhere lines carry a timestamp, written by
+ * {@link LogTimestamp} unless slf4j-simple's own layout settings were changed on the command line.
  *
  * <p>{@link #init} must run before the first logger is created: slf4j-simple reads its settings once.
  */
@@ -14,6 +17,8 @@ public final class Logging {
   static final String PROPERTY_PREFIX = "org.slf4j.simpleLogger.";
   private static volatile int threshold = PtrguardLogger.INFO;
   private static volatile boolean journal;
+  /** Null when slf4j-simple writes the timestamps itself (or there are none). */
+  private static volatile ZoneId ownTimestamps;
 
   private Logging() {}
 
@@ -26,6 +31,15 @@ public final class Logging {
     }
     if (journal && System.getProperty(PROPERTY_PREFIX + "showDateTime") == null) {
       System.setProperty(PROPERTY_PREFIX + "showDateTime", "false");
+    }
+    ownTimestamps = null;
+    // Our timestamp is written where the level starts, so it leads the line only in the default layout.
+    boolean layoutUntouched = List.of("showDateTime", "dateTimeFormat", "showThreadName", "showThreadId",
+        "levelInBrackets").stream().allMatch(key -> System.getProperty(PROPERTY_PREFIX + key) == null);
+    if (!journal && layoutUntouched) {
+      System.setProperty(PROPERTY_PREFIX + "showDateTime", "false");
+      // The JVM reads the zone once at start too (TZ); formatting looks it up per second, not per line.
+      ownTimestamps = ZoneId.systemDefault();
     }
   }
 
@@ -46,5 +60,11 @@ public final class Logging {
 
   static boolean journal() {
     return journal;
+  }
+
+  /** "timestamp " for the start of a line, or "" when slf4j-simple handles timestamps. */
+  static String timestampPrefix() {
+    ZoneId zone = ownTimestamps;
+    return zone == null ? "" : LogTimestamp.format(System.currentTimeMillis(), zone) + " ";
   }
 }

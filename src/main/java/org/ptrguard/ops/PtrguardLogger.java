@@ -4,8 +4,9 @@ import java.io.PrintStream;
 import org.slf4j.simple.SimpleLogger;
 
 /**
- * slf4j-simple's logger with two changes: journald priority prefixes, and one runtime-adjustable
- * level for ptrguard's own loggers (slf4j-simple fixes levels at start; reload must change it).
+ * slf4j-simple's logger with three changes: journald priority prefixes, a cheaper timestamp outside
+ * the journal (see {@link LogTimestamp}), and one runtime-adjustable level for ptrguard's own loggers
+ * (slf4j-simple fixes levels at start; reload must change it).
  */
 final class PtrguardLogger extends SimpleLogger {
   private static final long serialVersionUID = 1L;
@@ -30,7 +31,7 @@ final class PtrguardLogger extends SimpleLogger {
   @Override
   protected String renderLevel(int level) {
     String name = super.renderLevel(level);
-    return Logging.journal() ? "<" + syslogPriority(level) + ">" + name : name;
+    return Logging.journal() ? "<" + syslogPriority(level) + ">" + name : Logging.timestampPrefix() + name;
   }
 
   /** Each line of a trace gets the error priority; unprefixed lines would be filed as info. */

@@ -15,28 +15,44 @@ import org.ptrguard.policy.Decision.Action;
 public final class DecisionLine {
   private DecisionLine() {}
 
+  /** The identity part of the last line, reused while sessions keep getting the same status object. */
+  private record IdentityPart(IdentityStatus status, String text) {}
+
+  private static volatile IdentityPart lastIdentityPart = new IdentityPart(null, "");
+
   public static String format(Mode mode, Decision d, String stage, Optional<String> client,
       Optional<String> daemon, long connectionId) {
-    IdentityStatus s = d.status();
     StringBuilder line = new StringBuilder(256)
         .append("event=decision mode=").append(mode.name().toLowerCase(java.util.Locale.ROOT))
         .append(" action=").append(d.action().word());
     if (mode == Mode.AUDIT && d.wouldBlock() != Action.ACCEPT) {
       line.append(" would=").append(d.wouldBlock().word());
     }
-    line.append(" identity=").append(LogValues.of(s.identity()))
+    line.append(identityPart(d.status()))
+        .append(" stage=").append(stage)
+        .append(" client=").append(LogValues.of(client.orElse("-")))
+        .append(" daemon=").append(LogValues.of(daemon.orElse("-")))
+        .append(" conn=").append(connectionId);
+    return line.toString();
+  }
+
+  private static String identityPart(IdentityStatus s) {
+    IdentityPart last = lastIdentityPart;
+    if (last.status() == s) {
+      return last.text();
+    }
+    StringBuilder part = new StringBuilder(160)
+        .append(" identity=").append(LogValues.of(s.identity()))
         .append(" ip=").append(LogValues.of(s.ip()))
         .append(" ptr=").append(LogValues.of(s.ptr().isEmpty() ? "-" : String.join(",", s.ptr())))
         .append(" ehlo=").append(LogValues.of(s.ehlo()))
         .append(" verdict=").append(s.verdict().word())
         .append(" codes=").append(LogValues.of(s.codes().isEmpty() ? "-" : String.join(",", s.codes())));
     if (s.stale()) {
-      line.append(" stale=yes");
+      part.append(" stale=yes");
     }
-    line.append(" stage=").append(stage)
-        .append(" client=").append(LogValues.of(client.orElse("-")))
-        .append(" daemon=").append(LogValues.of(daemon.orElse("-")))
-        .append(" conn=").append(connectionId);
-    return line.toString();
+    String text = part.toString();
+    lastIdentityPart = new IdentityPart(s, text);
+    return text;
   }
 }

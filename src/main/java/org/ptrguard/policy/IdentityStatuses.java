@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +45,7 @@ public final class IdentityStatuses implements IdentityMonitor {
   private volatile IdentityChecker checker;
   private volatile DnsOptions dnsOptions;
   private volatile CompletableFuture<Resolution> resolution;
+  private final Map<String, Served> served = new ConcurrentHashMap<>();
 
   private IdentityStatuses(Settings settings, Metrics metrics, IdentityDiscovery discovery, Clock clock) {
     this.discovery = discovery;
@@ -106,7 +108,12 @@ public final class IdentityStatuses implements IdentityMonitor {
     if (!r.isDone()) {
       return Optional.empty();
     }
-    List<Target> targets = IdentityTargets.of(r.join().targets(), identity);
+    Resolution res = r.join();
+    Served last = served.get(identity);
+    if (last != null && last.resolution() == res && last.stillCurrent(cache)) {
+      return last.status(); // the usual case: nothing changed since the last session asked
+    }
+    List<Target> targets = IdentityTargets.of(res.targets(), identity);
     if (targets.isEmpty()) {
       return Optional.of(unresolved(identity));
     }
@@ -118,7 +125,26 @@ public final class IdentityStatuses implements IdentityMonitor {
       }
       entries.add(e.get());
     }
-    return Optional.of(worst(identity, entries));
+    Optional<IdentityStatus> status = Optional.of(worst(identity, entries));
+    served.put(identity, new Served(res, targets, entries, status));
+    return status;
+  }
+
+  /**
+   * The status last built for an identity and the cache entries it was built from. Every session asks
+   * for the status; building it anew each time was a tenth of what ptrguard allocated per session.
+   * A refresh replaces the cache entry object, so comparing entries by identity is enough.
+   */
+  private record Served(Resolution resolution, List<Target> targets, List<RefreshingCache.Entry<IdentityReport>> entries,
+      Optional<IdentityStatus> status) {
+    boolean stillCurrent(RefreshingCache<Identity, IdentityReport> cache) {
+      for (int i = 0; i < targets.size(); i++) {
+        if (cache.peek(targets.get(i).identity()).orElse(null) != entries.get(i)) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
   @Override

@@ -28,7 +28,7 @@ import org.ptrguard.testing.TestDnsServer;
  * memory (idle and with 1,000 open milter sessions) and start-up time; prints one table.
  *
  * <p>Arguments (all optional): {@code --rounds 3 --seconds 10 --warmup 2 --postfix-messages 2000
- * --skip postfix,memory,milter}.
+ * --skip postfix,memory,milter}; {@code milter-helo} or {@code milter-message} skips one milter scenario.
  */
 public final class BenchSuite {
   private final Map<String, String> args;
@@ -63,8 +63,10 @@ public final class BenchSuite {
     log("ptrguard bench start=" + Instant.now() + " " + machine());
     Path baseline = BaselineServer.build(work.resolve("baseline-bin"));
     try (TestDnsServer dns = PtrguardServer.startDns()) {
-      if (!skipped("milter")) {
+      if (!skipped("milter") && !skipped("milter-helo")) {
         milter(dns, baseline, Scenario.HELO, BenchMode.AUDIT);
+      }
+      if (!skipped("milter") && !skipped("milter-message")) {
         milter(dns, baseline, Scenario.MESSAGE, BenchMode.AUDIT_ADD_HEADER);
       }
       if (!skipped("postfix")) {

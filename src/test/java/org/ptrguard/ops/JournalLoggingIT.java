@@ -45,6 +45,6 @@ class JournalLoggingIT {
   void elsewhereLinesCarryATimestamp() throws Exception {
     String out = run(false);
     assertThat(out.lines().filter(l -> l.contains("event=config-warning")))
-        .singleElement().satisfies(l -> assertThat(l).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d.*WARN ServeCommand - .*"));
+        .singleElement().satisfies(l -> assertThat(l).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) WARN ServeCommand - .*"));
   }
 }

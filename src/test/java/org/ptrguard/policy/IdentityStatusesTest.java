@@ -1,0 +1,70 @@
+package org.ptrguard.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ptrguard.config.ConfigLoader;
+import org.ptrguard.config.Settings;
+import org.ptrguard.identity.Verdict;
+import org.ptrguard.ops.Metrics;
+import org.ptrguard.testing.TestDnsServer;
+
+/** The status every session reads: reused while nothing changed, replaced as soon as a refresh changes it. */
+class IdentityStatusesTest {
+  @TempDir
+  Path dir;
+
+  private TestDnsServer dns;
+  private IdentityStatuses statuses;
+
+  @AfterEach
+  void stop() {
+    if (statuses != null) {
+      statuses.close();
+    }
+    if (dns != null) {
+      dns.close();
+    }
+  }
+
+  @Test
+  void warmStatusIsReusedUntilARefreshChangesTheVerdict() throws Exception {
+    dns = TestDnsServer.start().zoneResource("example.com", "example.com.zone")
+        .zoneResource("2.0.192.in-addr.arpa", "2.0.192.in-addr.arpa.zone");
+    Settings settings = ConfigLoader.parse("""
+        identities = [ { name = default, ip = ["192.0.2.10"], ehlo = "mail.example.com" } ]
+        dns { resolvers = ["127.0.0.1:%d"], timeout = 1s, check-budget = 3s }
+        refresh { min = 1s, max = 1s }
+        """.formatted(dns.address().getPort()));
+    statuses = IdentityStatuses.start(settings, new Metrics());
+    assertThat(statuses.awaitFirstVerdicts(Duration.ofSeconds(10))).isTrue();
+
+    IdentityStatus first = statuses.peek("default").orElseThrow();
+    assertThat(first.verdict()).isEqualTo(Verdict.PASS);
+    assertThat(statuses.peek("default").orElseThrow()).as("same cache entry, same status object").isSameAs(first);
+
+    // The provider points the PTR elsewhere: the next background refresh must reach the sessions.
+    Path moved = Files.writeString(dir.resolve("reverse.zone"), """
+        $ORIGIN 2.0.192.in-addr.arpa.
+        $TTL 3600
+        @  IN SOA ns1.isp.example.net. hostmaster.isp.example.net. 2026112302 3600 600 86400 120
+        @  IN NS  ns1.isp.example.net.
+        10 IN PTR other.example.com.
+        """);
+    dns.zone("2.0.192.in-addr.arpa", moved);
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    IdentityStatus now = first;
+    while (now.verdict() == Verdict.PASS && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      now = statuses.peek("default").orElseThrow();
+    }
+    assertThat(now.verdict()).isEqualTo(Verdict.FAIL);
+    assertThat(now.ptr()).containsExactly("other.example.com");
+    assertThat(statuses.peek("default").orElseThrow()).isSameAs(now);
+  }
+}
