@@ -47,9 +47,17 @@ public final class BenchSuite {
     for (int i = 0; i + 1 < argv.length; i += 2) {
       a.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
     }
-    Path work = Files.createTempDirectory("ptrguard-bench-");
-    new BenchSuite(a, work).run();
+    run(a);
     System.exit(0);
+  }
+
+  /** Runs the suite with these arguments (names without "--"); returns the summary it printed. */
+  static List<String> run(Map<String, String> args) throws Exception {
+    BenchSuite suite = new BenchSuite(args, Files.createTempDirectory("ptrguard-bench-"));
+    suite.run();
+    List<String> summary = new ArrayList<>(suite.table);
+    suite.notes.forEach(n -> summary.add("note: " + n));
+    return summary;
   }
 
   private int intArg(String name, int def) {
