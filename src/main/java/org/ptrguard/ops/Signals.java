@@ -3,6 +3,7 @@ package org.ptrguard.ops;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * SIGHUP means "reload" (systemctl reload). The JVM's default for SIGHUP is to exit with 129, so
@@ -13,9 +14,13 @@ public final class Signals {
 
   private Signals() {}
 
-  /** Runs {@code action} on its own thread for every SIGHUP; a failing action is logged, not fatal. */
-  public static void onHangup(Runnable action) {
-    Signal.handle(new Signal("HUP"), signal -> {
+  /**
+   * Runs {@code action} on its own thread for every SIGHUP; a failing action is logged, not fatal.
+   * Returns false, after logging why, when SIGHUP was ignored when the process started (nohup, some
+   * init scripts): the JVM then leaves it ignored and a reload signal would do nothing, silently.
+   */
+  public static boolean onHangup(Runnable action) {
+    SignalHandler before = Signal.handle(new Signal("HUP"), signal -> {
       Thread t = new Thread(() -> {
         try {
           action.run();
@@ -26,5 +31,11 @@ public final class Signals {
       t.setDaemon(true);
       t.start();
     });
+    if (before == SignalHandler.SIG_IGN) {
+      LOG.warn("event=reload-unavailable reason=sighup-ignored detail=\"ptrguard was started with SIGHUP ignored"
+          + " (nohup?); kill -HUP and systemctl reload will not reload the configuration: restart to apply changes\"");
+      return false;
+    }
+    return true;
   }
 }
