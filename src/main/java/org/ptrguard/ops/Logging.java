@@ -32,10 +32,12 @@ public final class Logging {
     if (journal && System.getProperty(PROPERTY_PREFIX + "showDateTime") == null) {
       System.setProperty(PROPERTY_PREFIX + "showDateTime", "false");
     }
-    ownTimestamps = null;
     // Our timestamp is written where the level starts, so it leads the line only in the default layout.
+    // (A second init in the same JVM, as in tests, must not mistake our own setting for the admin's.)
     boolean layoutUntouched = List.of("showDateTime", "dateTimeFormat", "showThreadName", "showThreadId",
-        "levelInBrackets").stream().allMatch(key -> System.getProperty(PROPERTY_PREFIX + key) == null);
+        "levelInBrackets").stream().allMatch(key -> System.getProperty(PROPERTY_PREFIX + key) == null
+            || (ownTimestamps != null && key.equals("showDateTime")));
+    ownTimestamps = null;
     if (!journal && layoutUntouched) {
       System.setProperty(PROPERTY_PREFIX + "showDateTime", "false");
       // The JVM reads the zone once at start too (TZ); formatting looks it up per second, not per line.

@@ -16,10 +16,10 @@ public final class Signals {
 
   /**
    * Runs {@code action} on its own thread for every SIGHUP; a failing action is logged, not fatal.
-   * Returns false, after logging why, when SIGHUP was ignored when the process started (nohup, some
-   * init scripts): the JVM then leaves it ignored and a reload signal would do nothing, silently.
+   * Logs a warning when SIGHUP was ignored when the process started (nohup, some init scripts): the
+   * JVM then leaves it ignored, and a reload signal would otherwise do nothing without a word.
    */
-  public static boolean onHangup(Runnable action) {
+  public static void onHangup(Runnable action) {
     SignalHandler before = Signal.handle(new Signal("HUP"), signal -> {
       Thread t = new Thread(() -> {
         try {
@@ -34,8 +34,6 @@ public final class Signals {
     if (before == SignalHandler.SIG_IGN) {
       LOG.warn("event=reload-unavailable reason=sighup-ignored detail=\"ptrguard was started with SIGHUP ignored"
           + " (nohup?); kill -HUP and systemctl reload will not reload the configuration: restart to apply changes\"");
-      return false;
     }
-    return true;
   }
 }
