@@ -5,7 +5,7 @@
 #                                   ptrguard: heap after full GC, threads and fds at start, middle and end
 #   bench/run-all.sh jmh [jmh args] the JMH microbenchmarks only (codec, generic-name classifier)
 # Suite args (optional): --rounds 3 --seconds 10 --warmup 2 --jit-warmup 10 --postfix-messages 2000
-#                        --postfix-sessions 8 --connections 1000
+#                        --postfix-sessions 8 --postfix-rounds 5 --connections 1000
 #                        --skip milter,postfix,memory,jmh (or milter-helo / milter-message: one scenario)
 # Needs: JDK 17, Maven (offline repository filled), gcc + libmilter-dev, postfix (smtp-source, smtp-sink).
 # Runs as root (private Postfix instances, as the integration tests do). Output also goes to target/bench/.

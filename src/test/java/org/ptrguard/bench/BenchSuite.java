@@ -217,7 +217,9 @@ public final class BenchSuite {
 
   private void postfix(TestDnsServer dns, Path baselineBinary) throws Exception {
     int messages = intArg("postfix-messages", 2000);
-    int rounds = intArg("rounds", 3);
+    // More rounds than the milter scenarios: a Postfix run moves with the machine's load far more
+    // than a milter run (up to +-20% between neighbouring runs here), and the ratio is per round.
+    int rounds = intArg("postfix-rounds", 5);
     Path smtpSource = Commands.require("smtp-source", "postfix");
     // The same ptrguard also on a unix socket, as postfix-examples/ recommend: Postfix pays less per
     // milter connection there than over loopback TCP. The directory must be searchable by user postfix.
@@ -243,6 +245,8 @@ public final class BenchSuite {
       instances.put("without milter", without);
       instances.put("with libmilter", withLibmilter);
       instances.put("libmilter floor", withFloor);
+      Map<String, ServerProcess> milterOf = Map.of("with ptrguard", ptrguard, "ptrguard, unix", ptrguard,
+          "with libmilter", baseline, "libmilter floor", floor);
       Map<String, List<double[]>> runs = new LinkedHashMap<>();
       instances.keySet().forEach(k -> runs.put(k, new ArrayList<>()));
       // Unmeasured warm-up: ptrguard's JIT on the milter path (the same as in the milter runs), then one
@@ -251,33 +255,46 @@ public final class BenchSuite {
       LoadGenerator.run(Options.of(ptrguard.milterAddress(), 8, Duration.ofSeconds(intArg("jit-warmup", 10)),
           Scenario.HELO));
       for (Map.Entry<String, PrivatePostfix> e : instances.entrySet()) {
-        postfixRun(e.getKey() + " (warm-up)", smtpSource, e.getValue(), sink, Math.min(messages, 1000));
+        postfixRun(e.getKey() + " (warm-up)", smtpSource, e.getValue(), milterOf.get(e.getKey()), sink,
+            Math.min(messages, 1000));
       }
       long dnsBefore = ptrguard.dnsLookups();
+      long waitsBefore = ptrguard.metric("ptrguard_smtp_path_identity_waits_total");
+      if (!ptrguard.metrics().contains("# TYPE ptrguard_smtp_path_identity_waits_total counter")) {
+        notes.add("ptrguard has no ptrguard_smtp_path_identity_waits_total metric: the waits figure means nothing");
+      }
       long helosBefore = ptrguard.metric("ptrguard_milter_commands_total{command=\"Helo\"}");
+      // Each round starts with the next instance, so that no instance always runs first (after the
+      // sink was emptied) or last (when the previous instances' idle processes are the most).
+      List<String> order = new ArrayList<>(instances.keySet());
       for (int round = 0; round < rounds; round++) {
-        for (Map.Entry<String, PrivatePostfix> e : instances.entrySet()) {
-          runs.get(e.getKey()).add(postfixRun(e.getKey(), smtpSource, e.getValue(), sink, messages));
+        for (int i = 0; i < order.size(); i++) {
+          String name = order.get((round + i) % order.size());
+          runs.get(name).add(postfixRun(name, smtpSource, instances.get(name), milterOf.get(name), sink, messages));
         }
       }
       long helos = ptrguard.metric("ptrguard_milter_commands_total{command=\"Helo\"}") - helosBefore;
       long dnsDuring = ptrguard.dnsLookups() - dnsBefore;
-      double acceptWithout = median(runs.get("without milter"), r -> r[0]);
-      double deliverWithout = median(runs.get("without milter"), r -> r[1]);
+      long waitsDuring = ptrguard.metric("ptrguard_smtp_path_identity_waits_total") - waitsBefore;
+      List<double[]> baseRuns = runs.get("without milter");
       table.add("");
       table.add(String.format(Locale.ROOT, "Postfix end to end: smtp-source -s %d -m %d (1 KiB, one message per"
-          + " SMTP session) -> private Postfix -> smtp-sink; %d alternating runs, medians:",
+          + " SMTP session) -> private Postfix -> smtp-sink; %d rounds, each in a rotated order; medians:",
           intArg("postfix-sessions", 8), messages, rounds));
-      table.add(String.format(Locale.ROOT, "  %-18s %15s %16s %15s", "", "accepted msg/s", "delivered msg/s",
-          "vs no milter"));
-      runs.forEach((name, list) -> {
-        double accepted = median(list, r -> r[0]);
-        double delivered = median(list, r -> r[1]);
-        table.add(String.format(Locale.ROOT, "  %-18s %15.0f %16.0f %9.1f%% / %.1f%%", name, accepted, delivered,
-            100 * accepted / acceptWithout, 100 * delivered / deliverWithout));
-      });
-      table.add(String.format(Locale.ROOT, "  ptrguard saw %d HELOs from Postfix; DNS lookups during the runs: %d",
-          helos, dnsDuring));
+      table.add(String.format(Locale.ROOT, "  %-18s %9s %10s %9s %9s   %-26s %s", "", "accepted", "delivered",
+          "CPU/msg", "milter", "accepted vs no milter", "delivered vs no milter"));
+      table.add(String.format(Locale.ROOT, "  %-18s %9s %10s %9s %9s   %-26s %s", "", "msg/s", "msg/s", "all us",
+          "us", "(median, min-max)", "(median, min-max)"));
+      runs.forEach((name, list) -> table.add(String.format(Locale.ROOT, "  %-18s %9.0f %10.0f %9.0f %9s   %-26s %s",
+          name, median(list, r -> r[0]), median(list, r -> r[1]), median(list, r -> r[2]),
+          milterOf.containsKey(name) ? String.format(Locale.ROOT, "%.0f", median(list, r -> r[3])) : "-",
+          pairedRatio(list, baseRuns, 0), pairedRatio(list, baseRuns, 1))));
+      table.add("  (accepted: smtp-source's rate into Postfix; delivered: all messages of the run at the sink, i.e."
+          + " end to end; CPU/msg: busy CPU time of the whole machine per message, from /proc/stat; milter:"
+          + " the milter process's own CPU time per message. Ratios are taken within each round, against that"
+          + " round's no-milter run.)");
+      table.add(String.format(Locale.ROOT, "  ptrguard saw %d HELOs from Postfix; DNS lookups during the runs: %d"
+          + " (background refreshes only); sessions that waited for DNS: %d", helos, dnsDuring, waitsDuring));
       table.add("  (libmilter floor: ACCEPT at CONNECT, no decision at all: the least any milter costs Postfix over TCP;"
           + " \"ptrguard, unix\": the same ptrguard attached with smtpd_milters = unix:/path)");
       if (helos < (long) messages * rounds) {
@@ -291,10 +308,31 @@ public final class BenchSuite {
         .parameter("milter_default_action", "tempfail").build().start();
   }
 
-  /** One smtp-source run; returns {accepted per second, delivered to the sink per second}. */
-  private double[] postfixRun(String label, Path smtpSource, PrivatePostfix postfix, SmtpSink sink, int messages)
-      throws Exception {
+  /**
+   * "72.4% (65.0-80.1)": the median and range of this instance's rate divided by the no-milter rate of
+   * the same round. Pairing by round cancels drift that a ratio of the two medians would keep.
+   */
+  static String pairedRatio(List<double[]> runs, List<double[]> without, int column) {
+    List<Double> ratios = new ArrayList<>();
+    for (int i = 0; i < Math.min(runs.size(), without.size()); i++) {
+      ratios.add(100 * runs.get(i)[column] / without.get(i)[column]);
+    }
+    double min = ratios.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    double max = ratios.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    return String.format(Locale.ROOT, "%.1f%% (%.1f-%.1f)", median(ratios, r -> r), min, max);
+  }
+
+  /**
+   * One smtp-source run; returns {accepted per second, delivered to the sink per second, busy CPU
+   * microseconds of the whole machine per message, the milter process's CPU microseconds per message}
+   * (the last NaN without a milter).
+   */
+  private double[] postfixRun(String label, Path smtpSource, PrivatePostfix postfix, ServerProcess milter,
+      SmtpSink sink, int messages) throws Exception {
+    sink.clear();
     long before = sinkFiles(sink);
+    long milterCpu0 = milter == null ? 0 : milter.cpuMillis();
+    long busy0 = busyMicros();
     long t0 = System.nanoTime();
     ProcessResult r = Commands.run(Duration.ofMinutes(10), List.of(smtpSource.toString(), "-s",
         Integer.toString(intArg("postfix-sessions", 8)), "-m",
@@ -313,10 +351,26 @@ public final class BenchSuite {
       Thread.sleep(20);
     }
     double delivered = (System.nanoTime() - t0) / 1e9;
-    double[] out = {messages / accepted, messages / delivered};
-    log(String.format(Locale.ROOT, "postfix %s load=%s accepted=%.0f/s delivered=%.0f/s", label, loadAverage(),
-        out[0], out[1]));
+    double busyPerMessage = (double) (busyMicros() - busy0) / messages;
+    double milterPerMessage = milter == null ? Double.NaN : 1000.0 * (milter.cpuMillis() - milterCpu0) / messages;
+    sink.clear();
+    double[] out = {messages / accepted, messages / delivered, busyPerMessage, milterPerMessage};
+    log(String.format(Locale.ROOT, "postfix %s load=%s accepted=%.0f/s delivered=%.0f/s cpu_per_msg=%.0fus"
+        + " milter_cpu_per_msg=%.0fus", label, loadAverage(), out[0], out[1], out[2], out[3]));
     return out;
+  }
+
+  /** Busy CPU time of the whole machine so far (all CPUs; /proc/stat minus idle and iowait), in microseconds. */
+  static long busyMicros() throws IOException {
+    String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+    long busy = 0;
+    // cpu user nice system idle iowait irq softirq steal (guest time is already inside user)
+    for (int i = 1; i <= 8 && i < f.length; i++) {
+      if (i != 4 && i != 5) {
+        busy += Long.parseLong(f[i]);
+      }
+    }
+    return busy * 10_000; // USER_HZ is 100 on Linux
   }
 
   private static long sinkFiles(SmtpSink sink) throws IOException {

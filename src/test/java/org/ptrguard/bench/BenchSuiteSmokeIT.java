@@ -16,7 +16,7 @@ class BenchSuiteSmokeIT {
   @Test
   void everySectionProducesItsTableWithoutFailures() throws Exception {
     List<String> summary = BenchSuite.run(Map.of("rounds", "1", "seconds", "1", "warmup", "0", "jit-warmup", "1",
-        "postfix-messages", "60", "postfix-sessions", "4", "skip", "memory,jmh"));
+        "postfix-messages", "60", "postfix-rounds", "1", "postfix-sessions", "4", "skip", "memory,jmh"));
     String text = String.join("\n", summary);
 
     assertThat(summary).as(text).noneMatch(l -> l.startsWith("note:"));
@@ -31,6 +31,12 @@ class BenchSuiteSmokeIT {
         "libmilter floor")) {
       assertThat(summary).as(text).anyMatch(l -> l.startsWith("  " + instance + " "));
     }
-    assertThat(text).containsPattern("ptrguard saw (\\d+) HELOs from Postfix; DNS lookups during the runs: 0");
+    assertThat(text).containsPattern("ptrguard saw (\\d+) HELOs from Postfix; DNS lookups during the runs: 0 .*"
+        + "sessions that waited for DNS: 0");
+    // Each instance: two rates, the machine's and the milter's CPU per message, then two paired ratios
+    // with their range; the no-milter instance has no milter CPU and is 100% of itself.
+    assertThat(summary).as(text).anyMatch(l -> l.matches("  without milter +\\d+ +\\d+ +\\d+ +- +100\\.0%"
+        + " \\(100\\.0-100\\.0\\) +100\\.0% \\(100\\.0-100\\.0\\)"));
+    assertThat(summary).as(text).anyMatch(l -> l.matches("  with ptrguard +\\d+ +\\d+ +\\d+ +\\d+ +\\d+\\.\\d%.*"));
   }
 }

@@ -80,6 +80,25 @@ public final class SmtpSink implements AutoCloseable {
     return messageFiles().size();
   }
 
+  /**
+   * Deletes the messages received so far and returns how many there were. Benchmarks call it between
+   * runs: a directory that keeps growing makes every later run pay more for smtp-sink's file creation
+   * and for counting (seen as throughput sinking run after run in a 150,000-message suite).
+   */
+  public int clear() {
+    int deleted = 0;
+    try (Stream<Path> files = Files.list(directory)) {
+      for (Path file : files.toList()) {
+        if (Files.deleteIfExists(file)) {
+          deleted++;
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return deleted;
+  }
+
   /** Every received message (with smtp-sink's X- headers), oldest first. */
   public List<String> messages() {
     return messageFiles().stream().map(SmtpSink::read).toList();
