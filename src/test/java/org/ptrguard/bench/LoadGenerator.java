@@ -39,7 +39,7 @@ public final class LoadGenerator {
   public enum Scenario { HELO, MESSAGE }
 
   public record Options(SocketAddress target, int concurrency, Duration warmup, Duration duration,
-      Scenario scenario, int messagesPerSession, long maxSessions, Duration replyTimeout) {
+      Scenario scenario, int messagesPerSession, long maxSessions, Duration replyTimeout, Duration stageGap) {
     public Options {
       if (concurrency < 1 || messagesPerSession < 1) {
         throw new IllegalArgumentException("concurrency and messages per session must be at least 1");
@@ -48,20 +48,29 @@ public final class LoadGenerator {
 
     public static Options of(SocketAddress target, int concurrency, Duration duration, Scenario scenario) {
       return new Options(target, concurrency, Duration.ZERO, duration, scenario, 3, Long.MAX_VALUE,
-          Duration.ofSeconds(10));
+          Duration.ofSeconds(10), Duration.ZERO);
     }
 
     public Options withWarmup(Duration value) {
-      return new Options(target, concurrency, value, duration, scenario, messagesPerSession, maxSessions, replyTimeout);
+      return new Options(target, concurrency, value, duration, scenario, messagesPerSession, maxSessions, replyTimeout, stageGap);
     }
 
     /** Stops after this many measured sessions (or at the end of the duration, whichever comes first). */
     public Options withMaxSessions(long value) {
-      return new Options(target, concurrency, warmup, duration, scenario, messagesPerSession, value, replyTimeout);
+      return new Options(target, concurrency, warmup, duration, scenario, messagesPerSession, value, replyTimeout, stageGap);
+    }
+
+    /**
+     * Pauses this long after CONNECT and after HELO's reply, as Postfix does while it waits for the SMTP
+     * client: each event then reaches the milter on its own instead of with the next one.
+     */
+    public Options withStageGap(Duration value) {
+      return new Options(target, concurrency, warmup, duration, scenario, messagesPerSession, maxSessions,
+          replyTimeout, value);
     }
 
     public Options withMessagesPerSession(int value) {
-      return new Options(target, concurrency, warmup, duration, scenario, value, maxSessions, replyTimeout);
+      return new Options(target, concurrency, warmup, duration, scenario, value, maxSessions, replyTimeout, stageGap);
     }
   }
 
@@ -228,6 +237,12 @@ public final class LoadGenerator {
       }
     }
 
+    private void pause() {
+      if (!options.stageGap().isZero()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(options.stageGap().toNanos());
+      }
+    }
+
     /** Runs one session; returns the number of messages sent through the milter. */
     private int oneSession() throws IOException {
       long t = System.nanoTime();
@@ -244,10 +259,12 @@ public final class LoadGenerator {
         if (expect("connect", r, "ac")) {
           return 0;
         }
+        pause();
         macros(c, n, MacroStage.HELO, qid);
         r = c.helo("client.example.test");
         t = timed("helo", t);
         if (expect("helo", r, "ac") || options.scenario() == Scenario.HELO) {
+          pause();
           c.quit();
           return 0;
         }
@@ -413,7 +430,7 @@ public final class LoadGenerator {
     }
     if (!a.containsKey("target")) {
       System.err.println("usage: LoadGenerator --target inet:HOST:PORT|unix:/path [--concurrency 8] [--seconds 10]"
-          + " [--warmup 2] [--scenario helo|message] [--messages 3] [--max-sessions N]");
+          + " [--warmup 2] [--scenario helo|message] [--messages 3] [--max-sessions N] [--stage-gap-ms 0]");
       System.exit(64);
     }
     Options o = Options.of(parseTarget(a.get("target")), Integer.parseInt(a.getOrDefault("concurrency", "8")),
@@ -421,7 +438,8 @@ public final class LoadGenerator {
             Scenario.valueOf(a.getOrDefault("scenario", "helo").toUpperCase(Locale.ROOT)))
         .withWarmup(Duration.ofMillis((long) (Double.parseDouble(a.getOrDefault("warmup", "2")) * 1000)))
         .withMessagesPerSession(Integer.parseInt(a.getOrDefault("messages", "3")))
-        .withMaxSessions(Long.parseLong(a.getOrDefault("max-sessions", Long.toString(Long.MAX_VALUE))));
+        .withMaxSessions(Long.parseLong(a.getOrDefault("max-sessions", Long.toString(Long.MAX_VALUE))))
+        .withStageGap(Duration.ofNanos((long) (Double.parseDouble(a.getOrDefault("stage-gap-ms", "0")) * 1e6)));
     Result r = run(o);
     System.out.print(r.summary());
     System.exit(r.failures() == 0 ? 0 : 1);

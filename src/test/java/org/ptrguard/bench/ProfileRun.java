@@ -36,7 +36,8 @@ public final class ProfileRun {
       long gc0 = p.gcCollections();
       double gcSeconds0 = p.gcSeconds();
       long accepted0 = p.metric("ptrguard_milter_connections_accepted_total");
-      Result r = LoadGenerator.run(Options.of(p.milterAddress(), concurrency, seconds, scenario));
+      Result r = LoadGenerator.run(Options.of(p.milterAddress(), concurrency, seconds, scenario)
+          .withStageGap(Duration.ofMillis(Long.getLong("ptrguard.profile.gap-ms", 0))));
       long cpu = p.cpuMillis() - cpu0;
       long sessions = p.metric("ptrguard_milter_connections_accepted_total") - accepted0;
       System.out.print(r.summary());
