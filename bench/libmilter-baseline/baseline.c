@@ -8,7 +8,7 @@
  *    ptrguard's warm cache), decides from its verdict and writes one decision line to stderr;
  *  - in add-header mode keeps the session to end of message and adds X-PTRGuard there.
  *
- * Usage: baseline -p inet:PORT@127.0.0.1 [-a | -f] [-b backlog]
+ * Usage: baseline -p inet:PORT@127.0.0.1|unix:/path [-a | -f] [-b backlog]
  *   -a  add-header mode (continue at HELO, add the header at end of message)
  *   -f  floor mode: ACCEPT at CONNECT, deciding nothing; the least any milter can cost Postfix
  *
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <libmilter/mfapi.h>
 #include <libmilter/mfdef.h>
 
@@ -148,13 +149,17 @@ int main(int argc, char **argv) {
       case 'f': floor_mode = 1; break;
       case 'b': backlog = atoi(optarg); break;
       default:
-        fprintf(stderr, "usage: %s -p inet:PORT@127.0.0.1 [-a | -f] [-b backlog]\n", argv[0]);
+        fprintf(stderr, "usage: %s -p inet:PORT@127.0.0.1|unix:/path [-a | -f] [-b backlog]\n", argv[0]);
         return 64;
     }
   }
   if (conn == NULL) {
-    fprintf(stderr, "usage: %s -p inet:PORT@127.0.0.1 [-a | -f] [-b backlog]\n", argv[0]);
+    fprintf(stderr, "usage: %s -p inet:PORT@127.0.0.1|unix:/path [-a | -f] [-b backlog]\n", argv[0]);
     return 64;
+  }
+  if (strncmp(conn, "unix:", 5) == 0) {
+    /* libmilter creates the socket with the process umask; Postfix connects as its own user. */
+    umask(0);
   }
   if (smfi_setconn((char *) conn) == MI_FAILURE || smfi_setbacklog(backlog) == MI_FAILURE
       || smfi_register(DESC) == MI_FAILURE || smfi_opensocket(1) == MI_FAILURE) {

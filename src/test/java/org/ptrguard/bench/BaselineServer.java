@@ -2,6 +2,8 @@ package org.ptrguard.bench;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /** The libmilter reference milter (bench/libmilter-baseline/baseline.c), compiled with gcc and run. */
 public final class BaselineServer extends ServerProcess {
-  private BaselineServer(Started started, InetSocketAddress milter, Path log) {
+  private BaselineServer(Started started, SocketAddress milter, Path log) {
     super(started.process(), milter, log, started.startup());
   }
 
@@ -47,6 +49,18 @@ public final class BaselineServer extends ServerProcess {
    */
   public static BaselineServer startFloor(Path binary, Path workDir) throws IOException {
     return start(binary, workDir, java.util.Optional.of("-f"));
+  }
+
+  /**
+   * The floor milter on a unix socket at {@code socket} (created world-writable, as Postfix's user must
+   * connect): what the cheapest milter costs Postfix over the cheaper transport.
+   */
+  public static BaselineServer startFloorUnix(Path binary, Path workDir, Path socket) throws IOException {
+    Files.createDirectories(workDir);
+    List<String> command = List.of(binary.toString(), "-p", "unix:" + socket, "-f");
+    Path log = workDir.resolve("baseline.log");
+    SocketAddress milter = UnixDomainSocketAddress.of(socket);
+    return new BaselineServer(launch(command, milter, log, Duration.ofSeconds(10)), milter, log);
   }
 
   private static BaselineServer start(Path binary, Path workDir, java.util.Optional<String> flag) throws IOException {

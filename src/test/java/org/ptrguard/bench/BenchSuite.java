@@ -227,6 +227,7 @@ public final class BenchSuite {
     Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path socket = socketDir.resolve("milter.sock");
     socketDir.toFile().deleteOnExit(); // empty by then: ptrguard removes its socket when it stops
+    socketDir.resolve("floor.sock").toFile().deleteOnExit(); // runs first (reverse order); libmilter may leave it
     String unixSettings = BenchMode.AUDIT.settings() + "\nlisten += \"unix:" + socket + "\"\nunix-socket.mode = \"0666\"";
     try (PtrguardServer ptrguard = PtrguardServer.start(work.resolve("ptrguard-postfix"), dns, unixSettings,
              List.of()).awaitWarm();
@@ -236,8 +237,11 @@ public final class BenchSuite {
          PrivatePostfix withPtrguard = withMilter("benchptrguard", sink, ptrguard.target());
          PrivatePostfix withPtrguardUnix = withMilter("benchptrguardunix", sink, "unix:" + socket);
          BaselineServer floor = BaselineServer.startFloor(baselineBinary, work.resolve("baseline-floor"));
+         BaselineServer floorUnix = BaselineServer.startFloorUnix(baselineBinary, work.resolve("baseline-floor-unix"),
+             socketDir.resolve("floor.sock"));
          PrivatePostfix withLibmilter = withMilter("benchlibmilter", sink, baseline.target());
          PrivatePostfix withFloor = withMilter("benchfloor", sink, floor.target());
+         PrivatePostfix withFloorUnix = withMilter("benchfloorunix", sink, floorUnix.target());
          PrivatePostfix without = PrivatePostfix.builder("benchnomilter").relayTo(sink).build().start()) {
       Map<String, PrivatePostfix> instances = new LinkedHashMap<>();
       instances.put("with ptrguard", withPtrguard);
@@ -245,8 +249,9 @@ public final class BenchSuite {
       instances.put("without milter", without);
       instances.put("with libmilter", withLibmilter);
       instances.put("libmilter floor", withFloor);
+      instances.put("floor, unix", withFloorUnix);
       Map<String, ServerProcess> milterOf = Map.of("with ptrguard", ptrguard, "ptrguard, unix", ptrguard,
-          "with libmilter", baseline, "libmilter floor", floor);
+          "with libmilter", baseline, "libmilter floor", floor, "floor, unix", floorUnix);
       Map<String, List<double[]>> runs = new LinkedHashMap<>();
       instances.keySet().forEach(k -> runs.put(k, new ArrayList<>()));
       // Unmeasured warm-up: ptrguard's JIT on the milter path (the same as in the milter runs), then one
@@ -296,7 +301,8 @@ public final class BenchSuite {
       table.add(String.format(Locale.ROOT, "  ptrguard saw %d HELOs from Postfix; DNS lookups during the runs: %d"
           + " (background refreshes only); sessions that waited for DNS: %d", helos, dnsDuring, waitsDuring));
       table.add("  (libmilter floor: ACCEPT at CONNECT, no decision at all: the least any milter costs Postfix over TCP;"
-          + " \"ptrguard, unix\": the same ptrguard attached with smtpd_milters = unix:/path)");
+          + " \"floor, unix\": the same over a unix socket; \"ptrguard, unix\": the same ptrguard attached with"
+          + " smtpd_milters = unix:/path)");
       if (helos < (long) messages * rounds) {
         notes.add("ptrguard saw fewer HELOs (" + helos + ") than messages sent (" + (messages * rounds) + ")");
       }

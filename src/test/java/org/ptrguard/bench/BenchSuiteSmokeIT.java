@@ -28,7 +28,7 @@ class BenchSuiteSmokeIT {
     assertThat(summary.stream().filter(l -> l.matches("  (8|64) +libmilter .* 0 +- .*"))).as(text).hasSize(4);
     assertThat(summary.stream().filter(l -> l.contains("ptrguard garbage collections:"))).as(text).hasSize(4);
     for (String instance : List.of("with ptrguard", "ptrguard, unix", "without milter", "with libmilter",
-        "libmilter floor")) {
+        "libmilter floor", "floor, unix")) {
       assertThat(summary).as(text).anyMatch(l -> l.startsWith("  " + instance + " "));
     }
     assertThat(text).containsPattern("ptrguard saw (\\d+) HELOs from Postfix; DNS lookups during the runs: 0 .*"
@@ -38,5 +38,6 @@ class BenchSuiteSmokeIT {
     assertThat(summary).as(text).anyMatch(l -> l.matches("  without milter +\\d+ +\\d+ +\\d+ +- +100\\.0%"
         + " \\(100\\.0-100\\.0\\) +100\\.0% \\(100\\.0-100\\.0\\)"));
     assertThat(summary).as(text).anyMatch(l -> l.matches("  with ptrguard +\\d+ +\\d+ +\\d+ +\\d+ +\\d+\\.\\d%.*"));
+    assertThat(summary).as(text).anyMatch(l -> l.matches("  floor, unix +\\d+ +\\d+ +\\d+ +\\d+ +\\d+\\.\\d%.*"));
   }
 }

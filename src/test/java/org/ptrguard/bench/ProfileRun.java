@@ -15,7 +15,8 @@ import org.ptrguard.testing.TestDnsServer;
  * One load run against a warm ptrguard started with extra JVM flags, for profiling, e.g.
  * {@code ProfileRun helo 8 20 -XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile}; prints the
  * generator's table and the server's CPU time per session. Then: {@code jfr print --events
- * jdk.ExecutionSample /tmp/p.jfr}.
+ * jdk.ExecutionSample /tmp/p.jfr}. {@code -Dptrguard.profile.linger-s=N} keeps the server up N seconds
+ * after the run (default 5) before its RSS is printed, e.g. to take {@code jcmd PID VM.native_memory}.
  */
 public final class ProfileRun {
   private ProfileRun() {}
@@ -45,8 +46,9 @@ public final class ProfileRun {
           p.gcCollections() - gc0, 1000 * (p.gcSeconds() - gcSeconds0), 1000.0 * (p.gcCollections() - gc0) / sessions);
       System.out.printf(Locale.ROOT, "server cpu=%d ms sessions=%d cpu_per_session=%.0f us rss=%d KiB threads=%d load=%s%n",
           cpu, sessions, 1000.0 * cpu / sessions, p.rssKiB(), p.threads(), BenchSuite.loadAverage());
-      Thread.sleep(5000);
-      System.out.printf(Locale.ROOT, "server rss 5 s after the run: %d KiB%n", p.rssKiB());
+      long linger = Long.getLong("ptrguard.profile.linger-s", 5);
+      Thread.sleep(1000 * linger);
+      System.out.printf(Locale.ROOT, "server rss %d s after the run: %d KiB%n", linger, p.rssKiB());
       Path log = p.logFile();
       System.out.println("server log: " + log);
     }

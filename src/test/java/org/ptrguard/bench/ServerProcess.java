@@ -3,6 +3,10 @@ package org.ptrguard.bench;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,11 +21,12 @@ import java.util.concurrent.TimeUnit;
  */
 public class ServerProcess implements AutoCloseable {
   private final Process process;
-  private final InetSocketAddress milter;
+  /** An {@link InetSocketAddress} or a {@link UnixDomainSocketAddress}. */
+  private final SocketAddress milter;
   private final Path log;
   private final Duration startup;
 
-  protected ServerProcess(Process process, InetSocketAddress milter, Path log, Duration startup) {
+  protected ServerProcess(Process process, SocketAddress milter, Path log, Duration startup) {
     this.process = process;
     this.milter = milter;
     this.log = log;
@@ -29,18 +34,18 @@ public class ServerProcess implements AutoCloseable {
   }
 
   /**
-   * Starts {@code command} with output to {@code log} and waits until {@code milter} accepts a TCP
-   * connection; the time from start to that accept is the start-up time.
+   * Starts {@code command} with output to {@code log} and waits until {@code milter} (TCP or unix
+   * socket) accepts a connection; the time from start to that accept is the start-up time.
    */
-  static Started launch(List<String> command, InetSocketAddress milter, Path log, Duration limit) throws IOException {
+  static Started launch(List<String> command, SocketAddress milter, Path log, Duration limit) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().remove("PTRGUARD_MODE");
     long t0 = System.nanoTime();
     Process p = pb.start();
     long deadline = t0 + limit.toNanos();
     while (true) {
-      try (Socket s = new Socket()) {
-        s.connect(milter, 200);
+      try {
+        probe(milter);
         return new Started(p, Duration.ofNanos(System.nanoTime() - t0));
       } catch (IOException notYet) {
         if (!p.isAlive() || System.nanoTime() > deadline) {
@@ -53,14 +58,34 @@ public class ServerProcess implements AutoCloseable {
     }
   }
 
-  record Started(Process process, Duration startup) {}
-
-  public InetSocketAddress milterAddress() {
-    return milter;
+  private static void probe(SocketAddress milter) throws IOException {
+    if (milter instanceof InetSocketAddress inet) {
+      try (Socket s = new Socket()) {
+        s.connect(inet, 200);
+      }
+    } else {
+      try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        ch.connect(milter);
+      }
+    }
   }
 
+  record Started(Process process, Duration startup) {}
+
+  /** The TCP address; the load generator speaks TCP only. */
+  public InetSocketAddress milterAddress() {
+    if (milter instanceof InetSocketAddress inet) {
+      return inet;
+    }
+    throw new IllegalStateException("not listening on TCP: " + milter);
+  }
+
+  /** The address as Postfix's smtpd_milters names it. */
   public String target() {
-    return "inet:" + milter.getHostString() + ":" + milter.getPort();
+    if (milter instanceof InetSocketAddress inet) {
+      return "inet:" + inet.getHostString() + ":" + inet.getPort();
+    }
+    return "unix:" + ((UnixDomainSocketAddress) milter).getPath();
   }
 
   public long pid() {
