@@ -7,6 +7,8 @@
 # Suite args (optional): --rounds 3 --seconds 10 --warmup 2 --jit-warmup 10 --postfix-messages 2000
 #                        --postfix-sessions 8 --postfix-rounds 5 --connections 1000
 #                        --skip milter,postfix,memory,jmh (or milter-helo / milter-message: one scenario)
+#                        --keep-work yes (keep the work directory with the servers' logs; removed otherwise
+#                        after a successful run: a full run writes several hundred MB of decision lines)
 # Needs: JDK 17, Maven (offline repository filled), gcc + libmilter-dev, postfix (smtp-source, smtp-sink).
 # Runs as root (private Postfix instances, as the integration tests do). Output also goes to target/bench/.
 set -euo pipefail

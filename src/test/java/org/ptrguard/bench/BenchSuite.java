@@ -22,6 +22,7 @@ import org.ptrguard.testing.PrivatePostfix;
 import org.ptrguard.testing.ProcessResult;
 import org.ptrguard.testing.SmtpSink;
 import org.ptrguard.testing.TestDnsServer;
+import org.ptrguard.testing.TestFiles;
 
 /**
  * The whole performance suite (bench/run-all.sh runs it): ptrguard against the libmilter baseline
@@ -51,10 +52,25 @@ public final class BenchSuite {
     System.exit(0);
   }
 
-  /** Runs the suite with these arguments (names without "--"); returns the summary it printed. */
+  /**
+   * Runs the suite with these arguments (names without "--"); returns the summary it printed. The
+   * work directory (server logs with a decision line per session: hundreds of MB in a full run) is
+   * removed after a successful run unless {@code --keep-work yes}; after a failure it is kept.
+   */
   static List<String> run(Map<String, String> args) throws Exception {
-    BenchSuite suite = new BenchSuite(args, Files.createTempDirectory("ptrguard-bench-"));
-    suite.run();
+    Path work = Files.createTempDirectory("ptrguard-bench-");
+    BenchSuite suite = new BenchSuite(args, work);
+    try {
+      suite.run();
+    } catch (Exception | Error e) {
+      System.out.println("work directory kept for its logs: " + work);
+      throw e;
+    }
+    if ("yes".equals(args.get("keep-work"))) {
+      System.out.println("work directory kept (--keep-work yes): " + work);
+    } else {
+      TestFiles.deleteTree(work);
+    }
     List<String> summary = new ArrayList<>(suite.table);
     suite.notes.forEach(n -> summary.add("note: " + n));
     return summary;

@@ -2,11 +2,12 @@ package org.ptrguard.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.ptrguard.bench.LoadGenerator.Options;
@@ -22,8 +23,7 @@ import org.ptrguard.testing.TestDnsServer;
  */
 class LoadSmokeIT {
   @Test
-  void warmGuardServesTheGeneratorWithoutDnsQueries() throws Exception {
-    Path work = Files.createTempDirectory("ptrguard-loadsmoke-");
+  void warmGuardServesTheGeneratorWithoutDnsQueries(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work) throws Exception {
     try (TestDnsServer dns = PtrguardServer.startDns();
          PtrguardServer ptrguard = PtrguardServer.start(work, dns, "mode = audit", List.of()).awaitWarm()) {
       assertThat(ptrguard.startup()).as("start to listening").isLessThan(Duration.ofSeconds(10));
@@ -68,8 +68,7 @@ class LoadSmokeIT {
 
   @ParameterizedTest
   @EnumSource(BenchMode.class)
-  void libmilterBaselineBuildsAndNegotiatesLikePtrguard(BenchMode mode) throws Exception {
-    Path work = Files.createTempDirectory("ptrguard-baselinesmoke-");
+  void libmilterBaselineBuildsAndNegotiatesLikePtrguard(BenchMode mode, @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work) throws Exception {
     Path binary = BaselineServer.build(work);
     Scenario scenario = mode == BenchMode.AUDIT_ADD_HEADER ? Scenario.MESSAGE : Scenario.HELO;
     try (TestDnsServer dns = PtrguardServer.startDns();
@@ -105,8 +104,7 @@ class LoadSmokeIT {
   }
 
   @Test
-  void floorBaselineAcceptsAtConnect() throws Exception {
-    Path work = Files.createTempDirectory("ptrguard-floorsmoke-");
+  void floorBaselineAcceptsAtConnect(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work) throws Exception {
     Path binary = BaselineServer.build(work);
     try (BaselineServer floor = BaselineServer.startFloor(binary, work.resolve("f"))) {
       Result r = LoadGenerator.run(Options.of(floor.milterAddress(), 2, Duration.ofMillis(500), Scenario.HELO));

@@ -2,7 +2,6 @@ package org.ptrguard.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -10,6 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.bench.LoadGenerator.Options;
 import org.ptrguard.bench.LoadGenerator.Result;
 import org.ptrguard.bench.LoadGenerator.Scenario;
@@ -27,8 +28,7 @@ class ReloadUnderLoadIT {
       "mode = audit");                           // HELO accept
 
   @Test
-  void hundredReloadsDropNoSession() throws Exception {
-    Path work = Files.createTempDirectory("ptrguard-reload-load-");
+  void hundredReloadsDropNoSession(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work) throws Exception {
     try (TestDnsServer dns = PtrguardServer.startDns();
          PtrguardServer ptrguard = PtrguardServer.start(work, dns, CONFIGS.get(0), List.of()).awaitWarm()) {
       long before = ptrguard.countLog("event=reload result=applied");

@@ -2,11 +2,12 @@ package org.ptrguard.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.testing.TestDnsServer;
 
 /**
@@ -15,8 +16,7 @@ import org.ptrguard.testing.TestDnsServer;
  */
 class SoakIT {
   @Test
-  void heapThreadsAndDescriptorsStayFlat() throws Exception {
-    Path work = Files.createTempDirectory("ptrguard-soak-it-");
+  void heapThreadsAndDescriptorsStayFlat(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work) throws Exception {
     try (TestDnsServer dns = PtrguardServer.startDns();
          PtrguardServer server = PtrguardServer.start(work, dns, "mode = audit\naudit.add-header = true", List.of())
              .awaitWarm()) {

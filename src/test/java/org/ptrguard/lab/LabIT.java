@@ -22,6 +22,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.ptrguard.testing.Commands;
 import org.ptrguard.testing.PrivatePostfix;
 import org.ptrguard.testing.QueuedMessage;
+import org.ptrguard.testing.TestFiles;
 
 /**
  * The end-to-end lab: a sending Postfix with ptrguard on its submission service, a strict receiving
@@ -80,15 +81,7 @@ class LabIT {
     } finally {
       writeReport();
       if (dir != null && System.getProperty("ptrguard.keepLab") == null) {
-        deleteTree(dir);
-      }
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (var paths = Files.walk(root)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
+        TestFiles.deleteTree(dir);
       }
     }
   }

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.ptrguard.testing.Commands;
 import org.ptrguard.testing.ProcessResult;
+import org.ptrguard.testing.TestFiles;
 
 /**
  * The lab's network: one namespace per host (DNS server, sender, receiver), each with a veth into a
@@ -114,7 +115,7 @@ final class LabNetwork implements AutoCloseable {
 
   private static void remove(String namespace) {
     Commands.run(TIMEOUT, List.of("ip", "netns", "del", namespace));
-    deleteTree(Path.of("/etc/netns", namespace));
+    TestFiles.deleteTree(Path.of("/etc/netns", namespace));
   }
 
   /** Removes lab namespaces left behind by test JVMs that no longer run. */
@@ -134,16 +135,4 @@ final class LabNetwork implements AutoCloseable {
     Commands.runOk(TIMEOUT, command);
   }
 
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove " + dir, e);
-    }
-  }
 }

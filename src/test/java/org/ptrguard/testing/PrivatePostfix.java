@@ -517,14 +517,9 @@ public final class PrivatePostfix implements AutoCloseable {
   }
 
   private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    } catch (IOException e) {
+    try {
+      TestFiles.deleteTree(dir);
+    } catch (UncheckedIOException e) {
       // a postfix child still writing: the next run's reaper removes it
     }
   }
