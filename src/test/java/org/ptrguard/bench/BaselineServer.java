@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** The libmilter reference milter (bench/libmilter-baseline/baseline.c), compiled with gcc and run. */
@@ -40,7 +41,7 @@ public final class BaselineServer extends ServerProcess {
 
   /** Starts the compiled baseline in the mode matching ptrguard's. */
   public static BaselineServer start(Path binary, Path workDir, BenchMode mode) throws IOException {
-    return start(binary, workDir, mode.baselineFlag());
+    return startOnTcp(binary, workDir, mode.baselineFlag());
   }
 
   /**
@@ -48,7 +49,7 @@ public final class BaselineServer extends ServerProcess {
    * for any milter at all (connection, OPTNEG, one answer). No ptrguard mode matches it.
    */
   public static BaselineServer startFloor(Path binary, Path workDir) throws IOException {
-    return start(binary, workDir, java.util.Optional.of("-f"));
+    return startOnTcp(binary, workDir, Optional.of("-f"));
   }
 
   /**
@@ -56,20 +57,21 @@ public final class BaselineServer extends ServerProcess {
    * connect): what the cheapest milter costs Postfix over the cheaper transport.
    */
   public static BaselineServer startFloorUnix(Path binary, Path workDir, Path socket) throws IOException {
-    Files.createDirectories(workDir);
-    List<String> command = List.of(binary.toString(), "-p", "unix:" + socket, "-f");
-    Path log = workDir.resolve("baseline.log");
-    SocketAddress milter = UnixDomainSocketAddress.of(socket);
-    return new BaselineServer(launch(command, milter, log, Duration.ofSeconds(10)), milter, log);
+    return start(binary, workDir, "unix:" + socket, UnixDomainSocketAddress.of(socket), Optional.of("-f"));
   }
 
-  private static BaselineServer start(Path binary, Path workDir, java.util.Optional<String> flag) throws IOException {
-    Files.createDirectories(workDir);
+  private static BaselineServer startOnTcp(Path binary, Path workDir, Optional<String> flag) throws IOException {
     int port = PtrguardServer.freePort();
-    List<String> command = new ArrayList<>(List.of(binary.toString(), "-p", "inet:" + port + "@127.0.0.1"));
+    return start(binary, workDir, "inet:" + port + "@127.0.0.1", new InetSocketAddress("127.0.0.1", port), flag);
+  }
+
+  /** {@code conn} in libmilter's notation; {@code milter} the same address for the readiness probe. */
+  private static BaselineServer start(Path binary, Path workDir, String conn, SocketAddress milter,
+      Optional<String> flag) throws IOException {
+    Files.createDirectories(workDir);
+    List<String> command = new ArrayList<>(List.of(binary.toString(), "-p", conn));
     flag.ifPresent(command::add);
     Path log = workDir.resolve("baseline.log");
-    InetSocketAddress milter = new InetSocketAddress("127.0.0.1", port);
     return new BaselineServer(launch(command, milter, log, Duration.ofSeconds(10)), milter, log);
   }
 }

@@ -23,7 +23,8 @@ import org.ptrguard.testing.TestDnsServer;
  */
 class LoadSmokeIT {
   @Test
-  void warmGuardServesTheGeneratorWithoutDnsQueries(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work) throws Exception {
+  void warmGuardServesTheGeneratorWithoutDnsQueries(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work)
+      throws Exception {
     try (TestDnsServer dns = PtrguardServer.startDns();
          PtrguardServer ptrguard = PtrguardServer.start(work, dns, "mode = audit", List.of()).awaitWarm()) {
       assertThat(ptrguard.startup()).as("start to listening").isLessThan(Duration.ofSeconds(10));
@@ -68,7 +69,8 @@ class LoadSmokeIT {
 
   @ParameterizedTest
   @EnumSource(BenchMode.class)
-  void libmilterBaselineBuildsAndNegotiatesLikePtrguard(BenchMode mode, @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work) throws Exception {
+  void libmilterBaselineBuildsAndNegotiatesLikePtrguard(BenchMode mode,
+      @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work) throws Exception {
     Path binary = BaselineServer.build(work);
     Scenario scenario = mode == BenchMode.AUDIT_ADD_HEADER ? Scenario.MESSAGE : Scenario.HELO;
     try (TestDnsServer dns = PtrguardServer.startDns();
