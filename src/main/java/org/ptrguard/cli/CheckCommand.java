@@ -155,15 +155,9 @@ public final class CheckCommand {
         base.genericPtr()));
   }
 
-  /** A proven failure outranks "could not find out" for the overall answer. */
+  /** The overall answer is the most severe identity's verdict (see {@link Verdict} for the order). */
   static Verdict overall(List<IdentityReport> reports) {
-    List<Verdict> verdicts = reports.stream().map(IdentityReport::verdict).toList();
-    for (Verdict v : List.of(Verdict.FAIL, Verdict.UNKNOWN, Verdict.WARN)) {
-      if (verdicts.contains(v)) {
-        return v;
-      }
-    }
-    return Verdict.PASS;
+    return Verdict.worst(reports.stream().map(IdentityReport::verdict).toList());
   }
 
   static int exitCode(Verdict v) {

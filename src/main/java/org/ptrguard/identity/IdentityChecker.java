@@ -337,20 +337,10 @@ public final class IdentityChecker implements AutoCloseable {
     // ---- the report
 
     private IdentityReport report(List<String> ptrNames, Optional<ReverseZoneAuthority> authority, Instant started) {
-      findings.sort(Comparator.comparingInt(f -> displayRank(f.severity())));
-      Verdict verdict = Verdict.PASS;
-      boolean temporary = false;
-      for (Finding f : findings) {
-        if (f.severity() == Verdict.UNKNOWN) {
-          temporary = true;
-        } else {
-          verdict = Verdict.worst(verdict, f.severity());
-        }
-      }
-      // A proven failure stays a failure: no answer to the other question could make it pass.
-      if (temporary && verdict != Verdict.FAIL) {
-        verdict = Verdict.UNKNOWN;
-      }
+      findings.sort(Comparator.comparing(Finding::severity, Verdict.SEVERITY.reversed()));
+      // A proven failure stays a failure (FAIL outranks UNKNOWN): no answer to the other question could make it pass.
+      Verdict verdict = Verdict.worst(findings.stream().map(Finding::severity).toList());
+      boolean temporary = findings.stream().anyMatch(f -> f.severity() == Verdict.UNKNOWN);
       Duration ttl = temporary || minTtl == Long.MAX_VALUE ? (temporary ? Duration.ZERO : DEFAULT_TTL) : Duration.ofSeconds(minTtl);
       return new IdentityReport(identity, ptrNames, verdict, findings, authority, ttl, started);
     }
@@ -461,15 +451,6 @@ public final class IdentityChecker implements AutoCloseable {
       return n.zone();
     }
     return o instanceof DnsOutcome.NoData d ? d.zone() : "";
-  }
-
-  private static int displayRank(Verdict v) {
-    return switch (v) {
-      case FAIL -> 0;
-      case UNKNOWN -> 1;
-      case WARN -> 2;
-      case PASS -> 3;
-    };
   }
 
   private static Name name(String text) {

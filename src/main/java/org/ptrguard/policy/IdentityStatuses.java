@@ -199,7 +199,7 @@ public final class IdentityStatuses implements IdentityMonitor {
   private static IdentityStatus worst(String identity, List<RefreshingCache.Entry<IdentityReport>> entries) {
     RefreshingCache.Entry<IdentityReport> worst = entries.get(0);
     for (RefreshingCache.Entry<IdentityReport> e : entries) {
-      if (rank(e.value().verdict()) > rank(worst.value().verdict())) {
+      if (e.value().verdict().isWorseThan(worst.value().verdict())) {
         worst = e;
       }
     }
@@ -207,16 +207,6 @@ public final class IdentityStatuses implements IdentityMonitor {
     return new IdentityStatus(identity, Addresses.text(r.identity().ip()), r.ptrNames(), r.identity().ehlo(),
         r.verdict(), r.codes(),
         r.findings().isEmpty() ? "" : r.findings().get(0).message(), worst.stale());
-  }
-
-  /** For blocking decisions a proven failure outranks "could not find out". */
-  private static int rank(Verdict v) {
-    return switch (v) {
-      case PASS -> 0;
-      case WARN -> 1;
-      case UNKNOWN -> 2;
-      case FAIL -> 3;
-    };
   }
 
   private static IdentityStatus unresolved(String identity) {
