@@ -97,7 +97,7 @@ static sfsistat bl_helo(SMFICTX *ctx, char *helo) {
   pass = strcmp(id->verdict, "pass") == 0;
   client = smfi_getsymval(ctx, "{client_addr}");
   snprintf(s->note, sizeof(s->note), "%s identity=%s ip=%s", id->verdict, id->name, id->ip);
-  fprintf(stderr, "INFO decision - event=decision mode=audit action=%s verdict=%s stage=helo identity=%s ip=%s "
+  fprintf(stderr, "level=info logger=decision event=decision mode=audit action=%s verdict=%s stage=helo identity=%s ip=%s "
           "ehlo=%s client=%s helo=%s\n", add_header_mode ? "add-header" : "accept", id->verdict, id->name, id->ip,
           id->ehlo, client ? client : "-", helo ? helo : "-");
   s->decided = 1;

@@ -110,8 +110,8 @@ public final class ServeCommand {
     try {
       daemon = Daemon.start(parsed.get().config(), listenOverride, loaded, IdentityStatuses::start, systemd);
     } catch (IOException e) {
+      // Logged only (once): under systemd stderr is the journal, where every line is logfmt.
       log.error("event=listen-failed error={}", LogValues.of(e.getMessage()));
-      err.println("ptrguard: " + e.getMessage());
       return EXIT_UNAVAILABLE;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -1,47 +1,53 @@
 package org.ptrguard.ops;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.ZoneId;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Logging set-up for slf4j-simple. Under systemd ({@code JOURNAL_STREAM} set) every line starts
- * with its sd-daemon priority ({@code <6>}) and carries no timestamp, because journald adds its own
- * and files the line at that priority; elsewhere lines carry a timestamp, written by
- * {@link LogTimestamp} unless slf4j-simple's own layout settings were changed on the command line.
+ * Logging set-up for slf4j-simple with {@link PtrguardLogger}'s logfmt lines. When stderr is
+ * connected to the journal, lines carry their sd-daemon priority and no timestamp; elsewhere they
+ * start with {@code ts=} (see {@link LogTimestamp}).
+ *
+ * <p>{@code JOURNAL_STREAM} alone does not prove that: systemd sets it for the service, and every
+ * process the service starts inherits it, including ones whose stderr was redirected elsewhere. As
+ * sd_journal_stream_fd(3) advises, it counts only when its {@code device:inode} is stderr's.
  *
  * <p>{@link #init} must run before the first logger is created: slf4j-simple reads its settings once.
  */
 public final class Logging {
-  static final String PROPERTY_PREFIX = "org.slf4j.simpleLogger.";
+  private static final Path STDERR = Path.of("/proc/self/fd/2");
   private static volatile int threshold = PtrguardLogger.INFO;
   private static volatile boolean journal;
-  /** Null when slf4j-simple writes the timestamps itself (or there are none). */
-  private static volatile ZoneId ownTimestamps;
+  /** The JVM reads the zone once at start too (TZ); formatting looks it up per second, not per line. */
+  private static final ZoneId ZONE = ZoneId.systemDefault();
 
   private Logging() {}
 
   public static void init(Map<String, String> env) {
-    journal = env.containsKey("JOURNAL_STREAM");
+    journal = isJournalStream(env.get("JOURNAL_STREAM"), stderrDeviceAndInode());
     System.setProperty("slf4j.provider", PtrguardLoggerProvider.class.getName());
     // SLF4J otherwise announces the explicitly chosen provider on stderr at every start.
     if (System.getProperty("slf4j.internal.verbosity") == null) {
       System.setProperty("slf4j.internal.verbosity", "WARN");
     }
-    if (journal && System.getProperty(PROPERTY_PREFIX + "showDateTime") == null) {
-      System.setProperty(PROPERTY_PREFIX + "showDateTime", "false");
-    }
-    // Our timestamp is written where the level starts, so it leads the line only in the default layout.
-    // (A second init in the same JVM, as in tests, must not mistake our own setting for the admin's.)
-    boolean layoutUntouched = List.of("showDateTime", "dateTimeFormat", "showThreadName", "showThreadId",
-        "levelInBrackets").stream().allMatch(key -> System.getProperty(PROPERTY_PREFIX + key) == null
-            || (ownTimestamps != null && key.equals("showDateTime")));
-    ownTimestamps = null;
-    if (!journal && layoutUntouched) {
-      System.setProperty(PROPERTY_PREFIX + "showDateTime", "false");
-      // The JVM reads the zone once at start too (TZ); formatting looks it up per second, not per line.
-      ownTimestamps = ZoneId.systemDefault();
+  }
+
+  /** True when {@code journalStream} ("device:inode", decimal, as systemd sets it) names stderr. */
+  static boolean isJournalStream(String journalStream, Optional<String> stderr) {
+    return journalStream != null && stderr.isPresent() && journalStream.strip().equals(stderr.get());
+  }
+
+  /** stderr's "device:inode", as systemd writes it into JOURNAL_STREAM; empty where it cannot be read. */
+  static Optional<String> stderrDeviceAndInode() {
+    try {
+      return Optional.of(Files.getAttribute(STDERR, "unix:dev") + ":" + Files.getAttribute(STDERR, "unix:ino"));
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException | SecurityException e) {
+      return Optional.empty();
     }
   }
 
@@ -64,9 +70,7 @@ public final class Logging {
     return journal;
   }
 
-  /** "timestamp " for the start of a line, or "" when slf4j-simple handles timestamps. */
-  static String timestampPrefix() {
-    ZoneId zone = ownTimestamps;
-    return zone == null ? "" : LogTimestamp.format(System.currentTimeMillis(), zone) + " ";
+  static String timestamp() {
+    return LogTimestamp.format(System.currentTimeMillis(), ZONE);
   }
 }

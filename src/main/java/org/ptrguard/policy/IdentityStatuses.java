@@ -226,8 +226,15 @@ public final class IdentityStatuses implements IdentityMonitor {
         LOG.warn(line, args);
       }
     } else if (before.get().verdict() != after.verdict()) {
-      LOG.warn("event=identity identity={} ip={} from={} to={} codes={}", LogValues.of(identity.name()),
-          Addresses.text(identity.ip()), before.get().verdict().word(), to, LogValues.of(codes));
+      String line = "event=identity identity={} ip={} from={} to={} codes={}";
+      Object[] args = {LogValues.of(identity.name()), Addresses.text(identity.ip()), before.get().verdict().word(), to,
+          LogValues.of(codes)};
+      // A recovery is good news: at warning level it would page whoever alerts on warnings.
+      if (after.verdict() == Verdict.PASS) {
+        LOG.info(line, args);
+      } else {
+        LOG.warn(line, args);
+      }
     }
   }
 

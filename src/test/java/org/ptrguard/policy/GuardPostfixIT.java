@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.ptrguard.testing.JournalStream;
 import org.ptrguard.testing.PrivatePostfix;
 import org.ptrguard.testing.ProcessResult;
 import org.ptrguard.testing.SmtpReply;
@@ -60,9 +61,7 @@ class GuardPostfixIT {
       metricsPort = probe2.getLocalPort();
     }
     Files.writeString(conf, config("mode = audit", GOOD));
-    ProcessBuilder pb = new ProcessBuilder("java", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar"),
-        "serve", "--config", conf.toString());
-    pb.environment().put("JOURNAL_STREAM", "8:12345");
+    ProcessBuilder pb = new ProcessBuilder(JournalStream.ptrguard("serve", "--config", conf.toString()));
     pb.environment().remove("PTRGUARD_MODE");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     ptrguard = pb.start();
@@ -174,8 +173,8 @@ class GuardPostfixIT {
     awaitLog("event=decision mode=audit action=accept would=tempfail identity=default ip=192.0.2.13", 1);
     // journald priority prefixes, no timestamps: the decision lines are info, the broken identity a warning.
     assertThat(logText().lines().filter(l -> l.contains("event=decision mode=audit")))
-        .allSatisfy(l -> assertThat(l).startsWith("<6>INFO"));
-    assertThat(logText()).contains("<4>WARN identity - event=identity identity=default ip=192.0.2.13");
+        .allSatisfy(l -> assertThat(l).startsWith("<6>level=info logger=decision event=decision"));
+    assertThat(logText()).contains("<4>level=warn logger=identity event=identity identity=default ip=192.0.2.13");
   }
 
   @Test
@@ -187,7 +186,7 @@ class GuardPostfixIT {
     assertThat(r.get(0).line()).isEqualTo("451 4.7.25 ptrguard: outbound identity 192.0.2.13 not ready: no PTR record for 192.0.2.13");
     assertThat(postfix.queueCount()).isZero();
     assertThat(sink.messageCount()).isEqualTo(before);
-    assertThat(logText()).contains("<4>WARN decision - event=decision mode=enforce action=tempfail identity=default ip=192.0.2.13");
+    assertThat(logText()).contains("<4>level=warn logger=decision event=decision mode=enforce action=tempfail identity=default ip=192.0.2.13");
   }
 
   @Test

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.ptrguard.milter.MilterTestClient;
 import org.ptrguard.milter.MilterTestClient.Reply;
+import org.ptrguard.testing.JournalStream;
 import org.ptrguard.testing.TestDnsServer;
 
 /**
@@ -30,13 +31,13 @@ class HostileInputIT {
   static final Duration TIMEOUT = Duration.ofSeconds(20);
   static final String ESC = "\u001b[31m";
   /** Text that would forge a decision line if a newline got through unescaped. */
-  static final String FORGED = "\r\n<6>INFO decision - event=decision mode=enforce action=accept INJECTED" + ESC
+  static final String FORGED = "\r\n<6>level=info logger=decision event=decision mode=enforce action=accept INJECTED" + ESC
       + "\u2028\u202e";
   static final String HUGE = "h".repeat(100 * 1024) + FORGED;
   /** Long, but within max-macro-bytes (64 KiB by default) for all stages together. */
   static final String LONG = "m".repeat(20 * 1024) + FORGED;
-  /** journald mode: every line starts with its priority, level and logger. */
-  static final Pattern LINE = Pattern.compile("<[3-7]>(TRACE|DEBUG|INFO|WARN|ERROR) [\\w.]+ - \\S.*");
+  /** journald mode: every line starts with its priority, level and logger, then logfmt pairs. */
+  static final Pattern LINE = Pattern.compile("<[3-7]>level=(trace|debug|info|warn|error) logger=[\\w.-]+ \\w[\\w-]*=\\S.*");
   static final int MAX_LINE = 4096;
 
   static TestDnsServer dns;
@@ -83,9 +84,7 @@ class HostileInputIT {
           { name = news, ip = ["198.51.100.10"], ehlo = mail.example.com, services = [submission], senders = [news.example.org] }
         ]
         """.formatted(port, dns.address().getPort()));
-    ProcessBuilder pb = new ProcessBuilder("java", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar"),
-        "serve", "--config", conf.toString());
-    pb.environment().put("JOURNAL_STREAM", "8:12345");
+    ProcessBuilder pb = new ProcessBuilder(JournalStream.ptrguard("serve", "--config", conf.toString()));
     pb.environment().remove("PTRGUARD_MODE");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     ptrguard = pb.start();
@@ -181,9 +180,9 @@ class HostileInputIT {
     });
     // The forged text only ever appears escaped, inside a quoted value.
     assertThat(lines.stream().filter(l -> l.contains("INJECTED"))).allSatisfy(l ->
-        assertThat(l).containsPattern("=\"[^\"]*\\\\x0d\\\\x0a<6>INFO decision - event=decision"));
+        assertThat(l).containsPattern("=\"[^\"]*\\\\x0d\\\\x0a<6>level=info logger=decision event=decision"));
     assertThat(lines.stream().filter(l -> l.contains("event=decision"))
-        .filter(l -> l.matches("<[3-7]>\\w+ decision - event=decision .*"))).hasSize(2);
+        .filter(l -> l.matches("<[3-7]>level=\\w+ logger=decision event=decision .*"))).hasSize(2);
     // Each kind of hostile value showed up somewhere (escaped), so the assertions above had something to check.
     assertThat(text).contains("event=unguarded").contains("daemon=\"smtpd\\x0d\\x0a")
         .contains("client=\"not-an-ip\\x0d\\x0a").contains("client=\"192.0.2.1\\x0d\\x0a")

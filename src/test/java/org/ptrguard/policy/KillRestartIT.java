@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.ptrguard.testing.JournalStream;
 import org.ptrguard.testing.PrivatePostfix;
 import org.ptrguard.testing.SmtpReply;
 import org.ptrguard.testing.SmtpSink;
@@ -92,9 +93,7 @@ class KillRestartIT {
   /** Starts the jar; returns ms from process start to "event=listening" and to "event=ready". */
   static long[] startPtrguard(String logName) throws Exception {
     log = dir.resolve(logName);
-    ProcessBuilder pb = new ProcessBuilder("java", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar"),
-        "serve", "--config", conf.toString());
-    pb.environment().put("JOURNAL_STREAM", "8:12345");
+    ProcessBuilder pb = new ProcessBuilder(JournalStream.ptrguard("serve", "--config", conf.toString()));
     pb.environment().remove("PTRGUARD_MODE");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     long t0 = System.nanoTime();
