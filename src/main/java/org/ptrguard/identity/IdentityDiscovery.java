@@ -118,7 +118,7 @@ public final class IdentityDiscovery {
   }
 
   /** connect() on a UDP socket only asks the routing table; no packet leaves the host. */
-  static Optional<InetAddress> kernelSource(InetSocketAddress towards) {
+  public static Optional<InetAddress> kernelSource(InetSocketAddress towards) {
     try (DatagramSocket s = new DatagramSocket()) {
       s.connect(towards);
       InetAddress local = s.getLocalAddress();
@@ -129,7 +129,7 @@ public final class IdentityDiscovery {
   }
 
   /** Public unicast: not loopback, link-local, RFC 1918, CGNAT, ULA or documentation-free-for-all. */
-  static boolean isGlobal(InetAddress a) {
+  public static boolean isGlobal(InetAddress a) {
     if (a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress() || a.isAnyLocalAddress()
         || a.isMulticastAddress()) {
       return false;
