@@ -18,15 +18,17 @@ final class MilterFrameDecoder extends LengthFieldBasedFrameDecoder {
 
   private final int maxFrameBytes;
   private final FrameMemoryBudget budget;
+  private final LogRateLimit logLimit;
   private boolean rejected;
   /** What this connection has added to the budget: the bytes of its incomplete frame. */
   private long charged;
 
-  MilterFrameDecoder(int maxFrameBytes, FrameMemoryBudget budget) {
+  MilterFrameDecoder(int maxFrameBytes, FrameMemoryBudget budget, LogRateLimit logLimit) {
     // The frame handed on is command byte + payload (the length field is stripped).
     super(maxFrameBytes + 4, 0, 4, 0, 4, true);
     this.maxFrameBytes = maxFrameBytes;
     this.budget = budget;
+    this.logLimit = logLimit;
   }
 
   @Override
@@ -38,10 +40,9 @@ final class MilterFrameDecoder extends LengthFieldBasedFrameDecoder {
     if (in.readableBytes() >= 4) {
       long length = in.getUnsignedInt(in.readerIndex());
       if (length == 0 || length > maxFrameBytes) {
-        rejected = true;
-        LOG.warn("event=milter-frame-rejected reason={} length={} max={} remote={}",
-            length == 0 ? "zero-length" : "too-long", length, maxFrameBytes,
-            LogValues.of(ctx.channel().remoteAddress()));
+        String reason = length == 0 ? "zero-length" : "too-long";
+        logLimit.warn(LOG, "frame-rejected " + reason, "event=milter-frame-rejected reason={} length={} max={} remote={}",
+            reason, length, maxFrameBytes, LogValues.of(ctx.channel().remoteAddress()));
         reject(ctx, in);
         return null;
       }
@@ -54,7 +55,8 @@ final class MilterFrameDecoder extends LengthFieldBasedFrameDecoder {
     int buffered = in.readableBytes();
     long total = charge(buffered);
     if (total > budget.limit() && buffered > FrameMemoryBudget.FLOOR) {
-      LOG.warn("event=milter-frame-rejected reason=memory-budget buffered={} all-connections={} budget={} remote={}",
+      logLimit.warn(LOG, "frame-rejected memory-budget",
+          "event=milter-frame-rejected reason=memory-budget buffered={} all-connections={} budget={} remote={}",
           buffered, total, budget.limit(), LogValues.of(ctx.channel().remoteAddress()));
       reject(ctx, in);
     }

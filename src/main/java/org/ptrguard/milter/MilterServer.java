@@ -57,7 +57,7 @@ public final class MilterServer implements AutoCloseable {
   private final AtomicInteger open = new AtomicInteger();
   private final MilterStats stats = new MilterStats();
   private final AtomicLong connectionIds = new AtomicLong();
-  private final RefusalLog refusals = new RefusalLog();
+  private final LogRateLimit logLimit = new LogRateLimit();
   private final FrameMemoryBudget budget;
   private volatile boolean closed;
 
@@ -224,34 +224,31 @@ public final class MilterServer implements AutoCloseable {
       // Without quick ACKs, no-reply events stall Postfix on Nagle (see QuickAck): answer everything.
       needs = needs.withReplies();
     }
-    configure(ch.pipeline(), options, factory, needs, info, stats, budget);
+    configure(ch.pipeline(), options, factory, needs, info, stats, budget, logLimit);
   }
 
-  /** Closes without reading; logs at most one line per reason and second (see {@link RefusalLog}). */
+  /** Closes without reading; logs at most one line per reason and second (see {@link LogRateLimit}). */
   private void refuse(Channel ch, String reason, String detail) {
     stats.refused(reason);
-    long suppressed = refusals.admit(reason);
-    if (suppressed >= 0) {
-      LOG.warn("event=milter-refused reason={}{} remote={}{}", reason, detail, LogValues.of(ch.remoteAddress()),
-          suppressed > 0 ? " suppressed=" + suppressed : "");
-    }
+    logLimit.warn(LOG, "refused " + reason, "event=milter-refused reason={}{} remote={}", reason, detail,
+        LogValues.of(ch.remoteAddress()));
     ch.close();
   }
 
   /** The per-connection pipeline (also used by tests on an EmbeddedChannel). */
   static void configure(ChannelPipeline pipeline, MilterServerOptions options, MilterHandlerFactory factory,
       ProtocolNeeds needs, SessionInfo info, MilterStats stats) {
-    configure(pipeline, options, factory, needs, info, stats, FrameMemoryBudget.forThisJvm());
+    configure(pipeline, options, factory, needs, info, stats, FrameMemoryBudget.forThisJvm(), new LogRateLimit());
   }
 
   static void configure(ChannelPipeline pipeline, MilterServerOptions options, MilterHandlerFactory factory,
-      ProtocolNeeds needs, SessionInfo info, MilterStats stats, FrameMemoryBudget budget) {
+      ProtocolNeeds needs, SessionInfo info, MilterStats stats, FrameMemoryBudget budget, LogRateLimit logLimit) {
     pipeline.addLast(
         new IdleStateHandler(options.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS),
-        new MilterFrameDecoder(options.maxFrameBytes(), budget),
+        new MilterFrameDecoder(options.maxFrameBytes(), budget, logLimit),
         MilterCommandDecoder.INSTANCE,
         MilterFrameEncoder.INSTANCE,
-        new MilterSession(factory, needs, options, info, stats));
+        new MilterSession(factory, needs, options, info, stats, logLimit));
     if (QuickAck.appliesTo(pipeline.channel())) {
       pipeline.addFirst(new QuickAck());
     }

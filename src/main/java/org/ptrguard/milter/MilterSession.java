@@ -77,10 +77,13 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
   private ScheduledFuture<?> progressTimer;
 
   private final MilterStats stats;
+  /** Every line a peer can cause once per connection goes through it (see {@link LogRateLimit}). */
+  private final LogRateLimit logLimit;
 
   MilterSession(MilterHandlerFactory factory, ProtocolNeeds needs, MilterServerOptions options, SessionInfo info,
-      MilterStats stats) {
+      MilterStats stats, LogRateLimit logLimit) {
     this.stats = stats;
+    this.logLimit = logLimit;
     this.factory = factory;
     this.needs = needs;
     this.options = options;
@@ -151,7 +154,7 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
       if (busy) {
         return; // we are the ones being slow; the MTA's own timeout governs that
       }
-      LOG.info("event=milter-idle-timeout conn={} remote={} idle={}", info.connectionId(),
+      logLimit.info(LOG, "idle-timeout", "event=milter-idle-timeout conn={} remote={} idle={}", info.connectionId(),
           LogValues.of(info.remoteAddress()), options.idleTimeout());
       closing = true;
       ctx.close();
@@ -166,11 +169,12 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
       if (closing || mtaWillClose) {
         LOG.debug("event=milter-connection-error conn={} error={}", info.connectionId(), LogValues.of(cause.getMessage()));
       } else {
-        LOG.info("event=milter-connection-error conn={} remote={} error={}", info.connectionId(),
+        logLimit.info(LOG, "connection-error", "event=milter-connection-error conn={} remote={} error={}", info.connectionId(),
             LogValues.of(info.remoteAddress()), LogValues.of(cause.getMessage()));
       }
     } else {
-      LOG.warn("event=milter-internal-error conn={} error={}", info.connectionId(), LogValues.of(cause));
+      logLimit.warn(LOG, "internal-error", "event=milter-internal-error conn={} error={}", info.connectionId(),
+          LogValues.of(cause));
     }
     closing = true;
     ctx.close();
@@ -273,7 +277,8 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
       protocolError(e.getMessage());
       return;
     }
-    negotiation.warnings().forEach(w -> LOG.warn("event=milter-negotiation conn={} warning={}", info.connectionId(), LogValues.of(w)));
+    negotiation.warnings().forEach(w -> logLimit.warn(LOG, "negotiation", "event=milter-negotiation conn={} warning={}",
+        info.connectionId(), LogValues.of(w)));
     if (LOG.isDebugEnabled()) {
       LOG.debug("event=milter-negotiated conn={} offer_version={} offer_actions=0x{} offer_protocol=0x{} version={} actions=0x{} protocol=0x{}",
           info.connectionId(), offer.version(), Integer.toHexString(offer.actions()), Integer.toHexString(offer.protocol()),
@@ -446,7 +451,7 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
     closing = true;
     queue.clear();
     stats.protocolError();
-    LOG.warn("event=milter-protocol-error conn={} remote={} reason={}", info.connectionId(),
+    logLimit.warn(LOG, "protocol-error", "event=milter-protocol-error conn={} remote={} reason={}", info.connectionId(),
         LogValues.of(info.remoteAddress()), LogValues.of(reason));
     ctx.close();
   }
