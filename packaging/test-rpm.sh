@@ -14,8 +14,24 @@ trap 'rm -rf "$top"' EXIT
 mkdir -p "$top/SOURCES"
 cp target/ptrguard.jar packaging/bin/ptrguard packaging/etc/ptrguard.conf packaging/systemd/ptrguard.service \
   packaging/systemd/ptrguard.socket \
-  packaging/rpm/ptrguard.sysusers README.md "$top/SOURCES/"
-rpmbuild -bb --quiet --define "_topdir $top" packaging/rpm/ptrguard.spec >"$top/build.log" 2>&1 \
+  packaging/rpm/ptrguard.sysusers README.md LICENSE "$top/SOURCES/"
+# The man pages and completion come from the build (target/man, target/completion): once it makes
+# them, the RPM must carry them all.
+man=()
+generated=""
+if [ -e target/man/ptrguard.8 ] || [ -e target/man/ptrguard.conf.5 ] || [ -e target/completion/ptrguard ]; then
+  for f in target/man/ptrguard.8 target/man/ptrguard.conf.5 target/completion/ptrguard; do
+    [ -f "$f" ] || fail "$f missing, but the build generates man pages or completion"
+  done
+  cp target/man/ptrguard.8 target/man/ptrguard.conf.5 "$top/SOURCES/"
+  cp target/completion/ptrguard "$top/SOURCES/ptrguard.bash-completion"
+  man=(--define "ptrguard_man 1")
+  generated="
+/usr/share/bash-completion/completions/ptrguard
+/usr/share/man/man5/ptrguard.conf.5.gz
+/usr/share/man/man8/ptrguard.8.gz"
+fi
+rpmbuild -bb --quiet --define "_topdir $top" "${man[@]}" packaging/rpm/ptrguard.spec >"$top/build.log" 2>&1 \
   || { cat "$top/build.log" >&2; fail "rpmbuild failed"; }
 rpm=$(ls "$top"/RPMS/noarch/ptrguard-*.noarch.rpm)
 cp "$rpm" target/
@@ -29,9 +45,13 @@ expected="/etc/ptrguard
 /usr/lib/sysusers.d/ptrguard.conf
 /usr/share/doc/ptrguard
 /usr/share/doc/ptrguard/README.md
+/usr/share/licenses/ptrguard
+/usr/share/licenses/ptrguard/LICENSE
 /usr/share/ptrguard
 /usr/share/ptrguard/ptrguard.jar
-/var/lib/ptrguard"
+/var/lib/ptrguard
+/var/spool/postfix/ptrguard$generated"
+expected=$(sort <<<"$expected")
 actual=$(rpm -qlp "$rpm" 2>/dev/null | sort)
 [ "$actual" = "$expected" ] || fail "file list differs:$(diff <(echo "$expected") <(echo "$actual"))"
 
@@ -43,7 +63,10 @@ rpm -qp --dump "$rpm" 2>/dev/null | awk '$1=="/etc/ptrguard/ptrguard.conf" && $5
   || fail "conffile mode/owner: $(rpm -qp --dump "$rpm" | grep ptrguard.conf)"
 rpm -qp --dump "$rpm" 2>/dev/null | awk '$1=="/var/lib/ptrguard" && $5=="040750" && $6=="ptrguard" && $7=="ptrguard" {ok=1} END {exit !ok}' \
   || fail "/var/lib/ptrguard mode/owner: $(rpm -qp --dump "$rpm" | grep /var/lib)"
+rpm -qp --dump "$rpm" 2>/dev/null | awk '$1=="/var/spool/postfix/ptrguard" && $5=="040750" && $6=="ptrguard" && $7=="ptrguard" {ok=1} END {exit !ok}' \
+  || fail "/var/spool/postfix/ptrguard mode/owner: $(rpm -qp --dump "$rpm" | grep /var/spool)"
 rpm -qp --dump "$rpm" 2>/dev/null | awk '$1=="/usr/bin/ptrguard" && $5=="0100755" {ok=1} END {exit !ok}' || fail "launcher not 0755"
+[ "$(rpm -qp --qf '%{LICENSE}' "$rpm" 2>/dev/null)" = "Apache-2.0" ] || fail "License: $(rpm -qp --qf '%{LICENSE}' "$rpm")"
 
 requires=$(rpm -qp --requires "$rpm" 2>/dev/null)
 for dep in java-17-openjdk-headless shadow-utils systemd; do
@@ -66,3 +89,12 @@ cmp -s "$payload/usr/bin/ptrguard" packaging/bin/ptrguard || fail "launcher diff
 cmp -s "$payload/usr/lib/systemd/system/ptrguard.service" packaging/systemd/ptrguard.service || fail "unit differs"
 cmp -s "$payload/etc/ptrguard/ptrguard.conf" packaging/etc/ptrguard.conf || fail "conffile differs"
 echo "test-rpm: $(rpm -qp --qf '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}' "$rpm" 2>/dev/null): files, conffile, owners, requires and scriptlets as expected"
+
+# rpmlint: no errors or warnings beyond the filters in packaging/rpm/ptrguard.rpmlintrc, each with its reason.
+if command -v rpmlint >/dev/null; then
+  lint=$(rpmlint -r packaging/rpm/ptrguard.rpmlintrc "$rpm" 2>&1) || { echo "$lint" >&2; fail "rpmlint found errors"; }
+  grep -E ': (W|E): ' <<<"$lint" >&2 && fail "rpmlint warnings (fix, or filter in packaging/rpm/ptrguard.rpmlintrc with the reason)"
+  echo "test-rpm: rpmlint clean ($(tail -1 <<<"$lint"))"
+else
+  echo "test-rpm: rpmlint not installed, RPM not linted"
+fi
