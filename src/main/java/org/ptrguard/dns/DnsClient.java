@@ -35,8 +35,9 @@ import org.xbill.DNS.Type;
  * zone as it is now.
  */
 public final class DnsClient {
-  /** CNAME chains longer than this are treated as broken (loops included). */
+  /** CNAME chains longer than this are treated as broken (a loop is reported as one when seen). */
   static final int MAX_CNAME_HOPS = 8;
+  private static final PatientUdpClient UDP = new PatientUdpClient();
 
   private final Resolver resolver;
   private final String label;
@@ -63,6 +64,7 @@ public final class DnsClient {
     for (InetSocketAddress s : servers) {
       SimpleResolver r = new SimpleResolver(s);
       r.setTimeout(timeout);
+      r.setIoClientFactory(UDP);
       simple.add(r);
     }
     if (simple.size() == 1) {
@@ -98,8 +100,7 @@ public final class DnsClient {
 
   private CompletableFuture<DnsOutcome> follow(Name name, int type, List<String> aliases, int hops) {
     if (hops > MAX_CNAME_HOPS) {
-      return CompletableFuture.completedFuture(new DnsOutcome.Failure(
-          "CNAME chain longer than " + MAX_CNAME_HOPS + " (loop?) at " + name, label));
+      return done(tooLong(name));
     }
     Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
     CompletableFuture<Message> sent;
@@ -124,6 +125,11 @@ public final class DnsClient {
       // dnsjava matches replies by ID and question only; our own query reflected back (a resolver
       // address that loops to the sending socket, or a spoofer) would otherwise read as NODATA.
       return done(new DnsOutcome.Failure("reply is not a DNS response (QR bit clear)", label));
+    }
+    if (response.getHeader().getFlag(Flags.TC)) {
+      // dnsjava already asked again over TCP: a reply still truncated is no evidence about the zone
+      // (an empty truncated reply would otherwise read as NODATA, "no such record").
+      return done(new DnsOutcome.Failure("reply truncated (TC bit) over UDP and TCP", label));
     }
     int rcode = response.getRcode();
     if (rcode == Rcode.NXDOMAIN) {
@@ -157,8 +163,11 @@ public final class DnsClient {
       if (cname == null || type == Type.CNAME) {
         break;
       }
-      if (!visited.add(cname.getTarget()) || hops + step >= MAX_CNAME_HOPS) {
+      if (!visited.add(cname.getTarget()) || isAlias(aliases, cname.getTarget())) {
         return done(new DnsOutcome.Failure("CNAME loop at " + cname.getTarget(), label));
+      }
+      if (hops + step >= MAX_CNAME_HOPS) {
+        return done(tooLong(cname.getTarget()));
       }
       aliases.add(lower(current) + " CNAME " + lower(cname.getTarget()) + " (ttl " + cname.getTTL() + ")");
       current = cname.getTarget();
@@ -169,6 +178,16 @@ public final class DnsClient {
       return follow(current, type, aliases, aliases.size());
     }
     return done(new DnsOutcome.NoData(negativeTtl(response), soaZone(response), label));
+  }
+
+  private DnsOutcome tooLong(Name at) {
+    return new DnsOutcome.Failure("CNAME chain longer than " + MAX_CNAME_HOPS + " hops at " + lower(at), label);
+  }
+
+  /** True when an earlier hop of this chain (maybe in another zone) already was {@code name}. */
+  private static boolean isAlias(List<String> aliases, Name name) {
+    String prefix = lower(name) + " CNAME ";
+    return aliases.stream().anyMatch(a -> a.startsWith(prefix));
   }
 
   private DnsOutcome failure(Throwable error) {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
  *   <li>198.51.100.42: PTR owner in a CNAME loop (42 -> 42a -> 42)</li>
  *   <li>chain8-0 / chain9-0: CNAME chains of 8 and 9 aliases inside one zone, ending in an A record</li>
  *   <li>hop8-0 / hop9-0: chains of 8 and 9 aliases that leave the zone, so the client asks again</li>
+ *   <li>xloop-a (forward zone) -> xloop-b (other zone) -> xloop-a: a loop that leaves the zone</li>
  *   <li>loop-a -> loop-b -> loop-c -> loop-a; txt-heavy: {@link #TXT_RECORDS} TXT records of 200 bytes</li>
  * </ul>
  */
@@ -61,6 +62,8 @@ public final class FaultZones {
       crossChain(forward, other, "hop8", 8);
       crossChain(forward, other, "hop9", 9);
       other.append("target IN A 198.51.100.9\n");
+      forward.append("xloop-a IN CNAME xloop-b.").append(OTHER).append(".\n");
+      other.append("xloop-b IN CNAME xloop-a.").append(FORWARD).append(".\n");
       Path r = Files.writeString(dir.resolve(REVERSE + ".zone"), reverse);
       Path f = Files.writeString(dir.resolve(FORWARD + ".zone"), forward);
       Path o = Files.writeString(dir.resolve(OTHER + ".zone"), other);

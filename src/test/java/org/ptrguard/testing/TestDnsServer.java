@@ -38,8 +38,14 @@ public final class TestDnsServer implements AutoCloseable {
    * What to do with questions for one name instead of answering them. TRUNCATE answers over UDP
    * with an empty truncated (TC) reply whatever the size, and normally over TCP. ECHO sends the
    * query back unchanged (QR bit clear), as a socket that loops to its sender would.
+   * TRUNCATE_ALWAYS answers with an empty TC reply over UDP and over TCP alike (a broken middlebox or
+   * server). SPOOF_ID first sends, over UDP, an NXDOMAIN reply whose transaction ID is off by one (an
+   * off-path spoofer's guess), then the real answer after {@link #SPOOF_LEAD_MS}.
    */
-  public enum Fault { SERVFAIL, DROP, DELAY, TRUNCATE, ECHO }
+  public enum Fault { SERVFAIL, DROP, DELAY, TRUNCATE, TRUNCATE_ALWAYS, ECHO, SPOOF_ID }
+
+  /** How long the real answer follows the spoofed one. */
+  public static final long SPOOF_LEAD_MS = 100;
 
   private record FaultSpec(Fault fault, long delayMs) {}
 
@@ -173,6 +179,15 @@ public final class TestDnsServer implements AutoCloseable {
   }
 
   private void answerUdp(byte[] data, InetSocketAddress from) {
+    byte[] spoofed = spoofedReply(data);
+    if (spoofed != null) {
+      try {
+        udp.send(new DatagramPacket(spoofed, spoofed.length, from));
+      } catch (IOException ignored) {
+        // the client went away
+      }
+      sleep(SPOOF_LEAD_MS);
+    }
     byte[] out = respond(data, true);
     if (out != null) {
       try {
@@ -216,6 +231,24 @@ public final class TestDnsServer implements AutoCloseable {
     }
   }
 
+  /** For a SPOOF_ID name: an NXDOMAIN with the wrong transaction ID, else null. */
+  private byte[] spoofedReply(byte[] data) {
+    try {
+      Message query = new Message(data);
+      Record question = query.getQuestion();
+      FaultSpec fault = question == null ? null : faults.getOrDefault(question.getName(), faults.get(Name.root));
+      if (fault == null || fault.fault() != Fault.SPOOF_ID) {
+        return null;
+      }
+      Message fake = reply(query, Rcode.NXDOMAIN);
+      fake.getHeader().setID((query.getHeader().getID() + 1) & 0xFFFF);
+      fake.getHeader().setFlag(Flags.AA);
+      return fake.toWire();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   /** The wire answer, or null to stay silent. */
   private byte[] respond(byte[] data, boolean udpTransport) {
     queries.incrementAndGet();
@@ -246,12 +279,11 @@ public final class TestDnsServer implements AutoCloseable {
           return data;
         case TRUNCATE:
           if (udpTransport) {
-            Message truncated = reply(query, Rcode.NOERROR);
-            truncated.getHeader().setFlag(Flags.TC);
-            truncated.getHeader().setFlag(Flags.AA);
-            return truncated.toWire();
+            return truncated(query);
           }
           break;
+        case TRUNCATE_ALWAYS:
+          return truncated(query);
         default:
           break;
       }
@@ -259,12 +291,17 @@ public final class TestDnsServer implements AutoCloseable {
     Message response = answer(query, question);
     byte[] wire = response.toWire();
     if (udpTransport && wire.length > UDP_LIMIT) {
-      Message truncated = reply(query, Rcode.NOERROR);
-      truncated.getHeader().setFlag(Flags.TC);
-      truncated.getHeader().setFlag(Flags.AA);
-      return truncated.toWire();
+      return truncated(query);
     }
     return wire;
+  }
+
+  /** An empty NOERROR reply with the TC bit: "too big, ask again over TCP". */
+  private static byte[] truncated(Message query) {
+    Message truncated = reply(query, Rcode.NOERROR);
+    truncated.getHeader().setFlag(Flags.TC);
+    truncated.getHeader().setFlag(Flags.AA);
+    return truncated.toWire();
   }
 
   private Message answer(Message query, Record question) {
