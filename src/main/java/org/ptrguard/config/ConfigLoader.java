@@ -6,8 +6,6 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
-import com.typesafe.config.ConfigParseOptions;
-import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
@@ -65,43 +63,74 @@ public final class ConfigLoader {
   static LoadedConfig load(Optional<Path> explicitFile, Path systemFile, Map<String, String> env)
       throws ConfigException {
     Optional<Path> file = explicitFile.or(() -> Files.exists(systemFile) ? Optional.of(systemFile) : Optional.empty());
-    Config admin = ConfigFactory.empty("embedded defaults");
-    if (file.isPresent()) {
-      admin = parseFile(file.get());
-    }
     String source = file.map(Path::toString).orElse("embedded defaults");
-    return build(admin, source, env);
+    List<String> warnings = new ArrayList<>();
+    return shallow(source, () -> {
+      Config admin = ConfigFactory.empty("embedded defaults");
+      if (file.isPresent()) {
+        admin = parseFile(file.get(), warnings);
+      }
+      return build(admin, source, env, warnings);
+    });
   }
 
   /** Parses HOCON text over the defaults, without environment overrides (for tests and tools). */
   public static Settings parse(String hocon) throws ConfigException {
-    Config admin;
-    try {
-      admin = ConfigFactory.parseString(hocon, ConfigParseOptions.defaults().setOriginDescription("inline"));
-    } catch (com.typesafe.config.ConfigException e) {
-      throw new ConfigException(e.getMessage());
-    }
-    return build(admin, "inline", Map.of()).settings();
+    return shallow("inline", () -> {
+      Config admin;
+      try {
+        admin = ConfigFactory.parseString(hocon, ConfigFile.inlineOptions("inline"));
+      } catch (com.typesafe.config.ConfigException e) {
+        throw new ConfigException(e.getMessage());
+      }
+      return build(admin, "inline", Map.of(), new ArrayList<>()).settings();
+    });
   }
 
-  private static Config parseFile(Path file) throws ConfigException {
+  /** Deeper nesting of [ ] and { } than any real configuration needs (the shipped one has 3). */
+  static final int MAX_DEPTH = 32;
+
+  private interface Step<T> {
+    T run() throws ConfigException;
+  }
+
+  /**
+   * typesafe-config parses and resolves recursively, so thousands of nested brackets overflow the
+   * stack inside it. That is bad input like any other: one line naming the limit, not a trace.
+   */
+  private static <T> T shallow(String source, Step<T> step) throws ConfigException {
+    try {
+      return step.run();
+    } catch (StackOverflowError e) {
+      throw new ConfigException(source + ": nested too deeply (more than " + MAX_DEPTH + " levels of [ ] or { })");
+    }
+  }
+
+  private static Config parseFile(Path file, List<String> warnings) throws ConfigException {
     if (!Files.isRegularFile(file)) {
       throw new ConfigException(file + ": no such configuration file");
     }
     if (!Files.isReadable(file)) {
       throw new ConfigException(file + ": not readable by this user");
     }
+    String text = ConfigFile.readSettled(file);
+    if (ConfigFile.isBlank(text)) {
+      warnings.add(file + ": the file is empty, so every setting is its default (audit mode, ip = auto,"
+          + " the system resolver); it stayed empty for " + ConfigFile.QUIET_WHEN_BLANK.toMillis() + " ms, so it was"
+          + " taken as meant");
+    }
     try {
-      ConfigParseOptions options =
-          ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF);
-      return ConfigFactory.parseFile(file.toFile(), options);
+      return ConfigFile.parse(file, text, warnings);
     } catch (com.typesafe.config.ConfigException e) {
       throw new ConfigException(e.getMessage());
     }
   }
 
-  private static LoadedConfig build(Config admin, String source, Map<String, String> env)
+  private static LoadedConfig build(Config admin, String source, Map<String, String> env, List<String> remarks)
       throws ConfigException {
+    if (depth(admin.root()) > MAX_DEPTH) {
+      throw new ConfigException(source + ": nested too deeply (more than " + MAX_DEPTH + " levels of [ ] or { })");
+    }
     // Parsed directly rather than via ConfigFactory.defaultReference(), which would also merge
     // every JVM system property into the tree.
     Config reference = ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), "reference.conf");
@@ -116,7 +145,8 @@ public final class ConfigLoader {
     } catch (com.typesafe.config.ConfigException e) {
       throw new ConfigException(e.getMessage());
     }
-    List<String> warnings = UnknownKeys.find(admin, reference);
+    List<String> warnings = new ArrayList<>(remarks);
+    warnings.addAll(UnknownKeys.find(admin, reference));
     Reader r = new Reader(merged);
     Settings settings;
     try {
@@ -131,6 +161,29 @@ public final class ConfigLoader {
     }
     warnings.addAll(r.warnings);
     return new LoadedConfig(settings, source, List.copyOf(warnings), merged);
+  }
+
+  /** Nesting depth of objects and lists, walked without recursion (the walk itself must not overflow). */
+  static int depth(ConfigValue root) {
+    int deepest = 0;
+    java.util.ArrayDeque<Map.Entry<ConfigValue, Integer>> todo = new java.util.ArrayDeque<>();
+    todo.push(Map.entry(root, 1));
+    while (!todo.isEmpty()) {
+      Map.Entry<ConfigValue, Integer> e = todo.pop();
+      ConfigValue v = e.getKey();
+      int d = e.getValue();
+      if (v instanceof ConfigObject o) {
+        deepest = Math.max(deepest, d);
+        o.values().forEach(child -> todo.push(Map.entry(child, d + 1)));
+      } else if (v instanceof ConfigList l) {
+        deepest = Math.max(deepest, d);
+        l.forEach(child -> todo.push(Map.entry(child, d + 1)));
+      }
+      if (deepest > MAX_DEPTH) {
+        return deepest;
+      }
+    }
+    return deepest;
   }
 
   /** Reads each setting, collecting every problem instead of stopping at the first. */

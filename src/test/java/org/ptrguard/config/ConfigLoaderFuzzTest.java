@@ -56,6 +56,35 @@ class ConfigLoaderFuzzTest {
     }
   }
 
+  /**
+   * Nesting of any depth and shape ({@code [}, {@code { k = }}, at a known key or not), the path
+   * where typesafe-config recursed into a StackOverflowError: deeper than the limit is exactly one
+   * problem naming it, never an Error; within the limit the usual property holds.
+   */
+  @FuzzTest(maxDuration = "10s")
+  void nestingOfAnyDepth(FuzzedDataProvider data) {
+    int depth = data.consumeInt(0, 20_000);
+    String key = data.pickValue(KEYS);
+    StringBuilder open = new StringBuilder();
+    StringBuilder close = new StringBuilder();
+    for (int i = 0; i < depth; i++) {
+      boolean list = data.remainingBytes() == 0 || data.consumeBoolean();
+      open.append(list ? "[" : "{ k = ");
+      close.insert(0, list ? "]" : " }");
+    }
+    String leaf = data.consumeBoolean() ? "1" : "\"" + data.consumeAsciiString(10).replaceAll("[\\\\\"]", "") + "\"";
+    String text = key + " = " + open + leaf + close + "\n";
+    try {
+      ConfigLoader.parse(text);
+      assertThat(depth).as("accepted nesting depth").isLessThanOrEqualTo(ConfigLoader.MAX_DEPTH);
+    } catch (ConfigException e) {
+      assertThat(e.problems()).isNotEmpty().allSatisfy(p -> assertThat(p).isNotBlank());
+      if (depth > ConfigLoader.MAX_DEPTH) {
+        assertThat(e.problems()).singleElement().asString().contains("nested too deeply");
+      }
+    }
+  }
+
   private static String structured(FuzzedDataProvider data) {
     StringBuilder hocon = new StringBuilder();
     int lines = data.consumeInt(1, 6);
