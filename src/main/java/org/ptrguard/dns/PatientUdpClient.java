@@ -9,7 +9,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Record;
@@ -28,12 +29,16 @@ import org.xbill.DNS.io.UdpIoClient;
  */
 final class PatientUdpClient implements UdpIoClient, IoClientFactory {
   private static final int HEADER_BYTES = 12;
-  /** One blocking receive per question in flight; the count is bounded by the lookups in flight. */
-  private static final ExecutorService RECEIVERS = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "ptrguard-dns-udp");
-    t.setDaemon(true);
-    return t;
-  });
+  /**
+   * One blocking receive per question in flight (bounded by the lookups in flight); idle threads go
+   * after two seconds, so a quiet daemon keeps none.
+   */
+  private static final ExecutorService RECEIVERS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 2, TimeUnit.SECONDS,
+      new SynchronousQueue<>(), r -> {
+        Thread t = new Thread(r, "ptrguard-dns-udp");
+        t.setDaemon(true);
+        return t;
+      });
 
   private final IoClientFactory tcp = new DefaultIoClientFactory();
 
