@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 import org.ptrguard.config.ConfigException;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.ResolverAddress;
-import org.ptrguard.config.Settings;
 import org.ptrguard.config.Settings.IdentitySettings;
+import org.ptrguard.config.Settings;
 import org.ptrguard.dns.DnsOptions;
 import org.ptrguard.identity.Addresses;
 import org.ptrguard.identity.Finding;
@@ -23,10 +23,10 @@ import org.ptrguard.identity.IdentityChecker;
 import org.ptrguard.identity.IdentityDiscovery;
 import org.ptrguard.identity.IdentityReport;
 import org.ptrguard.identity.Verdict;
+import org.ptrguard.monitor.IdentityTargets.Resolution;
+import org.ptrguard.monitor.IdentityTargets.Target;
+import org.ptrguard.monitor.IdentityTargets;
 import org.ptrguard.net.IpLiterals;
-import org.ptrguard.policy.IdentityTargets;
-import org.ptrguard.policy.IdentityTargets.Resolution;
-import org.ptrguard.policy.IdentityTargets.Target;
 
 /**
  * {@code ptrguard check}: what strict receivers will see for each outbound identity, with the fix

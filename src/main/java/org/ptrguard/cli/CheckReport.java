@@ -8,7 +8,7 @@ import org.ptrguard.identity.Addresses;
 import org.ptrguard.identity.Finding;
 import org.ptrguard.identity.IdentityReport;
 import org.ptrguard.identity.Verdict;
-import org.ptrguard.policy.IdentityTargets.Target;
+import org.ptrguard.monitor.IdentityTargets.Target;
 
 /** The human report of {@code ptrguard check}: fits an 80-column terminal, colour only on a TTY. */
 final class CheckReport {

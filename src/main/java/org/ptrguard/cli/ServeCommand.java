@@ -13,6 +13,7 @@ import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
 import org.ptrguard.milter.MilterServer;
 import org.ptrguard.milter.MilterServerOptions;
+import org.ptrguard.monitor.IdentityStatuses;
 import org.ptrguard.net.CidrRange;
 import org.ptrguard.net.ListenAddress;
 import org.ptrguard.ops.LogValues;
@@ -20,7 +21,6 @@ import org.ptrguard.ops.Logging;
 import org.ptrguard.ops.Signals;
 import org.ptrguard.ops.SocketActivation;
 import org.ptrguard.ops.SystemdNotify;
-import org.ptrguard.policy.IdentityStatuses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,8 @@
 package org.ptrguard.policy;
 
+import org.ptrguard.monitor.IdentityStatus;
+
+
 /**
  * The guard's answer for one session or message, before it is turned into milter replies.
  *

@@ -2,6 +2,7 @@ package org.ptrguard.policy;
 
 import java.util.Optional;
 import org.ptrguard.config.Settings.Mode;
+import org.ptrguard.monitor.IdentityStatus;
 import org.ptrguard.ops.LogValues;
 import org.ptrguard.policy.Decision.Action;
 

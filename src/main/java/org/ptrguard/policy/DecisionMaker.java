@@ -1,15 +1,16 @@
 package org.ptrguard.policy;
 
 import java.util.Map;
-import org.ptrguard.milter.MilterReply;
 import org.ptrguard.config.ReplyTemplate;
-import org.ptrguard.config.Settings;
 import org.ptrguard.config.Settings.EnforceAction;
 import org.ptrguard.config.Settings.Mode;
 import org.ptrguard.config.Settings.OnDnsError;
 import org.ptrguard.config.Settings.Severity;
-import org.ptrguard.policy.Decision.Action;
+import org.ptrguard.config.Settings;
 import org.ptrguard.identity.Verdict;
+import org.ptrguard.milter.MilterReply;
+import org.ptrguard.monitor.IdentityStatus;
+import org.ptrguard.policy.Decision.Action;
 
 /**
  * Mode plus verdict gives an action. Pure: the same settings and status always give the same

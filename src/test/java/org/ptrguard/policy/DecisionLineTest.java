@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.ptrguard.config.ConfigLoader;
-import org.ptrguard.config.Settings;
 import org.ptrguard.config.Settings.Mode;
+import org.ptrguard.config.Settings;
 import org.ptrguard.identity.Verdict;
+import org.ptrguard.monitor.IdentityStatus;
 
 class DecisionLineTest {
   private static final IdentityStatus FAILING = new IdentityStatus("default", "203.0.113.10",

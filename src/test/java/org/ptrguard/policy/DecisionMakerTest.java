@@ -6,8 +6,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
-import org.ptrguard.policy.Decision.Action;
 import org.ptrguard.identity.Verdict;
+import org.ptrguard.monitor.IdentityStatus;
+import org.ptrguard.policy.Decision.Action;
 
 class DecisionMakerTest {
   private static Settings settings(String hocon) throws Exception {

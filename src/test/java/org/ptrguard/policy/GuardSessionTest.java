@@ -14,15 +14,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
-import org.ptrguard.net.ListenAddress;
+import org.ptrguard.identity.Verdict;
 import org.ptrguard.milter.MilterEvent;
 import org.ptrguard.milter.MilterServer;
 import org.ptrguard.milter.MilterServerOptions;
-import org.ptrguard.milter.MilterTestClient;
 import org.ptrguard.milter.MilterTestClient.EndOfMessage;
 import org.ptrguard.milter.MilterTestClient.Reply;
+import org.ptrguard.milter.MilterTestClient;
+import org.ptrguard.monitor.IdentityStatus;
+import org.ptrguard.monitor.IdentityStatusSource;
+import org.ptrguard.net.ListenAddress;
 import org.ptrguard.ops.Metrics;
-import org.ptrguard.identity.Verdict;
 
 /**
  * The guard behind the real milter server, driven by the MTA-side test client the way Postfix

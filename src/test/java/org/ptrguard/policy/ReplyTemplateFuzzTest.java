@@ -12,6 +12,7 @@ import org.ptrguard.identity.Addresses;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.milter.MilterReply;
 import org.ptrguard.milter.Modification;
+import org.ptrguard.monitor.IdentityStatus;
 
 /**
  * The reply and header texts the guard builds from DNS- and network-derived values. Property: a

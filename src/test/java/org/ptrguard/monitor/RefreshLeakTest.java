@@ -1,4 +1,4 @@
-package org.ptrguard.identity;
+package org.ptrguard.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,9 +21,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.dns.DnsOptions;
+import org.ptrguard.identity.GenericNameClassifier;
+import org.ptrguard.identity.Identity;
+import org.ptrguard.identity.IdentityChecker;
+import org.ptrguard.identity.IdentityReport;
+import org.ptrguard.identity.Verdict;
 import org.ptrguard.testing.FaultZones;
-import org.ptrguard.testing.TestDnsServer;
 import org.ptrguard.testing.TestDnsServer.Fault;
+import org.ptrguard.testing.TestDnsServer;
 
 /**
  * Thousands of failing refreshes through the real path (RefreshingCache -> IdentityChecker ->

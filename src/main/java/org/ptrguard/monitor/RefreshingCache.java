@@ -1,4 +1,4 @@
-package org.ptrguard.identity;
+package org.ptrguard.monitor;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package org.ptrguard.policy;
+package org.ptrguard.monitor;
 
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;

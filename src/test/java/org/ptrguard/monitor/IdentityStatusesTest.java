@@ -1,4 +1,4 @@
-package org.ptrguard.policy;
+package org.ptrguard.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

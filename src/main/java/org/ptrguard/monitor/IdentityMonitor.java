@@ -1,4 +1,4 @@
-package org.ptrguard.policy;
+package org.ptrguard.monitor;
 
 import java.time.Duration;
 import org.ptrguard.config.Settings;

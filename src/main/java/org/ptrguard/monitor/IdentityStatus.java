@@ -1,4 +1,4 @@
-package org.ptrguard.policy;
+package org.ptrguard.monitor;
 
 import java.util.List;
 import org.ptrguard.identity.Verdict;

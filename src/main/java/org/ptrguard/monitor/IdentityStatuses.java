@@ -1,4 +1,4 @@
-package org.ptrguard.policy;
+package org.ptrguard.monitor;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -22,12 +22,12 @@ import org.ptrguard.identity.Identity;
 import org.ptrguard.identity.IdentityChecker;
 import org.ptrguard.identity.IdentityDiscovery;
 import org.ptrguard.identity.IdentityReport;
-import org.ptrguard.identity.RefreshingCache;
 import org.ptrguard.identity.Verdict;
+import org.ptrguard.monitor.IdentityTargets.Resolution;
+import org.ptrguard.monitor.IdentityTargets.Target;
+import org.ptrguard.monitor.RefreshingCache;
 import org.ptrguard.ops.LogValues;
 import org.ptrguard.ops.Metrics;
-import org.ptrguard.policy.IdentityTargets.Resolution;
-import org.ptrguard.policy.IdentityTargets.Target;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

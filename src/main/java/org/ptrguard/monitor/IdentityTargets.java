@@ -1,16 +1,16 @@
-package org.ptrguard.policy;
+package org.ptrguard.monitor;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import org.ptrguard.config.ResolverAddress;
-import org.ptrguard.config.Settings;
 import org.ptrguard.config.Settings.IdentitySettings;
 import org.ptrguard.config.Settings.Severity;
+import org.ptrguard.config.Settings;
 import org.ptrguard.dns.DnsOptions;
 import org.ptrguard.identity.Identity;
-import org.ptrguard.identity.IdentityDiscovery;
 import org.ptrguard.identity.IdentityDiscovery.Discovered;
+import org.ptrguard.identity.IdentityDiscovery;
 
 /** Turns configured identities (literals or "auto") into concrete (address, EHLO) pairs to check. */
 public final class IdentityTargets {

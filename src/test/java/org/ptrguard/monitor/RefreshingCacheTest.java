@@ -1,4 +1,4 @@
-package org.ptrguard.identity;
+package org.ptrguard.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.ptrguard.identity.RefreshingCache.Entry;
-import org.ptrguard.identity.RefreshingCache.Timing;
+import org.ptrguard.monitor.RefreshingCache.Entry;
+import org.ptrguard.monitor.RefreshingCache.Timing;
 
 class RefreshingCacheTest {
   /** A stand-in check result: a verdict word and a TTL; "unknown" is the temporary one. */
