@@ -48,17 +48,27 @@ public final class IdentityChecker implements AutoCloseable {
   private final DnsOptions options;
   private final GenericNameClassifier generic;
   private final ExecutorService executor;
-  private final DnsCounters counters = new DnsCounters();
+  private final DnsCounters counters;
   private final DnsClient main;
   private final List<DnsClient> views = new ArrayList<>();
   private final Clock clock;
 
   public IdentityChecker(DnsOptions options, GenericNameClassifier generic) {
-    this(options, generic, Clock.systemUTC());
+    this(options, generic, new DnsCounters());
+  }
+
+  /** @param counters where lookups are counted; shared by the checkers a reload replaces, so totals never restart */
+  public IdentityChecker(DnsOptions options, GenericNameClassifier generic, DnsCounters counters) {
+    this(options, generic, counters, Clock.systemUTC());
   }
 
   IdentityChecker(DnsOptions options, GenericNameClassifier generic, Clock clock) {
+    this(options, generic, new DnsCounters(), clock);
+  }
+
+  private IdentityChecker(DnsOptions options, GenericNameClassifier generic, DnsCounters counters, Clock clock) {
     this.options = options;
+    this.counters = counters;
     this.generic = generic;
     this.clock = clock;
     AtomicInteger n = new AtomicInteger();
@@ -71,10 +81,6 @@ public final class IdentityChecker implements AutoCloseable {
     for (InetSocketAddress view : options.compareWith()) {
       views.add(new DnsClient(List.of(view), options.timeout(), executor, counters));
     }
-  }
-
-  public DnsCounters counters() {
-    return counters;
   }
 
   /** DNS questions of all views still on the wire (0 when no check is running). */

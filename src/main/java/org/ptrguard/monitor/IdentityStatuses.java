@@ -3,7 +3,6 @@ package org.ptrguard.monitor;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.ptrguard.config.Settings;
+import org.ptrguard.dns.DnsCounters;
 import org.ptrguard.dns.DnsOptions;
 import org.ptrguard.identity.Addresses;
 import org.ptrguard.identity.GenericNameClassifier;
@@ -26,19 +26,15 @@ import org.ptrguard.identity.Verdict;
 import org.ptrguard.monitor.IdentityTargets.Resolution;
 import org.ptrguard.monitor.IdentityTargets.Target;
 import org.ptrguard.monitor.RefreshingCache;
-import org.ptrguard.ops.LogValues;
 import org.ptrguard.ops.Metrics;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The identity monitor behind the guard: resolves the configured identities (discovery runs off
  * the SMTP path), checks each address in the background, keeps the reports by TTL and serves an
- * identity's worst address as its status. Changes of verdict are logged once, not per session.
+ * identity's worst address as its status. Its log lines are {@link IdentityEventLog}'s, its metrics
+ * {@link MonitorMetrics}'.
  */
 public final class IdentityStatuses implements IdentityMonitor {
-  private static final Logger LOG = LoggerFactory.getLogger("org.ptrguard.identity");
-
   private final IdentityDiscovery discovery;
   private final ScheduledExecutorService scheduler;
   private final RefreshingCache<Identity, IdentityReport> cache;
@@ -46,6 +42,8 @@ public final class IdentityStatuses implements IdentityMonitor {
   private volatile DnsOptions dnsOptions;
   private volatile CompletableFuture<Resolution> resolution;
   private final Map<String, Served> served = new ConcurrentHashMap<>();
+  /** Lookups of every checker this monitor has had: a reload that swaps the checker keeps counting. */
+  private final DnsCounters lookups = new DnsCounters();
 
   private IdentityStatuses(Settings settings, Metrics metrics, IdentityDiscovery discovery, Clock clock) {
     this.discovery = discovery;
@@ -55,7 +53,7 @@ public final class IdentityStatuses implements IdentityMonitor {
       return t;
     });
     this.dnsOptions = IdentityTargets.dnsOptions(settings.dns());
-    this.checker = new IdentityChecker(dnsOptions, GenericNameClassifier.standard());
+    this.checker = new IdentityChecker(dnsOptions, GenericNameClassifier.standard(), lookups);
     this.cache = new RefreshingCache<>(identity -> checker.check(identity), new RefreshingCache.ValuePolicy<>() {
       @Override
       public Duration ttl(IdentityReport report) {
@@ -66,8 +64,8 @@ public final class IdentityStatuses implements IdentityMonitor {
       public boolean definitive(IdentityReport report) {
         return report.verdict() != Verdict.UNKNOWN;
       }
-    }, this::changed, timing(settings), scheduler, clock);
-    registerMetrics(metrics);
+    }, IdentityEventLog::changed, timing(settings), scheduler, clock);
+    MonitorMetrics.register(metrics, this::currentVerdicts, lookups);
     this.resolution = resolveAsync(settings);
   }
 
@@ -89,12 +87,7 @@ public final class IdentityStatuses implements IdentityMonitor {
   private CompletableFuture<Resolution> resolveAsync(Settings settings) {
     CompletableFuture<Resolution> r = CompletableFuture.supplyAsync(() -> {
       Resolution res = IdentityTargets.resolve(settings.identities(), discovery);
-      res.problems().forEach(p -> LOG.warn("event=identity-unresolved problem={}", LogValues.of(p)));
-      for (Target t : res.targets()) {
-        LOG.info("event=identity-target identity={} ip={} ehlo={} ip-source={} ehlo-source={}", LogValues.of(t.identityName()),
-            Addresses.text(t.identity().ip()), LogValues.of(t.identity().ehlo()), LogValues.of(t.ipProvenance()),
-            LogValues.of(t.ehloProvenance()));
-      }
+      IdentityEventLog.resolved(res);
       cache.retainOnly(res.targets().stream().map(Target::identity).toList());
       res.targets().forEach(t -> cache.get(t.identity()));
       return res;
@@ -179,7 +172,7 @@ public final class IdentityStatuses implements IdentityMonitor {
     DnsOptions next = IdentityTargets.dnsOptions(settings.dns());
     if (!next.equals(dnsOptions)) {
       IdentityChecker old = checker;
-      checker = new IdentityChecker(next, GenericNameClassifier.standard());
+      checker = new IdentityChecker(next, GenericNameClassifier.standard(), lookups);
       dnsOptions = next;
       // Checks still running on the old checker finish within its budget; close it after that.
       scheduler.schedule(old::close, settings.dns().checkBudget().toMillis() + 1000, TimeUnit.MILLISECONDS);
@@ -213,48 +206,14 @@ public final class IdentityStatuses implements IdentityMonitor {
     return IdentityStatus.unknown(identity, "-", "-", "no outbound address could be determined for this identity");
   }
 
-  private void changed(Identity identity, Optional<IdentityReport> before, IdentityReport after) {
-    String to = after.verdict().word();
-    String codes = after.codes().isEmpty() ? "-" : String.join(",", after.codes());
-    if (before.isEmpty()) {
-      String line = "event=identity identity={} ip={} ehlo={} ptr={} verdict={} codes={}";
-      Object[] args = {LogValues.of(identity.name()), Addresses.text(identity.ip()), LogValues.of(identity.ehlo()),
-          LogValues.of(after.ptrNames().isEmpty() ? "-" : String.join(",", after.ptrNames())), to, LogValues.of(codes)};
-      if (after.verdict() == Verdict.PASS) {
-        LOG.info(line, args);
-      } else {
-        LOG.warn(line, args);
-      }
-    } else if (before.get().verdict() != after.verdict()) {
-      String line = "event=identity identity={} ip={} from={} to={} codes={}";
-      Object[] args = {LogValues.of(identity.name()), Addresses.text(identity.ip()), before.get().verdict().word(), to,
-          LogValues.of(codes)};
-      // A recovery is good news: at warning level it would page whoever alerts on warnings.
-      if (after.verdict() == Verdict.PASS) {
-        LOG.info(line, args);
-      } else {
-        LOG.warn(line, args);
+  private List<MonitorMetrics.TargetVerdict> currentVerdicts() {
+    List<MonitorMetrics.TargetVerdict> out = new ArrayList<>();
+    CompletableFuture<Resolution> r = resolution;
+    if (r.isDone() && !r.isCompletedExceptionally()) {
+      for (Target t : r.join().targets()) {
+        cache.peek(t.identity()).ifPresent(e -> out.add(new MonitorMetrics.TargetVerdict(t, e.value().verdict())));
       }
     }
-  }
-
-  private void registerMetrics(Metrics metrics) {
-    metrics.gauge("ptrguard_identity_verdict", "1 for each identity address's current verdict",
-        List.of("identity", "ip", "verdict"), () -> {
-          Map<List<String>, Double> out = new HashMap<>();
-          CompletableFuture<Resolution> r = resolution;
-          if (r.isDone() && !r.isCompletedExceptionally()) {
-            for (Target t : r.join().targets()) {
-              cache.peek(t.identity()).ifPresent(e -> out.put(
-                  List.of(t.identityName(), Addresses.text(t.identity().ip()), e.value().verdict().word()), 1.0));
-            }
-          }
-          return out;
-        });
-    metrics.counterFunction("ptrguard_dns_lookups_total", "DNS lookups by outcome", List.of("outcome"), () -> {
-      Map<List<String>, Double> out = new HashMap<>();
-      checker.counters().counts().forEach((k, v) -> out.put(List.of(k), v.doubleValue()));
-      return out;
-    });
+    return out;
   }
 }

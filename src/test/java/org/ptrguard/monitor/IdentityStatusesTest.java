@@ -67,4 +67,36 @@ class IdentityStatusesTest {
     assertThat(now.ptr()).containsExactly("other.example.com");
     assertThat(statuses.peek("default").orElseThrow()).isSameAs(now);
   }
+
+  @Test
+  void dnsLookupCountKeepsCountingWhenAReloadSwapsTheChecker() throws Exception {
+    dns = TestDnsServer.start().zoneResource("example.com", "example.com.zone")
+        .zoneResource("2.0.192.in-addr.arpa", "2.0.192.in-addr.arpa.zone");
+    String config = """
+        identities = [ { name = default, ip = ["192.0.2.10"], ehlo = "mail.example.com" } ]
+        dns { resolvers = ["127.0.0.1:%d"], timeout = %s, check-budget = 3s }
+        refresh { min = 1s, max = 1s }
+        """;
+    Metrics metrics = new Metrics();
+    statuses = IdentityStatuses.start(ConfigLoader.parse(config.formatted(dns.address().getPort(), "1s")), metrics);
+    assertThat(statuses.awaitFirstVerdicts(Duration.ofSeconds(10))).isTrue();
+    long before = lookups(metrics);
+    assertThat(before).as("the first check asked DNS").isPositive();
+
+    // A new DNS timeout makes the monitor replace its checker; the next refresh (1s) checks with the new one.
+    Settings reloaded = ConfigLoader.parse(config.formatted(dns.address().getPort(), "2s"));
+    statuses.update(reloaded);
+    assertThat(lookups(metrics)).as("the total right after the swap").isGreaterThanOrEqualTo(before);
+    assertThat(statuses.awaitFirstVerdicts(Duration.ofSeconds(10))).isTrue();
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (lookups(metrics) <= before && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(lookups(metrics)).as("lookups counted across the swap, not from zero again").isGreaterThan(before);
+  }
+
+  private static long lookups(Metrics metrics) {
+    return metrics.render().lines().filter(l -> l.startsWith("ptrguard_dns_lookups_total{"))
+        .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
 }
