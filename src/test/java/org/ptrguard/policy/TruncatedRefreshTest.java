@@ -10,10 +10,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
 import org.ptrguard.identity.Verdict;
+import org.ptrguard.monitor.IdentityStatus;
+import org.ptrguard.monitor.IdentityStatuses;
 import org.ptrguard.ops.Metrics;
 import org.ptrguard.testing.FaultZones;
-import org.ptrguard.testing.TestDnsServer;
 import org.ptrguard.testing.TestDnsServer.Fault;
+import org.ptrguard.testing.TestDnsServer;
 
 /**
  * A warm verdict meets a server whose every reply is truncated over UDP and TCP alike: the refresh
