@@ -245,7 +245,7 @@ public final class MilterServer implements AutoCloseable {
       ProtocolNeeds needs, SessionInfo info, MilterStats stats, FrameMemoryBudget budget, LogRateLimit logLimit) {
     pipeline.addLast(
         new IdleStateHandler(options.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS),
-        new MilterFrameDecoder(options.maxFrameBytes(), budget, logLimit),
+        new MilterFrameDecoder(options.maxFrameBytes(), options.frameTimeout(), budget, logLimit),
         MilterCommandDecoder.INSTANCE,
         MilterFrameEncoder.INSTANCE,
         new MilterSession(factory, needs, options, info, stats, logLimit));

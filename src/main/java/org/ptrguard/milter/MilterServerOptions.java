@@ -28,6 +28,12 @@ public record MilterServerOptions(
   public static final int DEFAULT_MAX_MACRO_BYTES = 65536;
   /** Well under Postfix's milter_command_timeout and milter_content_timeout. */
   public static final Duration DEFAULT_PROGRESS_INTERVAL = Duration.ofSeconds(10);
+  /**
+   * Longest time a frame may take to arrive once its first byte has (or the idle timeout, if shorter).
+   * Postfix writes a frame (at most 64 KiB of body, usually far less) in one go; 10 s is 100 KB/s
+   * for a whole 1 MiB frame.
+   */
+  public static final Duration MAX_FRAME_TIME = Duration.ofSeconds(10);
 
   public MilterServerOptions {
     listeners = List.copyOf(listeners);
@@ -64,6 +70,11 @@ public record MilterServerOptions(
         List.of(ListenAddress.parse("inet:127.0.0.1:8894")),
         List.of(CidrRange.parse("127.0.0.0/8"), CidrRange.parse("::1/128")),
         DEFAULT_MAX_FRAME_BYTES, Duration.ofMinutes(5), 1000, "0660", Optional.empty());
+  }
+
+  /** How long a frame may take to arrive whole: the idle timeout, at most {@link #MAX_FRAME_TIME}. */
+  public Duration frameTimeout() {
+    return idleTimeout.compareTo(MAX_FRAME_TIME) < 0 ? idleTimeout : MAX_FRAME_TIME;
   }
 
   public MilterServerOptions withListeners(List<ListenAddress> value) {

@@ -81,7 +81,7 @@ public class MilterCodecBenchmark {
   /** Framing and decoding only: the MilterCommand objects of one message transaction. */
   @Benchmark
   public void decodeMessageTransaction(Blackhole bh) {
-    EmbeddedChannel ch = new EmbeddedChannel(new MilterFrameDecoder(MilterServerOptions.DEFAULT_MAX_FRAME_BYTES, FrameMemoryBudget.forThisJvm(), new LogRateLimit()),
+    EmbeddedChannel ch = new EmbeddedChannel(new MilterFrameDecoder(MilterServerOptions.DEFAULT_MAX_FRAME_BYTES, MilterServerOptions.MAX_FRAME_TIME, FrameMemoryBudget.forThisJvm(), new LogRateLimit()),
         MilterCommandDecoder.INSTANCE);
     ch.writeInbound(Unpooled.wrappedBuffer(message));
     for (Object o = ch.readInbound(); o != null; o = ch.readInbound()) {

@@ -83,7 +83,7 @@ class MilterCodecFuzzTest {
 
     FrameProbe probe = new FrameProbe();
     Commands commands = new Commands();
-    MilterFrameDecoder frameDecoder = new MilterFrameDecoder(maxFrameBytes, FrameMemoryBudget.forThisJvm(), new LogRateLimit());
+    MilterFrameDecoder frameDecoder = new MilterFrameDecoder(maxFrameBytes, MilterServerOptions.MAX_FRAME_TIME, FrameMemoryBudget.forThisJvm(), new LogRateLimit());
     EmbeddedChannel ch = new EmbeddedChannel(frameDecoder, probe, MilterCommandDecoder.INSTANCE, commands);
     for (int off = 0; off < stream.length && ch.isOpen(); off += chunk) {
       ch.writeInbound(Unpooled.wrappedBuffer(stream, off, Math.min(chunk, stream.length - off)));

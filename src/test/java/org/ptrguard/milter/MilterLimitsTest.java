@@ -285,6 +285,47 @@ class MilterLimitsTest {
     assertThat(f.calls).noneMatch(c -> c.startsWith("helo half"));
   }
 
+  @Test
+  void aFrameTricklingInFasterThanTheIdleTimeoutIsClosedAtTheFrameTimeout() throws Exception {
+    RecordingFactory f = new RecordingFactory();
+    Duration idle = Duration.ofMillis(400);
+    InetSocketAddress address = start(tcp().withIdleTimeout(idle), f);
+    try (MilterTestClient slow = MilterTestClient.connect(address)) {
+      slow.negotiate();
+      // A 1000-byte HELO frame, one byte every 50 ms: each byte would reset the idle timer.
+      slow.raw(length(1000)).raw(new byte[] {'H'}).flush();
+      long t0 = System.nanoTime();
+      long trickle = idle.multipliedBy(10).toNanos();
+      boolean closed = false;
+      while (!closed && System.nanoTime() - t0 < trickle) {
+        try {
+          slow.raw(new byte[] {'x'}).flush();
+          closed = slow.closedByPeer(Duration.ofMillis(50));
+        } catch (IOException reset) {
+          closed = true;
+        }
+      }
+      Duration closedAfter = Duration.ofNanos(System.nanoTime() - t0);
+      System.out.println("limits trickled frame closed after ms=" + closedAfter.toMillis() + " (trickle "
+          + trickle / 1_000_000 + " ms, frame timeout " + idle.toMillis() + " ms)");
+      assertThat(closed).as("closed before the trickle ends").isTrue();
+      assertThat(closedAfter.toNanos()).as("a fraction of the trickle").isLessThan(trickle / 2);
+    }
+    try (MilterTestClient next = MilterTestClient.connect(address)) {
+      greet(next, "next.example.org");
+      finishMessage(next);
+    }
+    String line = log.await("event=milter-frame-timeout", PROMPTLY);
+    assertThat(line).contains("limit=PT0.4S").contains("length=1000").contains("remote=/127.0.0.1:");
+    assertThat(log.linesContaining("event=milter-idle-timeout")).isEmpty();
+  }
+
+  @Test
+  void frameTimeoutIsTheIdleTimeoutCappedAtTenSeconds() {
+    assertThat(tcp().withIdleTimeout(Duration.ofSeconds(3)).frameTimeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(tcp().withIdleTimeout(Duration.ofMinutes(5)).frameTimeout()).isEqualTo(Duration.ofSeconds(10));
+  }
+
   // ---- max-connections
 
   @Test

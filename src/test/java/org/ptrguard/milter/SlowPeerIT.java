@@ -1,0 +1,195 @@
+package org.ptrguard.milter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Peers that hold a connection slot by being slow, against the packaged daemon with
+ * {@code max-connections} small and {@code idle-timeout = 2s}: each must be closed long before
+ * it would stop on its own, so that a real session gets a slot.
+ * <ul>
+ *   <li>a 1 MiB frame sent a byte every 100 ms: every byte used to reset the idle timer, so the
+ *       connection stayed as long as the trickle (and every real session was refused meanwhile);
+ *   <li>OPTNEG and then nothing: the idle timeout;
+ *   <li>commands pipelined without ever reading a reply: replies back up, the milter stops reading,
+ *       and the idle timeout closes it.
+ * </ul>
+ * Times are compared with the trickle's own length (five idle timeouts), not with a fixed number.
+ */
+class SlowPeerIT {
+  static final int TRICKLERS = 4;
+  static final Duration IDLE = Duration.ofSeconds(2);
+  static final long TRICKLE_NANOS = IDLE.multipliedBy(5).toNanos();
+  static final int FRAME = 1 << 20;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void slowFramesAndSilentPeersAreClosedAndARealSessionGetsThrough() throws Exception {
+    String limits = "limits { max-connections = %d, idle-timeout = %ds }\n".formatted(TRICKLERS, IDLE.toSeconds());
+    try (PackagedDaemon d = PackagedDaemon.start(dir, limits)) {
+      // A peer that negotiates and then says nothing holds its slot for one idle timeout.
+      long silentStart = System.nanoTime();
+      boolean silentClosed;
+      try (MilterTestClient silent = MilterTestClient.connect(d.address).timeout(Duration.ofSeconds(5))) {
+        silent.negotiate();
+        silentClosed = silent.closedByPeer(Duration.ofNanos(TRICKLE_NANOS));
+      }
+      long silentClosedAt = System.nanoTime();
+      // Slow frames take every slot.
+      long start = System.nanoTime();
+      List<Trickler> tricklers = new ArrayList<>();
+      for (int i = 0; i < TRICKLERS; i++) {
+        tricklers.add(Trickler.start(d, start));
+      }
+      // A real session, tried every 200 ms until one is served.
+      int refused = 0;
+      long servedAt = -1;
+      while (System.nanoTime() - start < TRICKLE_NANOS + TimeUnit.SECONDS.toNanos(2)) {
+        if (realSession(d)) {
+          servedAt = System.nanoTime();
+          break;
+        }
+        refused++;
+        Thread.sleep(200);
+      }
+      for (Trickler t : tricklers) {
+        t.thread.join(TimeUnit.NANOSECONDS.toMillis(TRICKLE_NANOS) + 5000);
+      }
+      System.out.printf("slow-peers: slow frames closed after %s s (trickle %.1f s); OPTNEG-then-silent closed=%s after %.1f s; "
+              + "real session served after %s s, %d attempts refused%n",
+          tricklers.stream().map(t -> t.closedAfterNanos < 0 ? "never" : "%.1f".formatted(t.closedAfterNanos / 1e9)).toList(),
+          TRICKLE_NANOS / 1e9, silentClosed, (silentClosedAt - silentStart) / 1e9,
+          servedAt < 0 ? "never" : "%.1f".formatted((servedAt - start) / 1e9), refused);
+      assertThat(tricklers).allSatisfy(t -> assertThat(t.closedAfterNanos)
+          .as("a slow frame is closed before its trickle ends").isBetween(0L, TRICKLE_NANOS / 2));
+      assertThat(silentClosed).as("OPTNEG then silence is closed").isTrue();
+      assertThat(servedAt).as("a real session is served while the tricklers would still be sending").isPositive();
+      assertThat(servedAt - start).isLessThan(TRICKLE_NANOS);
+      d.awaitLog("event=milter-frame-timeout", 5);
+      assertThat(d.logLines("event=milter-frame-timeout").get(0)).contains("limit=PT2S").contains("length=" + FRAME);
+    }
+  }
+
+  @Test
+  void aPeerThatNeverReadsItsRepliesIsClosed() throws Exception {
+    try (PackagedDaemon d = PackagedDaemon.start(dir, "limits.idle-timeout = %ds\n".formatted(IDLE.toSeconds()))) {
+      try (Socket s = new Socket()) {
+        // A small receive buffer: replies back up at once instead of filling megabytes of kernel buffer.
+        s.setReceiveBufferSize(4096);
+        s.connect(d.address);
+        OutputStream out = s.getOutputStream();
+        out.write(frame('O', ByteBuffer.allocate(12).putInt(6).putInt(0x1ff).putInt(0x1fffff).array()));
+        out.write(frame('C', "client.example.net\0004\000\031192.0.2.7\0".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+        byte[] helo = frame('H', "client.example.net\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        byte[] batch = new byte[helo.length * 1000];
+        for (int i = 0; i < 1000; i++) {
+          System.arraycopy(helo, 0, batch, i * helo.length, helo.length);
+        }
+        long start = System.nanoTime();
+        long sent = 0;
+        long lastWrite = start;
+        boolean closed = false;
+        // Writing blocks once the milter stops reading; the close then ends that write with an error.
+        while (System.nanoTime() - start < 6 * TRICKLE_NANOS) {
+          lastWrite = System.nanoTime();
+          try {
+            out.write(batch);
+            sent += batch.length;
+          } catch (IOException e) {
+            closed = true;
+            break;
+          }
+        }
+        long end = System.nanoTime();
+        System.out.printf("slow-peers: never-reading peer closed=%s after %.1f s, %d MiB sent, the last write blocked %.1f s%n",
+            closed, (end - start) / 1e9, sent >> 20, (end - lastWrite) / 1e9);
+        assertThat(closed).as("a peer that never reads is closed").isTrue();
+        assertThat(end - lastWrite).as("closed within a few idle timeouts once the milter stops reading")
+            .isLessThan(3 * IDLE.toNanos());
+      }
+    }
+  }
+
+  static byte[] frame(char code, byte[] payload) {
+    return ByteBuffer.allocate(5 + payload.length).putInt(1 + payload.length).put((byte) code).put(payload).array();
+  }
+
+  /** OPTNEG, CONNECT, HELO answered: a slot was free and the milter works. */
+  private static boolean realSession(PackagedDaemon d) throws IOException {
+    try (MilterTestClient c = MilterTestClient.connect(d.address).timeout(Duration.ofSeconds(3))) {
+      c.negotiate();
+      c.connect("client.example.net", '4', 25, "192.0.2.7");
+      return c.helo("client.example.net").isPresent();
+    } catch (IOException refused) {
+      return false;
+    }
+  }
+
+  /** Sends a 1 MiB frame's length and then one byte every 100 ms, watching for the close. */
+  static final class Trickler implements Runnable {
+    final PackagedDaemon d;
+    final long start;
+    final Thread thread;
+    final AtomicBoolean firstByteSent = new AtomicBoolean();
+    volatile long closedAfterNanos = -1;
+    private long begun;
+
+    private Trickler(PackagedDaemon d, long start) {
+      this.d = d;
+      this.start = start;
+      this.thread = new Thread(this, "trickler");
+    }
+
+    static Trickler start(PackagedDaemon d, long start) throws InterruptedException {
+      Trickler t = new Trickler(d, start);
+      t.thread.start();
+      while (!t.firstByteSent.get() && t.thread.isAlive()) {
+        Thread.sleep(5);
+      }
+      return t;
+    }
+
+    @Override
+    public void run() {
+      try (Socket s = new Socket(d.address.getAddress(), d.address.getPort())) {
+        s.setSoTimeout(100);
+        OutputStream out = s.getOutputStream();
+        InputStream in = s.getInputStream();
+        out.write(ByteBuffer.allocate(5).putInt(FRAME).put((byte) 'B').array());
+        begun = System.nanoTime();
+        firstByteSent.set(true);
+        while (System.nanoTime() - begun < TRICKLE_NANOS) {
+          try {
+            if (in.read() < 0) {
+              closedAfterNanos = System.nanoTime() - begun;
+              return;
+            }
+          } catch (SocketTimeoutException stillOpen) {
+            // nothing from the milter: send the next byte
+          }
+          out.write('x');
+        }
+      } catch (IOException reset) {
+        closedAfterNanos = begun == 0 ? 0 : System.nanoTime() - begun;
+      } finally {
+        firstByteSent.set(true);
+      }
+    }
+  }
+}
