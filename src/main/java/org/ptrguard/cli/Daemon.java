@@ -18,6 +18,7 @@ import org.ptrguard.config.Settings;
 import org.ptrguard.milter.MilterServer;
 import org.ptrguard.monitor.IdentityMonitor;
 import org.ptrguard.net.ListenAddress;
+import org.ptrguard.ops.BuildInfo;
 import org.ptrguard.ops.JvmMetrics;
 import org.ptrguard.ops.LogValues;
 import org.ptrguard.ops.Logging;
@@ -71,6 +72,7 @@ final class Daemon implements AutoCloseable {
     Settings settings = loaded.settings();
     Metrics metrics = new Metrics();
     JvmMetrics.register(metrics);
+    BuildInfo.register(metrics);
     IdentityMonitor monitor = monitors.apply(settings, metrics);
     MilterServer server = null;
     try {

@@ -9,6 +9,11 @@ import java.util.concurrent.atomic.LongAdder;
 public final class DnsCounters {
   private final Map<String, LongAdder> byOutcome = new ConcurrentHashMap<>();
 
+  /** Every outcome starts at 0, so a metrics scrape shows each one before it first happens. */
+  public DnsCounters() {
+    DnsOutcome.WORDS.forEach(w -> byOutcome.put(w, new LongAdder()));
+  }
+
   void record(DnsOutcome outcome) {
     byOutcome.computeIfAbsent(DnsOutcome.word(outcome), k -> new LongAdder()).increment();
   }

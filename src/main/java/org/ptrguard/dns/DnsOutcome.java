@@ -41,6 +41,9 @@ public sealed interface DnsOutcome {
   /** Any other failure: refused, malformed answer, network error, CNAME loop. */
   record Failure(String reason, String resolver) implements DnsOutcome {}
 
+  /** Every word {@link #word} can return (DnsOutcomeTest keeps them in step). */
+  List<String> WORDS = List.of("noerror", "nxdomain", "nodata", "servfail", "timeout", "failure");
+
   /** A short word for logs and metrics. */
   static String word(DnsOutcome outcome) {
     if (outcome instanceof Answer) {

@@ -45,6 +45,10 @@ public final class MilterServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MilterServer.class);
   /** The target machine has 2 cores: one loop per core; accepting is cheap and shares them. */
   static final int EVENT_LOOP_THREADS = 2;
+  static final String NOT_IN_ALLOW_FROM = "not-in-allow-from";
+  static final String MAX_CONNECTIONS = "max-connections";
+  /** Every reason {@link #refuse} is given (the refused-connections metric shows each from the start). */
+  static final List<String> REFUSAL_REASONS = List.of(NOT_IN_ALLOW_FROM, MAX_CONNECTIONS);
 
   private final MilterServerOptions options;
   private final MilterHandlerFactory factory;
@@ -206,12 +210,12 @@ public final class MilterServer implements AutoCloseable {
       return;
     }
     if (tcp && !allowed(remote)) {
-      refuse(ch, "not-in-allow-from", "");
+      refuse(ch, NOT_IN_ALLOW_FROM, "");
       return;
     }
     if (open.incrementAndGet() > options.maxConnections()) {
       open.decrementAndGet();
-      refuse(ch, "max-connections", " limit=" + options.maxConnections());
+      refuse(ch, MAX_CONNECTIONS, " limit=" + options.maxConnections());
       return;
     }
     ch.closeFuture().addListener(f -> open.decrementAndGet());

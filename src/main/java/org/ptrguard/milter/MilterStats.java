@@ -12,6 +12,16 @@ public final class MilterStats {
   private final Map<String, LongAdder> commands = new ConcurrentHashMap<>();
   private final LongAdder protocolErrors = new LongAdder();
 
+  /** Each refusal reason and command starts at 0, so a metrics scrape shows it before it first happens. */
+  public MilterStats() {
+    for (String reason : MilterServer.REFUSAL_REASONS) {
+      refused.put(reason, new LongAdder());
+    }
+    for (Class<?> command : MilterCommand.class.getPermittedSubclasses()) {
+      commands.put(command.getSimpleName(), new LongAdder());
+    }
+  }
+
   void accepted() {
     accepted.increment();
   }

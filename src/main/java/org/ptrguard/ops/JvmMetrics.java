@@ -19,11 +19,46 @@ public final class JvmMetrics {
   public static void register(Metrics metrics) {
     metrics.counterFunction("ptrguard_jvm_gc_collections_total", "Garbage collections, by collector",
         List.of("collector"), () -> perCollector(GarbageCollectorMXBean::getCollectionCount));
+    // The help names the collector this JVM runs: the packaged launcher picks Serial, a plain
+    // `java -jar` usually gets G1. Built at the first scrape, like the values.
     metrics.counterFunction("ptrguard_jvm_gc_seconds_total",
-        "Time spent in garbage collections, by collector (with the serial collector ptrguard ships with, all of it paused)",
+        () -> gcSecondsHelp(ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName).toList()),
         List.of("collector"), () -> perCollector(gc -> gc.getCollectionTime() / 1000.0));
     metrics.gauge("ptrguard_jvm_heap_used_bytes", "Java heap in use, garbage included until the next collection",
         List.of(), () -> Map.of(List.of(), (double) ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed()));
+  }
+
+  /** The help text of ptrguard_jvm_gc_seconds_total for a JVM with these collector beans. */
+  static String gcSecondsHelp(List<String> beanNames) {
+    String collector = collectorName(beanNames);
+    String counted = switch (collector) {
+      case "Serial", "Parallel", "G1" -> "pauses, during which every milter session in flight waits";
+      case "ZGC", "Shenandoah" -> "collection cycles, mostly concurrent with the application";
+      default -> "as the JVM reports it";
+    };
+    return "Time spent in garbage collections, by collector; this JVM runs the " + collector + " collector ("
+        + String.join(", ", beanNames) + "), whose time here is " + counted;
+  }
+
+  /** The collector's usual name from its management beans' names (HotSpot's spelling). */
+  static String collectorName(List<String> beanNames) {
+    String all = String.join(" ", beanNames);
+    if (all.contains("G1 ")) {
+      return "G1";
+    }
+    if (beanNames.contains("Copy") || beanNames.contains("MarkSweepCompact")) {
+      return "Serial";
+    }
+    if (all.contains("PS Scavenge") || all.contains("PS MarkSweep")) {
+      return "Parallel";
+    }
+    if (all.contains("ZGC")) {
+      return "ZGC";
+    }
+    if (all.contains("Shenandoah")) {
+      return "Shenandoah";
+    }
+    return beanNames.isEmpty() ? "unknown" : String.join("/", beanNames);
   }
 
   private static Map<List<String>, Double> perCollector(ToDoubleFunction<GarbageCollectorMXBean> value) {

@@ -19,8 +19,8 @@ public final class Metrics {
 
   private sealed interface Family permits CounterFamily, GaugeFamily, CounterFunction {}
 
-  /** A counter kept elsewhere (e.g. the DNS layer's), read at scrape time. */
-  private record CounterFunction(String help, List<String> labelNames,
+  /** A counter kept elsewhere (e.g. the DNS layer's), read at scrape time, as is its help text. */
+  private record CounterFunction(Supplier<String> help, List<String> labelNames,
       Supplier<Map<List<String>, Double>> values) implements Family {}
 
   /** A counter with fixed label names; {@link #labels} picks (or creates) one series. */
@@ -49,11 +49,18 @@ public final class Metrics {
   private record GaugeFamily(String help, List<String> labelNames,
       Supplier<Map<List<String>, Double>> values) implements Family {}
 
-  /** Registers (or returns the existing) counter; the name should end in {@code _total}. */
+  /**
+   * Registers (or returns the existing) counter; the name should end in {@code _total}. A counter
+   * without labels shows 0 from the start, so "no events yet" can be told from "not exported" (and
+   * alerted on); give a labelled one its known series with {@code labels(...)} at start for the same.
+   */
   public CounterFamily counter(String name, String help, String... labelNames) {
     Family f = families.computeIfAbsent(name, n -> new CounterFamily(help, List.of(labelNames)));
     if (!(f instanceof CounterFamily c)) {
       throw new IllegalArgumentException(name + " is already a gauge");
+    }
+    if (labelNames.length == 0) {
+      c.labels();
     }
     return c;
   }
@@ -65,6 +72,12 @@ public final class Metrics {
 
   /** A counter whose series are read at scrape time from a counter kept elsewhere. */
   public void counterFunction(String name, String help, List<String> labelNames, Supplier<Map<List<String>, Double>> values) {
+    counterFunction(name, () -> help, labelNames, values);
+  }
+
+  /** As above, with a help text that is only known at scrape time. */
+  public void counterFunction(String name, Supplier<String> help, List<String> labelNames,
+      Supplier<Map<List<String>, Double>> values) {
     families.put(name, new CounterFunction(help, List.copyOf(labelNames), values));
   }
 
@@ -79,7 +92,7 @@ public final class Metrics {
       } else if (family instanceof GaugeFamily g) {
         supplied(out, name, g.help(), "gauge", g.labelNames(), g.values());
       } else if (family instanceof CounterFunction c) {
-        supplied(out, name, c.help(), "counter", c.labelNames(), c.values());
+        supplied(out, name, c.help().get(), "counter", c.labelNames(), c.values());
       }
     });
     return out.toString();

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.ptrguard.config.Settings.IdentitySettings;
 import org.ptrguard.config.Settings.Mode;
 import org.ptrguard.config.Settings;
+import org.ptrguard.identity.Verdict;
 import org.ptrguard.milter.MilterAction;
 import org.ptrguard.milter.MilterContext;
 import org.ptrguard.milter.MilterEvent;
@@ -59,11 +60,22 @@ public final class Guard implements MilterHandlerFactory {
         "mode", "action", "verdict");
     this.coldWaits = metrics.counter("ptrguard_smtp_path_identity_waits_total",
         "Decisions that had to wait for an identity check (0 once warm)");
+    showDecisionSeries(settings.mode());
   }
 
   /** Applies a reloaded configuration; decisions already under way finish with the old one. */
   public void update(Settings settings) {
     state.set(State.of(settings));
+    showDecisionSeries(settings.mode());
+  }
+
+  /** Every action and verdict of the mode in use gets its series at 0, so rates exist before the first event. */
+  private void showDecisionSeries(Mode mode) {
+    for (Action action : Action.values()) {
+      for (Verdict verdict : Verdict.values()) {
+        decisions.labels(mode.name().toLowerCase(Locale.ROOT), action.word(), verdict.word());
+      }
+    }
   }
 
   /**
