@@ -128,13 +128,31 @@ final class Daemon implements AutoCloseable {
    */
   boolean reload() {
     systemd.reloading();
+    boolean applied = false;
+    try {
+      applied = reloadOnce();
+      return applied;
+    } catch (RuntimeException | Error e) {
+      LOG.error("event=reload result=rejected reason={} kept-mode={}", LogValues.of(e.toString()), mode(settings));
+      return false;
+    } finally {
+      // systemctl reload waits for READY=1 after RELOADING=1: it must come whatever happened between.
+      systemd.ready(applied ? "mode=" + mode(settings) + " listening on " + ServeCommand.describe(server.boundAddresses())
+          : "mode=" + mode(settings) + "; last reload rejected, see the journal");
+    }
+  }
+
+  private static String mode(Settings s) {
+    return s.mode().name().toLowerCase(Locale.ROOT);
+  }
+
+  private boolean reloadOnce() {
     LoadedConfig loaded;
     try {
       loaded = ConfigLoader.load(configFile);
     } catch (ConfigException e) {
-      String kept = settings.mode().name().toLowerCase(Locale.ROOT);
-      LOG.error("event=reload result=rejected reason={} kept-mode={}", LogValues.of(String.join("; ", e.problems())), kept);
-      systemd.ready("mode=" + kept + "; last reload rejected, see the journal");
+      LOG.error("event=reload result=rejected reason={} kept-mode={}", LogValues.of(String.join("; ", e.problems())),
+          mode(settings));
       return false;
     }
     Settings next = loaded.settings();
@@ -149,10 +167,8 @@ final class Daemon implements AutoCloseable {
     monitor.update(next);
     Settings before = settings;
     settings = next;
-    String mode = next.mode().name().toLowerCase(Locale.ROOT);
     LOG.info("event=reload result=applied mode={} previous-mode={} identities={}",
-        mode, before.mode().name().toLowerCase(Locale.ROOT), next.identities().size());
-    systemd.ready("mode=" + mode + " listening on " + ServeCommand.describe(server.boundAddresses()));
+        mode(next), mode(before), next.identities().size());
     return true;
   }
 

@@ -15,22 +15,14 @@ public final class Signals {
   private Signals() {}
 
   /**
-   * Runs {@code action} on its own thread for every SIGHUP; a failing action is logged, not fatal.
+   * Runs {@code action} for SIGHUP on one reload thread, serialised and coalesced (see
+   * {@link CoalescingRunner}): a failing action is logged, not fatal.
    * Logs a warning when SIGHUP was ignored when the process started (nohup, some init scripts): the
    * JVM then leaves it ignored, and a reload signal would otherwise do nothing without a word.
    */
   public static void onHangup(Runnable action) {
-    SignalHandler before = Signal.handle(new Signal("HUP"), signal -> {
-      Thread t = new Thread(() -> {
-        try {
-          action.run();
-        } catch (RuntimeException e) {
-          LOG.error("event=reload-error error={}", LogValues.of(e));
-        }
-      }, "ptrguard-reload");
-      t.setDaemon(true);
-      t.start();
-    });
+    CoalescingRunner reloads = new CoalescingRunner("ptrguard-reload", "reload-error", action);
+    SignalHandler before = Signal.handle(new Signal("HUP"), signal -> reloads.request());
     if (before == SignalHandler.SIG_IGN) {
       LOG.warn("event=reload-unavailable reason=sighup-ignored detail=\"ptrguard was started with SIGHUP ignored"
           + " (nohup?); kill -HUP and systemctl reload will not reload the configuration: restart to apply changes\"");

@@ -2,7 +2,6 @@ package org.ptrguard.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
@@ -102,15 +101,7 @@ class SystemdIT {
     BlockingQueue<String> messages = new LinkedBlockingQueue<>();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     try {
-      Channel receiver = group.register(new EpollDomainDatagramChannel()).sync().channel();
-      receiver.pipeline().addLast(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket packet) {
-          ByteBuf content = packet.content();
-          messages.add(content.toString(StandardCharsets.UTF_8));
-        }
-      });
-      receiver.bind(new DomainSocketAddress(notifyPath.toFile())).sync();
+      Channel receiver = notifyReceiver(group, notifyPath, messages);
       int port = freePort();
       process = start(List.of(), List.of("--listen", "inet:127.0.0.1:" + port), "NOTIFY_SOCKET", notifyPath.toString());
 
@@ -132,6 +123,57 @@ class SystemdIT {
     } finally {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
+  }
+
+  /** 2,000 levels of [ ]: typesafe-config's recursive parser overflowed the stack on them. */
+  private static final String DEEP = "a = " + "[".repeat(2_000) + "]".repeat(2_000) + "\n";
+
+  @Test
+  void deeplyNestedConfigurationExits78WithOneLineAndARejectedReloadStillSaysReady() throws Exception {
+    Path conf = dir.resolve("ptrguard.conf");
+    String good = Files.readString(conf);
+    Files.writeString(conf, DEEP);
+    Process bad = start(List.of(), List.of("--listen", "inet:127.0.0.1:" + freePort()));
+    assertThat(bad.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(bad.exitValue()).as(logText()).isEqualTo(ServeCommand.EXIT_CONFIG);
+    assertThat(logText()).contains("nested too deeply").doesNotContain("StackOverflowError");
+    assertThat(logText().lines().count()).as(logText()).isLessThanOrEqualTo(3);
+
+    Files.writeString(conf, good);
+    Path notifyPath = dir.resolve("notify.sock");
+    BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    try {
+      Channel receiver = notifyReceiver(group, notifyPath, messages);
+      int port = freePort();
+      process = start(List.of(), List.of("--listen", "inet:127.0.0.1:" + port), "NOTIFY_SOCKET", notifyPath.toString());
+      assertThat(next(messages)).startsWith("READY=1\n");
+      Files.writeString(conf, DEEP);
+      signal("HUP");
+      assertThat(next(messages)).startsWith("RELOADING=1\n");
+      assertThat(next(messages)).startsWith("READY=1\n").contains("last reload rejected");
+      awaitLog("event=reload result=rejected");
+      assertThat(logText()).contains("nested too deeply").doesNotContain("StackOverflowError");
+      try (MilterTestClient client = MilterTestClient.connect(new InetSocketAddress("127.0.0.1", port)).timeout(TIMEOUT)) {
+        assertSessionContinues(client);
+      }
+      receiver.close().sync();
+    } finally {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+  }
+
+  private static Channel notifyReceiver(EventLoopGroup group, Path path, BlockingQueue<String> messages)
+      throws InterruptedException {
+    Channel receiver = group.register(new EpollDomainDatagramChannel()).sync().channel();
+    receiver.pipeline().addLast(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
+      @Override
+      protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket packet) {
+        messages.add(packet.content().toString(StandardCharsets.UTF_8));
+      }
+    });
+    receiver.bind(new DomainSocketAddress(path.toFile())).sync();
+    return receiver;
   }
 
   private static void assertSessionContinues(MilterTestClient client) throws IOException {
