@@ -1,4 +1,4 @@
-package org.ptrguard.policy;
+package org.ptrguard.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,8 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
 import org.ptrguard.identity.Verdict;
-import org.ptrguard.monitor.IdentityStatus;
-import org.ptrguard.monitor.IdentityStatuses;
 import org.ptrguard.ops.Metrics;
 import org.ptrguard.testing.FaultZones;
 import org.ptrguard.testing.TestDnsServer.Fault;
