@@ -47,6 +47,10 @@ public final class Main {
         return CheckCommand.run(rest);
       case "config":
         return ConfigCommand.run(rest);
+      case "routes":
+        return org.ptrguard.cli.RoutesCommand.routes(rest);
+      case "route":
+        return org.ptrguard.cli.RoutesCommand.route(rest);
       case "help":
       case "-h":
       case "--help":
@@ -69,6 +73,10 @@ public final class Main {
         "       ptrguard check [--config FILE] [--ip IP]... [--ehlo NAME] [--resolver HOST[:PORT]]... [--json]",
         "                                            check outbound identities and print a report",
         "       ptrguard config [--config FILE]      validate and print the effective configuration",
+        "       ptrguard routes [--config FILE] [--postfix-config DIR] [--json]",
+        "                                            Postfix's delivery routes and the identity each leaves with",
+        "       ptrguard route --sender ADDR --rcpt ADDR... [--postfix-config DIR] [--json]",
+        "                                            which route each recipient takes, and why",
         "       ptrguard help                        this text");
   }
 }

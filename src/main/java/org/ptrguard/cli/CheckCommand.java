@@ -27,6 +27,8 @@ import org.ptrguard.monitor.IdentityTargets.Resolution;
 import org.ptrguard.monitor.IdentityTargets.Target;
 import org.ptrguard.monitor.IdentityTargets;
 import org.ptrguard.net.IpLiterals;
+import org.ptrguard.postfix.RouteDiscovery;
+import org.ptrguard.postfix.RouteModel;
 
 /**
  * {@code ptrguard check}: what strict receivers will see for each outbound identity, with the fix
@@ -40,10 +42,10 @@ public final class CheckCommand {
   static final int EXIT_USAGE = 64;
   static final int EXIT_CONFIG = 78;
   static final String USAGE =
-      "usage: ptrguard check [--config FILE] [--ip IP]... [--ehlo NAME] [--resolver HOST[:PORT]]... [--json]";
+      "usage: ptrguard check [--config FILE] [--postfix-config DIR] [--ip IP]... [--ehlo NAME] [--resolver HOST[:PORT]]... [--json]";
 
   record Arguments(Optional<Path> config, List<InetAddress> ips, Optional<String> ehlo,
-      List<ResolverAddress> resolvers, boolean json) {}
+      List<ResolverAddress> resolvers, boolean json, Optional<Path> postfixConfig) {}
 
   private CheckCommand() {}
 
@@ -75,9 +77,29 @@ public final class CheckCommand {
       return EXIT_CONFIG;
     }
     boolean adHoc = !a.ips().isEmpty() || a.ehlo().isPresent();
-    Resolution resolution = IdentityTargets.resolve(identities(a, settings), discovery, adHoc ? "command line" : "configured");
+    List<Target> targets = new ArrayList<>();
+    Verdict unjudged = Verdict.PASS;
+    List<IdentitySettings> written = identities(a, settings);
+    if (!adHoc) {
+      // every route's identity, with the hand-written identities as overrides; those matching no route stay as written
+      RouteDiscovery routes = RouteChecks.discovery(a.postfixConfig());
+      RouteModel model = RouteChecks.discover(routes, settings);
+      model.problems().forEach(p -> err.println("ptrguard check: routes: " + p));
+      List<String> unknown = RouteChecks.unjudgeable(model);
+      unknown.forEach(p -> err.println("ptrguard check: " + p));
+      unjudged = unknown.isEmpty() ? Verdict.PASS : Verdict.UNKNOWN;
+      targets.addAll(RouteChecks.targets(model, settings).values());
+      written = RouteChecks.unmatched(routes, model, settings);
+    }
+    Resolution resolution = IdentityTargets.resolve(written, discovery, adHoc ? "command line" : "configured");
     resolution.problems().forEach(p -> err.println("ptrguard check: " + p));
-    if (resolution.targets().isEmpty()) {
+    targets.addAll(resolution.targets());
+    if (targets.isEmpty() && unjudged == Verdict.PASS && !adHoc && resolution.problems().isEmpty()) {
+      String text = "no route reaches receivers directly (relayed or local delivery only): nothing of this host to judge";
+      out.println(a.json() ? Json.write(Map.of("verdict", "pass", "identities", List.of(), "note", text)) : "ptrguard check: " + text);
+      return EXIT_PASS;
+    }
+    if (targets.isEmpty() && unjudged == Verdict.PASS) {
       err.println("ptrguard check: nothing to check (set identities in the configuration, or use --ip and --ehlo)");
       return EXIT_CONFIG;
     }
@@ -90,7 +112,7 @@ public final class CheckCommand {
     String resolver;
     try (IdentityChecker checker = new IdentityChecker(dns, GenericNameClassifier.standard())) {
       resolver = checker.resolverLabel();
-      List<CompletableFuture<IdentityReport>> running = resolution.targets().stream()
+      List<CompletableFuture<IdentityReport>> running = targets.stream()
           .map(t -> checker.check(t.identity()).toCompletableFuture()).toList();
       for (CompletableFuture<IdentityReport> r : running) {
         reports.add(r.get(dns.checkBudget().toMillis() + 5_000, TimeUnit.MILLISECONDS));
@@ -102,11 +124,11 @@ public final class CheckCommand {
       err.println("ptrguard check: the check did not complete: " + e);
       return EXIT_UNKNOWN;
     }
-    Verdict overall = overall(reports);
+    Verdict overall = Verdict.worst(overall(reports), unjudged);
     if (a.json()) {
-      out.println(Json.write(json(overall, resolution.targets(), reports)));
+      out.println(Json.write(json(overall, targets, reports)));
     } else {
-      new CheckReport(out, colour).print(resolver, resolution.targets(), reports, overall);
+      new CheckReport(out, colour).print(resolver, targets, reports, overall);
     }
     return exitCode(overall);
   }
@@ -117,6 +139,7 @@ public final class CheckCommand {
     Optional<String> ehlo = Optional.empty();
     List<ResolverAddress> resolvers = new ArrayList<>();
     boolean json = false;
+    Optional<Path> postfixConfig = Optional.empty();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -124,13 +147,14 @@ public final class CheckCommand {
           return null;
         }
         case "--json" -> json = true;
-        case "--config", "--ip", "--ehlo", "--resolver" -> {
+        case "--config", "--ip", "--ehlo", "--resolver", "--postfix-config" -> {
           if (i + 1 >= args.length) {
             throw new IllegalArgumentException(arg + " needs a value");
           }
           String value = args[++i];
           switch (arg) {
             case "--config" -> config = Optional.of(Path.of(value));
+            case "--postfix-config" -> postfixConfig = Optional.of(Path.of(value));
             case "--ip" -> ips.add(IpLiterals.parse(value.replaceAll("^\\[|]$", ""))
                 .orElseThrow(() -> new IllegalArgumentException("--ip '" + value + "' is not an IP address")));
             case "--ehlo" -> ehlo = Optional.of(value);
@@ -140,7 +164,7 @@ public final class CheckCommand {
         default -> throw new IllegalArgumentException("unexpected argument '" + arg + "'");
       }
     }
-    return new Arguments(config, List.copyOf(ips), ehlo, List.copyOf(resolvers), json);
+    return new Arguments(config, List.copyOf(ips), ehlo, List.copyOf(resolvers), json, postfixConfig);
   }
 
   /** --ip/--ehlo describe one ad-hoc identity; otherwise the configured ones are checked. */
@@ -169,6 +193,21 @@ public final class CheckCommand {
     };
   }
 
+  /** Each finding as a JSON object: code, severity, message, evidence, fix. */
+  static List<Object> findingsJson(IdentityReport r) {
+    List<Object> findings = new ArrayList<>();
+    for (Finding f : r.findings()) {
+      Map<String, Object> fm = new LinkedHashMap<>();
+      fm.put("code", f.code());
+      fm.put("severity", f.severity().word());
+      fm.put("message", f.message());
+      fm.put("evidence", f.evidence());
+      fm.put("fix", f.fix());
+      findings.add(fm);
+    }
+    return findings;
+  }
+
   private static Map<String, Object> json(Verdict overall, List<Target> targets, List<IdentityReport> reports) {
     List<Object> identities = new ArrayList<>();
     for (int i = 0; i < reports.size(); i++) {
@@ -180,17 +219,7 @@ public final class CheckCommand {
       id.put("ehlo", r.identity().ehlo());
       id.put("ptr", r.ptrNames());
       id.put("verdict", r.verdict().word());
-      List<Object> findings = new ArrayList<>();
-      for (Finding f : r.findings()) {
-        Map<String, Object> fm = new LinkedHashMap<>();
-        fm.put("code", f.code());
-        fm.put("severity", f.severity().word());
-        fm.put("message", f.message());
-        fm.put("evidence", f.evidence());
-        fm.put("fix", f.fix());
-        findings.add(fm);
-      }
-      id.put("findings", findings);
+      id.put("findings", findingsJson(r));
       id.put("reverse_zone", r.reverseZone().map(z -> {
         Map<String, Object> zone = new LinkedHashMap<>();
         zone.put("zone", z.zone());

@@ -38,6 +38,11 @@ final class CheckReport {
     field("EHLO name", r.identity().ehlo() + " (" + t.ehloProvenance() + ")");
     field("PTR", r.ptrNames().isEmpty() ? "none" : String.join(", ", r.ptrNames()));
     r.reverseZone().ifPresent(z -> field("reverse zone", z.describe()));
+    findings(r);
+  }
+
+  /** Each finding with its evidence and fix, or the all-clear line. */
+  void findings(IdentityReport r) {
     if (r.findings().isEmpty()) {
       wrap("  ", "  ", "All checks passed: PTR present and single, forward-confirmed, not generic, EHLO name matches.");
       return;
@@ -52,11 +57,11 @@ final class CheckReport {
     }
   }
 
-  private void field(String name, String value) {
+  void field(String name, String value) {
     wrap(String.format("  %-14s", name + ":"), " ".repeat(16), value);
   }
 
-  private String badge(Verdict v) {
+  String badge(Verdict v) {
     String word = v.name().toUpperCase(Locale.ROOT);
     if (!colour) {
       return word;
@@ -71,7 +76,7 @@ final class CheckReport {
   }
 
   /** Word-wraps {@code text} to {@link #WIDTH}; a token longer than a line is cut, never lost. */
-  private void wrap(String first, String rest, String text) {
+  void wrap(String first, String rest, String text) {
     int room = WIDTH - rest.length();
     List<String> words = new ArrayList<>();
     for (String word : text.split(" ")) {

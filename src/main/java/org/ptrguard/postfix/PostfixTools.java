@@ -22,8 +22,14 @@ public final class PostfixTools {
   public record Result(boolean ok, int exit, String stdout, String stderr, String command) {
     /** One line for a log or a finding: the tool's own complaint when it made one. */
     public String problem() {
-      String complaint = stderr.lines().filter(l -> l.contains("fatal") || l.contains("error") || l.contains("warning"))
-          .findFirst().orElse(stderr.lines().findFirst().orElse(""));
+      String complaint = "";
+      for (String level : List.of("fatal", "error", "warning")) {
+        complaint = stderr.lines().filter(l -> l.contains(level)).findFirst().orElse("");
+        if (!complaint.isEmpty()) {
+          break;
+        }
+      }
+      complaint = complaint.isEmpty() ? stderr.lines().findFirst().orElse("") : complaint;
       return command + " failed" + (exit >= 0 ? " (exit " + exit + ")" : "")
           + (complaint.isBlank() ? "" : ": " + complaint.strip());
     }

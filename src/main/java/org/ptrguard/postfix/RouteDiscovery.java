@@ -34,8 +34,15 @@ public final class RouteDiscovery {
   private static final InetSocketAddress PUBLIC_V6 =
       new InetSocketAddress(IpLiterals.parse("2001:4860:4860::8888").orElseThrow(), 53);
 
+  private static final Map<String, Kind> KIND_OF = Map.of(
+      "transport_maps", Kind.TRANSPORT_MAP,
+      "sender_dependent_default_transport_maps", Kind.SENDER_DEPENDENT_DEFAULT_TRANSPORT,
+      "sender_dependent_relayhost_maps", Kind.SENDER_DEPENDENT_RELAYHOST);
+
   private final PostfixTools tools;
   private final Tables tables;
+  /** Routes standing for tables that cannot be read (filled while listing; one discovery at a time). */
+  private final List<Route> unreadable = new ArrayList<>();
 
   public RouteDiscovery(PostfixTools tools) {
     this.tools = tools;
@@ -51,18 +58,19 @@ public final class RouteDiscovery {
   }
 
   /** Reads the configuration and builds the model; problems are logged and kept in the model, never thrown. */
-  public RouteModel discover(List<IdentityOverride> overrides) {
+  public synchronized RouteModel discover(List<IdentityOverride> overrides) {
     PostfixConfig config = PostfixConfig.read(tools);
     return build(config, overrides);
   }
 
-  RouteModel build(PostfixConfig config, List<IdentityOverride> overrides) {
+  synchronized RouteModel build(PostfixConfig config, List<IdentityOverride> overrides) {
+    unreadable.clear();
     Map<Path, Optional<FileTime>> watched = new LinkedHashMap<>();
     configFiles(config).forEach(p -> watched.put(p, RouteModel.modified(p)));
     if (config.parameters().isEmpty()) {
       String why = "Postfix configuration unreadable: " + String.join("; ", config.problems());
       LOG.warn("event=routes-unavailable reason={}", org.ptrguard.ops.LogValues.of(why));
-      return new RouteModel(List.of(), Map.of(), Set.of(), List.of(why), List.of(), watched, Optional.of(why));
+      return new RouteModel(List.of(), Map.of(), Set.of(), List.of(why), List.of(), watched, Optional.of(why), config);
     }
     List<String> problems = new ArrayList<>(config.problems());
     List<String> notes = new ArrayList<>();
@@ -78,7 +86,7 @@ public final class RouteDiscovery {
     }
     Map<String, String> senderRelayhosts = listAll(config, "sender_dependent_relayhost_maps", problems, notes, watched);
     senderRelayhosts.values().forEach(v -> relayhosts.add(v.toLowerCase(Locale.ROOT)));
-    RouteModel skeleton = new RouteModel(List.of(), services, relayhosts, List.of(), List.of(), Map.of(), Optional.empty());
+    RouteModel skeleton = new RouteModel(List.of(), services, relayhosts, List.of(), List.of(), Map.of(), Optional.empty(), config);
 
     List<Route> routes = new ArrayList<>();
     Transport def = Transport.parse(config.parameter("default_transport"));
@@ -116,6 +124,7 @@ public final class RouteDiscovery {
               value.isEmpty() ? "empty result: no change" : "result " + value),
           Nexthop.Kind.TRANSPORT_NEXTHOP));
     });
+    routes.addAll(unreadable);
     if (notes.stream().anyMatch(n -> n.contains("cannot be listed"))) {
       // a table we cannot list may pick any smtp service: judge every one of them
       Set<String> covered = new LinkedHashSet<>();
@@ -127,13 +136,14 @@ public final class RouteDiscovery {
         }
       }
     }
+    // each problem once, whether it came from a table, a service or a route
     routes.forEach(r -> r.problems().forEach(p -> {
       if (!problems.contains(p)) {
         problems.add(p);
       }
     }));
     problems.forEach(p -> LOG.warn("event=routes-problem problem={}", org.ptrguard.ops.LogValues.of(p)));
-    return new RouteModel(routes, services, relayhosts, problems, notes, watched, Optional.empty());
+    return new RouteModel(routes, services, relayhosts, problems, notes, watched, Optional.empty(), config);
   }
 
   /** {@code transport:nexthop} as default_transport and the tables write it. */
@@ -153,7 +163,8 @@ public final class RouteDiscovery {
     }
     Transport t = Transport.parse(config.parameter(transportParameter));
     String nexthop = !t.nexthop().isEmpty() ? t.nexthop() : fallbackNexthop;
-    routes.add(skeleton.route(t.service(), nexthop, Selection.of(kind, transportParameter, domainsParameter + ": " + domains),
+    routes.add(skeleton.route(t.service(), nexthop, Selection.of(kind, transportParameter,
+        domainsParameter + ": " + String.join(", ", LookupTable.splitList(domains))),
         t.nexthop().isEmpty() ? Nexthop.Kind.RELAYHOST : Nexthop.Kind.TRANSPORT_NEXTHOP));
   }
 
@@ -165,7 +176,11 @@ public final class RouteDiscovery {
       table.files().forEach(f -> watched.put(f, RouteModel.modified(f)));
       Tables.Listing listing = tables.list(table);
       if (listing.problem().isPresent()) {
-        problems.add(parameter + ": table " + table.spec() + " cannot be read: " + listing.problem().get());
+        String problem = parameter + ": table " + table.spec() + " cannot be read: " + listing.problem().get();
+        problems.add(problem);
+        unreadable.add(new Route("?", "", Selection.entry(KIND_OF.getOrDefault(parameter, Kind.TRANSPORT_MAP), parameter,
+            table.spec(), "*", "the table cannot be read"), new Nexthop(Nexthop.Kind.UNKNOWN, "?"), Route.Reach.UNKNOWN,
+            List.of(), "", List.of(problem)));
       } else if (!listing.listable()) {
         notes.add(parameter + ": table " + table.spec() + " cannot be listed (" + table.effectiveType()
             + "); its routes show in 'ptrguard route' and in Postfix's own resolution");

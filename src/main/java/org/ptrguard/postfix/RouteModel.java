@@ -43,10 +43,13 @@ public final class RouteModel {
   private final List<String> notes;
   private final Map<Path, Optional<FileTime>> watched;
   private final Optional<String> unavailable;
+  private final PostfixConfig config;
   private final Map<String, Route> lookupCache = new ConcurrentHashMap<>();
 
   RouteModel(List<Route> routes, Map<String, ServiceModel> services, Set<String> relayhostNexthops,
-      List<String> problems, List<String> notes, Map<Path, Optional<FileTime>> watched, Optional<String> unavailable) {
+      List<String> problems, List<String> notes, Map<Path, Optional<FileTime>> watched, Optional<String> unavailable,
+      PostfixConfig config) {
+    this.config = config;
     this.routes = List.copyOf(routes);
     this.services = Map.copyOf(services);
     this.relayhostNexthops = Set.copyOf(relayhostNexthops);
@@ -74,6 +77,11 @@ public final class RouteModel {
   /** Present when Postfix's configuration could not be read at all (postconf missing or failing). */
   public Optional<String> unavailable() {
     return unavailable;
+  }
+
+  /** The postconf snapshot the model was built from. */
+  public PostfixConfig config() {
+    return config;
   }
 
   public Optional<ServiceModel> service(String name) {

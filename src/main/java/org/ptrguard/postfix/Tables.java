@@ -85,9 +85,11 @@ public final class Tables {
     return new Listing(entries, Optional.empty(), true);
   }
 
-  /** A missing key is exit 1 with nothing on stderr; a broken table says "fatal" or "error". */
+  /**
+   * A missing key is exit 1 with nothing on stderr; a broken table says "fatal" or "error". Warnings
+   * (e.g. a main.cf parameter set twice) do not make a table unreadable.
+   */
   private static boolean hasComplaint(PostfixTools.Result r) {
-    return r.exit() < 0 || r.stderr().contains("fatal") || r.stderr().contains("error:")
-        || r.stderr().contains("warning:");
+    return r.exit() < 0 || r.stderr().contains("fatal") || r.stderr().contains("error:");
   }
 }

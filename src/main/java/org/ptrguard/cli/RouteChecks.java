@@ -1,0 +1,166 @@
+package org.ptrguard.cli;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.ptrguard.config.Settings;
+import org.ptrguard.config.Settings.IdentitySettings;
+import org.ptrguard.config.Settings.Severity;
+import org.ptrguard.dns.DnsOptions;
+import org.ptrguard.identity.GenericNameClassifier;
+import org.ptrguard.identity.Identity;
+import org.ptrguard.identity.IdentityChecker;
+import org.ptrguard.identity.IdentityReport;
+import org.ptrguard.identity.Verdict;
+import org.ptrguard.monitor.IdentityTargets.Target;
+import org.ptrguard.postfix.IdentityOverride;
+import org.ptrguard.postfix.PostfixTools;
+import org.ptrguard.postfix.Route;
+import org.ptrguard.postfix.Route.Reach;
+import org.ptrguard.postfix.Route.SourceIdentity;
+import org.ptrguard.postfix.RouteDiscovery;
+import org.ptrguard.postfix.RouteModel;
+
+/**
+ * What {@code check} and {@code routes} share: the route model with ptrguard.conf's identities laid
+ * over it, and one identity check per distinct (address, EHLO name) of the routes that reach
+ * receivers directly.
+ */
+final class RouteChecks {
+  /** A distinct identity: routes sharing an address and EHLO name are checked once. */
+  record Key(InetAddress ip, String ehlo) {}
+
+  /** The model and the report of every identity its direct routes use. */
+  record Checked(RouteModel model, Map<Key, IdentityReport> reports, String resolver) {
+    Optional<IdentityReport> report(SourceIdentity id) {
+      return id.address().map(a -> reports.get(new Key(a, id.ehlo())));
+    }
+
+    /** Relayed and local routes are not judged; a direct route without a known address is unknown. */
+    Verdict verdict(Route r) {
+      if (r.reach() == Reach.UNKNOWN) {
+        return Verdict.UNKNOWN;
+      }
+      if (r.reach() != Reach.DIRECT) {
+        return Verdict.PASS;
+      }
+      List<Verdict> verdicts = new ArrayList<>();
+      for (SourceIdentity id : r.identities()) {
+        verdicts.add(report(id).map(IdentityReport::verdict).orElse(Verdict.UNKNOWN));
+      }
+      return verdicts.isEmpty() ? Verdict.UNKNOWN : Verdict.worst(verdicts);
+    }
+
+    /** The exit-code verdict: the worst over routes that reach receivers directly (and unknown ones). */
+    Verdict overall() {
+      List<Verdict> all = new ArrayList<>();
+      model.routes().forEach(r -> all.add(verdict(r)));
+      model.unavailable().ifPresent(u -> all.add(Verdict.UNKNOWN));
+      return Verdict.worst(all);
+    }
+  }
+
+  private RouteChecks() {}
+
+  /** ptrguard.conf identities as overrides ("auto" values are not overrides). */
+  static List<IdentityOverride> overrides(Settings settings) {
+    List<IdentityOverride> out = new ArrayList<>();
+    for (IdentitySettings id : settings.identities()) {
+      out.add(new IdentityOverride(id.name(), id.literalIps(),
+          id.autoEhlo() ? Optional.empty() : Optional.of(id.ehlo()), id.senders(), id.services()));
+    }
+    return out;
+  }
+
+  static RouteDiscovery discovery(Optional<Path> postfixConfig) {
+    return new RouteDiscovery(PostfixTools.forInstance(postfixConfig));
+  }
+
+  static RouteModel discover(RouteDiscovery discovery, Settings settings) {
+    return discovery.discover(overrides(settings));
+  }
+
+  /** One target per distinct identity of the direct routes, named after the override or the services using it. */
+  static Map<Key, Target> targets(RouteModel model, Settings settings) {
+    Map<Key, List<String>> services = new LinkedHashMap<>();
+    Map<Key, SourceIdentity> first = new LinkedHashMap<>();
+    for (Route r : model.routes()) {
+      if (r.reach() != Reach.DIRECT) {
+        continue;
+      }
+      for (SourceIdentity id : r.identities()) {
+        if (id.address().isPresent()) {
+          Key key = new Key(id.address().get(), id.ehlo());
+          first.putIfAbsent(key, id);
+          List<String> names = services.computeIfAbsent(key, k -> new ArrayList<>());
+          if (!names.contains(r.service())) {
+            names.add(r.service());
+          }
+        }
+      }
+    }
+    Map<Key, Target> out = new LinkedHashMap<>();
+    first.forEach((key, id) -> {
+      String name = id.overriddenBy().orElse(String.join(",", services.get(key)));
+      out.put(key, new Target(name, new Identity(name, key.ip(), key.ehlo(), genericIsFail(settings, id.overriddenBy())),
+          id.addressSource() + "; routes via " + String.join(", ", services.get(key)), id.ehloSource()));
+    });
+    return out;
+  }
+
+  /** Routes ptrguard cannot judge: unknown ones, and direct ones without any known address. */
+  static List<String> unjudgeable(RouteModel model) {
+    List<String> out = new ArrayList<>();
+    model.unavailable().ifPresent(out::add);
+    for (Route r : model.routes()) {
+      if (r.reach() == Reach.UNKNOWN || r.reach() == Reach.DIRECT && r.identities().stream().allMatch(i -> i.address().isEmpty())) {
+        out.add("route " + r.label() + " is unknown: " + String.join("; ", r.problems()));
+      }
+    }
+    return out;
+  }
+
+  /** Runs one check per distinct identity of the direct routes, all at once. */
+  static Checked check(RouteModel model, Settings settings, DnsOptions dns) throws Exception {
+    Map<Key, IdentityReport> reports = new LinkedHashMap<>();
+    String resolver;
+    try (IdentityChecker checker = new IdentityChecker(dns, GenericNameClassifier.standard())) {
+      resolver = checker.resolverLabel();
+      Map<Key, CompletableFuture<IdentityReport>> running = new LinkedHashMap<>();
+      targets(model, settings).forEach((k, t) -> running.put(k, checker.check(t.identity()).toCompletableFuture()));
+      for (Map.Entry<Key, CompletableFuture<IdentityReport>> e : running.entrySet()) {
+        reports.put(e.getKey(), e.getValue().get(dns.checkBudget().toMillis() + 5_000, TimeUnit.MILLISECONDS));
+      }
+    }
+    return new Checked(model, reports, resolver);
+  }
+
+  private static boolean genericIsFail(Settings settings, Optional<String> identityName) {
+    return settings.identities().stream()
+        .filter(i -> identityName.isEmpty() || i.name().equals(identityName.get()))
+        .findFirst().map(i -> i.genericPtr() == Severity.FAIL).orElse(false);
+  }
+
+  /** Hand-written identities that apply to no service of the model (kept and checked as written). */
+  static List<IdentitySettings> unmatched(RouteDiscovery discovery, RouteModel model, Settings settings) {
+    List<IdentitySettings> out = new ArrayList<>();
+    if (model.unavailable().isPresent()) {
+      return List.copyOf(settings.identities());
+    }
+    List<IdentityOverride> overrides = overrides(settings);
+    for (int i = 0; i < overrides.size(); i++) {
+      IdentityOverride o = overrides.get(i);
+      if (o.changesAnything() && discovery.servicesOf(model.config(), o).stream()
+          .noneMatch(s -> model.service(s).isPresent())) {
+        out.add(settings.identities().get(i));
+      }
+    }
+    return out;
+  }
+}

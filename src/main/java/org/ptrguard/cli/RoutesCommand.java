@@ -1,0 +1,312 @@
+package org.ptrguard.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.ptrguard.config.ConfigException;
+import org.ptrguard.config.ConfigLoader;
+import org.ptrguard.config.Settings;
+import org.ptrguard.identity.Addresses;
+import org.ptrguard.identity.IdentityReport;
+import org.ptrguard.identity.Verdict;
+import org.ptrguard.monitor.IdentityTargets;
+import org.ptrguard.postfix.Route;
+import org.ptrguard.postfix.Route.Reach;
+import org.ptrguard.postfix.Route.SourceIdentity;
+import org.ptrguard.postfix.RouteDiscovery;
+import org.ptrguard.postfix.RouteExplainer;
+import org.ptrguard.postfix.RouteExplainer.Explanation;
+import org.ptrguard.postfix.RouteExplainer.Lookup;
+import org.ptrguard.postfix.RouteModel;
+
+/**
+ * {@code ptrguard routes}: every delivery route of this Postfix, why it is used, and the identity
+ * receivers see on it with its verdict and fixes. {@code ptrguard route}: which route given
+ * recipients take for a sender, with every table lookup. Exit status as {@code check}.
+ */
+public final class RoutesCommand {
+  static final String ROUTES_USAGE = "usage: ptrguard routes [--config FILE] [--postfix-config DIR] [--json]";
+  static final String ROUTE_USAGE =
+      "usage: ptrguard route --sender ADDR --rcpt ADDR... [--config FILE] [--postfix-config DIR] [--json]";
+
+  record Arguments(Optional<Path> config, Optional<Path> postfixConfig, Optional<String> sender, List<String> rcpts,
+      boolean json) {}
+
+  private RoutesCommand() {}
+
+  public static int routes(String[] args) {
+    return routes(args, System.out, System.err, System.console() != null && System.getenv("NO_COLOR") == null);
+  }
+
+  public static int route(String[] args) {
+    return route(args, System.out, System.err);
+  }
+
+  static int routes(String[] args, PrintStream out, PrintStream err, boolean colour) {
+    Arguments a;
+    try {
+      a = parse(args, false, out);
+    } catch (IllegalArgumentException e) {
+      err.println("ptrguard routes: " + e.getMessage());
+      err.println(ROUTES_USAGE);
+      return CheckCommand.EXIT_USAGE;
+    }
+    if (a == null) {
+      return CheckCommand.EXIT_PASS;
+    }
+    Optional<Settings> settings = settings(a, err);
+    if (settings.isEmpty()) {
+      return CheckCommand.EXIT_CONFIG;
+    }
+    RouteModel model = RouteChecks.discover(RouteChecks.discovery(a.postfixConfig()), settings.get());
+    RouteChecks.Checked checked;
+    try {
+      checked = RouteChecks.check(model, settings.get(), IdentityTargets.dnsOptions(settings.get().dns()));
+    } catch (Exception e) {
+      err.println("ptrguard routes: the identity checks did not complete: " + e);
+      return CheckCommand.EXIT_UNKNOWN;
+    }
+    Verdict overall = checked.overall();
+    if (a.json()) {
+      out.println(Json.write(routesJson(checked, overall)));
+    } else {
+      printRoutes(new CheckReport(out, colour), out, checked, overall);
+    }
+    return CheckCommand.exitCode(overall);
+  }
+
+  static int route(String[] args, PrintStream out, PrintStream err) {
+    Arguments a;
+    try {
+      a = parse(args, true, out);
+    } catch (IllegalArgumentException e) {
+      err.println("ptrguard route: " + e.getMessage());
+      err.println(ROUTE_USAGE);
+      return CheckCommand.EXIT_USAGE;
+    }
+    if (a == null) {
+      return CheckCommand.EXIT_PASS;
+    }
+    Optional<Settings> settings = settings(a, err);
+    if (settings.isEmpty()) {
+      return CheckCommand.EXIT_CONFIG;
+    }
+    RouteDiscovery discovery = RouteChecks.discovery(a.postfixConfig());
+    RouteModel model = RouteChecks.discover(discovery, settings.get());
+    RouteExplainer explainer = new RouteExplainer(model, discovery.tables());
+    List<Explanation> explanations = new ArrayList<>();
+    for (String rcpt : a.rcpts()) {
+      explanations.add(explainer.explain(a.sender().orElse(""), rcpt));
+    }
+    if (a.json()) {
+      List<Object> list = new ArrayList<>();
+      explanations.forEach(e -> list.add(explanationJson(e)));
+      out.println(Json.write(Map.of("recipients", list)));
+    } else {
+      explanations.forEach(e -> printExplanation(out, e));
+    }
+    boolean unknown = explanations.stream().anyMatch(e -> e.route().reach() == Reach.UNKNOWN);
+    return unknown ? CheckCommand.EXIT_UNKNOWN : CheckCommand.EXIT_PASS;
+  }
+
+  /** null = help printed; a usage error throws IllegalArgumentException. */
+  static Arguments parse(String[] args, boolean route, PrintStream out) {
+    String usage = route ? ROUTE_USAGE : ROUTES_USAGE; // printed for --help
+    Optional<Path> config = Optional.empty();
+    Optional<Path> postfix = Optional.empty();
+    Optional<String> sender = Optional.empty();
+    List<String> rcpts = new ArrayList<>();
+    boolean json = false;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--help") || arg.equals("-h")) {
+        out.println(usage);
+        return null;
+      } else if (arg.equals("--json")) {
+        json = true;
+      } else if (List.of("--config", "--postfix-config").contains(arg) || route && List.of("--sender", "--rcpt").contains(arg)) {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException(arg + " needs a value");
+        }
+        String v = args[++i];
+        switch (arg) {
+          case "--config" -> config = Optional.of(Path.of(v));
+          case "--postfix-config" -> postfix = Optional.of(Path.of(v));
+          case "--sender" -> sender = Optional.of(v);
+          default -> rcpts.add(v);
+        }
+      } else {
+        throw new IllegalArgumentException("unexpected argument '" + arg + "'");
+      }
+    }
+    if (route && rcpts.isEmpty()) {
+      throw new IllegalArgumentException("at least one --rcpt is needed");
+    }
+    return new Arguments(config, postfix, sender, rcpts, json);
+  }
+
+  private static Optional<Settings> settings(Arguments a, PrintStream err) {
+    try {
+      return Optional.of(ConfigLoader.load(a.config()).settings());
+    } catch (ConfigException e) {
+      err.println("ptrguard: configuration is invalid:");
+      e.problems().forEach(p -> err.println("  " + p));
+      return Optional.empty();
+    }
+  }
+
+  // ------------------------------------------------------------------ routes: text
+
+  private static void printRoutes(CheckReport report, PrintStream out, RouteChecks.Checked c, Verdict overall) {
+    RouteModel m = c.model();
+    out.println("ptrguard routes: " + m.routes().size() + (m.routes().size() == 1 ? " route" : " routes")
+        + ", resolver " + c.resolver());
+    report.wrap("postfix: ", "         ", m.config().parameter("config_directory"));
+    for (String p : m.problems()) {
+      report.wrap("problem: ", "         ", p);
+    }
+    for (String n : m.notes()) {
+      report.wrap("note: ", "      ", n);
+    }
+    for (Route r : m.routes()) {
+      out.println();
+      String badge = r.reach() == Reach.DIRECT || r.reach() == Reach.UNKNOWN ? report.badge(c.verdict(r))
+          : r.reach().name();
+      out.println("route " + r.label() + "  " + badge);
+      report.field("selected by", r.selection().describe());
+      report.field("service", r.service() + (r.command().isEmpty() ? " (not in master.cf)" : " (" + r.command() + ")"));
+      report.field("nexthop", r.nexthop().text() + " (" + r.nexthop().kind().word() + ")");
+      report.field("reach", reachText(r.reach()));
+      r.problems().forEach(p -> report.field("problem", p));
+      for (SourceIdentity id : r.identities()) {
+        report.field(id.family().word(), id.address().map(Addresses::text).orElse("unknown") + " (" + id.addressSource() + ")");
+        report.field("EHLO name", id.ehlo() + " (" + id.ehloSource() + ")");
+        Optional<IdentityReport> ir = c.report(id);
+        if (ir.isPresent()) {
+          report.field("PTR", ir.get().ptrNames().isEmpty() ? "none" : String.join(", ", ir.get().ptrNames()));
+          report.field("verdict", report.badge(ir.get().verdict()));
+          report.findings(ir.get());
+        }
+      }
+    }
+    out.println();
+    out.println("overall: " + report.badge(overall) + " (exit " + CheckCommand.exitCode(overall)
+        + "; routes that reach receivers directly)");
+  }
+
+  static String reachText(Reach reach) {
+    return switch (reach) {
+      case DIRECT -> "direct: receivers see this host's address and EHLO name";
+      case RELAYED -> "relayed: receivers see the relay's identity, not this host's";
+      case LOCAL -> "local delivery: no outbound identity";
+      case UNKNOWN -> "unknown: cannot be modelled (on-dns-error applies)";
+    };
+  }
+
+  // ------------------------------------------------------------------ routes: JSON
+
+  private static Map<String, Object> routesJson(RouteChecks.Checked c, Verdict overall) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("verdict", overall.word());
+    doc.put("postfix_config", c.model().config().parameter("config_directory"));
+    doc.put("problems", c.model().problems());
+    doc.put("notes", c.model().notes());
+    List<Object> routes = new ArrayList<>();
+    for (Route r : c.model().routes()) {
+      Map<String, Object> rm = routeJson(r);
+      rm.put("verdict", r.reach() == Reach.DIRECT || r.reach() == Reach.UNKNOWN ? c.verdict(r).word() : "not-judged");
+      List<Object> ids = new ArrayList<>();
+      for (SourceIdentity id : r.identities()) {
+        Map<String, Object> im = identityJson(id);
+        c.report(id).ifPresent(ir -> {
+          im.put("ptr", ir.ptrNames());
+          im.put("verdict", ir.verdict().word());
+          im.put("findings", CheckCommand.findingsJson(ir));
+        });
+        ids.add(im);
+      }
+      rm.put("identities", ids);
+      routes.add(rm);
+    }
+    doc.put("routes", routes);
+    return doc;
+  }
+
+  static Map<String, Object> routeJson(Route r) {
+    Map<String, Object> rm = new LinkedHashMap<>();
+    rm.put("service", r.service());
+    rm.put("command", r.command());
+    Map<String, Object> sel = new LinkedHashMap<>();
+    sel.put("kind", r.selection().kind().word());
+    sel.put("parameter", r.selection().parameter());
+    sel.put("table", r.selection().table().orElse(null));
+    sel.put("key", r.selection().key().orElse(null));
+    sel.put("detail", r.selection().detail());
+    rm.put("selection", sel);
+    rm.put("nexthop", Map.of("kind", r.nexthop().kind().word(), "text", r.nexthop().text()));
+    rm.put("reach", r.reach().word());
+    rm.put("address_preference", r.addressPreference());
+    rm.put("problems", r.problems());
+    return rm;
+  }
+
+  static Map<String, Object> identityJson(SourceIdentity id) {
+    Map<String, Object> im = new LinkedHashMap<>();
+    im.put("family", id.family().word());
+    im.put("ip", id.address().map(Addresses::text).orElse(null));
+    im.put("ip_source", id.addressSource());
+    im.put("ehlo", id.ehlo());
+    im.put("ehlo_source", id.ehloSource());
+    im.put("override", id.overriddenBy().orElse(null));
+    return im;
+  }
+
+  // ------------------------------------------------------------------ route
+
+  private static void printExplanation(PrintStream out, Explanation e) {
+    Route r = e.route();
+    out.println("recipient " + e.recipient() + " (sender " + (e.sender().isEmpty() ? "<>" : e.sender()) + ")");
+    for (Lookup l : e.lookups()) {
+      out.println("  lookup  " + l.parameter() + " " + l.table() + " key " + l.key() + " -> "
+          + l.problem().map(p -> "ERROR " + p).orElse(l.result().map(v -> v.isEmpty() ? "(empty)" : v).orElse("not found")));
+    }
+    for (String s : e.steps()) {
+      out.println("  " + s);
+    }
+    out.println("  route   " + r.label() + " [" + r.reach().word() + "] selected by " + r.selection().describe());
+    for (SourceIdentity id : r.identities()) {
+      out.println("  " + id.family().word() + "    " + id.address().map(Addresses::text).orElse("unknown") + " ("
+          + id.addressSource() + "), EHLO " + id.ehlo() + " (" + id.ehloSource() + ")");
+    }
+    out.println();
+  }
+
+  private static Map<String, Object> explanationJson(Explanation e) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("recipient", e.recipient());
+    m.put("sender", e.sender());
+    m.put("address_class", e.addressClass());
+    List<Object> lookups = new ArrayList<>();
+    for (Lookup l : e.lookups()) {
+      Map<String, Object> lm = new LinkedHashMap<>();
+      lm.put("parameter", l.parameter());
+      lm.put("table", l.table());
+      lm.put("key", l.key());
+      lm.put("result", l.result().orElse(null));
+      lm.put("error", l.problem().orElse(null));
+      lookups.add(lm);
+    }
+    m.put("lookups", lookups);
+    m.put("steps", e.steps());
+    Map<String, Object> rm = routeJson(e.route());
+    List<Object> ids = new ArrayList<>();
+    e.route().identities().forEach(id -> ids.add(identityJson(id)));
+    rm.put("identities", ids);
+    m.put("route", rm);
+    return m;
+  }
+}

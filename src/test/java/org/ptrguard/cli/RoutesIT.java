@@ -1,0 +1,320 @@
+package org.ptrguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ptrguard.postfix.PostfixTools;
+import org.ptrguard.postfix.Route;
+import org.ptrguard.postfix.Route.Reach;
+import org.ptrguard.postfix.RouteDiscovery;
+import org.ptrguard.postfix.RouteExplainer;
+import org.ptrguard.postfix.RouteWatcher;
+import org.ptrguard.testing.PrivatePostfix;
+import org.ptrguard.testing.ProcessResult;
+import org.ptrguard.testing.SmtpSink;
+import org.ptrguard.testing.TestDnsServer;
+
+/**
+ * {@code ptrguard routes}, {@code route} and {@code check} against real private Postfix instances:
+ * master.cf services with -o smtp_bind_address/smtp_helo_name, transport_maps (hash built with
+ * postmap, regexp, inline), sender_dependent_default_transport_maps, a bracketed relay nexthop, local,
+ * virtual and LMTP routes (instance "multi"); relayhost, sender_dependent_relayhost_maps and a NAT
+ * override (instance "relayed"). Identities are judged by the test DNS server (203.0.113.10 and .20
+ * have forward-confirmed PTRs, .13 has none).
+ */
+class RoutesIT {
+  static TestDnsServer dns;
+  static SmtpSink sink;
+  static PrivatePostfix multi;
+  static PrivatePostfix relayed;
+  static Path tables;
+  @TempDir Path dir;
+
+  record Run(int exit, String out, String err) {}
+
+  @BeforeAll
+  static void start() throws IOException {
+    dns = TestDnsServer.start()
+        .zoneResource("example.org", "examples/example.org.zone")
+        .zoneResource("113.0.203.in-addr.arpa", "examples/113.0.203.in-addr.arpa.zone");
+    sink = SmtpSink.start();
+    tables = Files.createTempDirectory("ptrguard-routes-it-");
+    tables.toFile().setReadable(true, false);
+    tables.toFile().setExecutable(true, false);
+    writeTransport("relay.example.net  smtp-relay:[127.0.0.1]:" + sink.port());
+    Files.writeString(tables.resolve("transport.re"), "/^alerts@example\\.net$/  smtp-news:\n");
+    multi = PrivatePostfix.builder("routes-multi")
+        .parameter("smtp_bind_address", "203.0.113.10")
+        .parameter("smtp_helo_name", "mail.example.org")
+        .parameter("sender_dependent_default_transport_maps", "inline:{ {@news.example.org = smtp-news:} }")
+        .parameter("transport_maps", "hash:" + tables.resolve("transport") + ", regexp:" + tables.resolve("transport.re")
+            + ", inline:{ {partner.example.com = smtp-broken:} }")
+        .parameter("mydestination", "$myhostname, localhost")
+        .parameter("virtual_mailbox_domains", "mailbox.example.org")
+        .parameter("virtual_alias_domains", "alias.example.org")
+        .masterCfLine("smtp-news unix - - n - - smtp -o smtp_bind_address=203.0.113.20 -o smtp_helo_name=news.example.org")
+        .masterCfLine("smtp-broken unix - - n - - smtp -o smtp_bind_address=203.0.113.13 -o smtp_helo_name=mail.example.org")
+        .masterCfLine("smtp-relay unix - - n - - smtp")
+        .masterCfLine("local unix - n n - - local")
+        .masterCfLine("virtual unix - n n - - virtual")
+        .masterCfLine("lmtp unix - - n - - lmtp")
+        .build().start();
+    relayed = PrivatePostfix.builder("routes-relayed")
+        .parameter("relayhost", "[smtp.example.net]:587")
+        .parameter("sender_dependent_relayhost_maps", "inline:{ {@example.com = [198.51.100.26]:25} }")
+        .parameter("transport_maps", "inline:{ {direct.example.com = smtp-direct:} }")
+        .masterCfLine("smtp-direct unix - - n - - smtp -o smtp_bind_address=192.0.2.99 -o smtp_helo_name=mail.example.org")
+        .skipStartProbe()
+        .build();
+  }
+
+  static void writeTransport(String relayLine) throws IOException {
+    Files.writeString(tables.resolve("transport"), String.join("\n",
+        "lmtp.example.org   lmtp:unix:private/dovecot-lmtp",
+        relayLine,
+        ".sub.example.com   smtp-news:",
+        "typo.example.com   smtp-typo:", ""));
+    ProcessResult r = org.ptrguard.testing.Commands.run(Duration.ofSeconds(30),
+        List.of("postmap", "hash:" + tables.resolve("transport")), java.util.Map.of(), null);
+    assertThat(r.ok()).as(r.describe()).isTrue();
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    for (AutoCloseable c : new AutoCloseable[] {multi, relayed, sink, dns}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        // keep closing the rest
+      }
+    }
+    org.ptrguard.testing.TestFiles.deleteTree(tables);
+  }
+
+  Path conf(String extra) throws IOException {
+    Path conf = dir.resolve("ptrguard.conf");
+    Files.writeString(conf, "dns { resolvers = [\"127.0.0.1:" + dns.address().getPort() + "\"], timeout = 1500ms }\n" + extra);
+    return conf;
+  }
+
+  static Run run(boolean routes, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+    PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+    int exit = routes ? RoutesCommand.routes(args, o, e, false) : RoutesCommand.route(args, o, e);
+    return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  static String routeJson(String json, String service, String kind) {
+    // one route object of the one-line document: from its "service" to the next route's start
+    int at = json.indexOf("{\"service\":\"" + service + "\",");
+    while (at >= 0) {
+      int end = json.indexOf("{\"service\":", at + 1);
+      String obj = json.substring(at, end < 0 ? json.length() : end);
+      if (obj.contains("\"kind\":\"" + kind + "\"")) {
+        return obj;
+      }
+      at = json.indexOf("{\"service\":\"" + service + "\",", at + 1);
+    }
+    throw new AssertionError("no route of service " + service + " selected by " + kind + " in " + json);
+  }
+
+  @Test
+  void routesListsEveryRouteWithSelectionIdentityAndVerdict() throws Exception {
+    Run r = run(true, "--config", conf("").toString(), "--postfix-config", multi.configDir().toString(), "--json");
+    assertThat(r.exit()).as(r.err() + r.out()).isEqualTo(2);
+    String json = r.out().strip();
+    assertThat(json).startsWith("{\"verdict\":\"fail\"");
+    assertThat(routeJson(json, "smtp", "default-transport"))
+        .contains("\"reach\":\"direct\"", "\"verdict\":\"pass\"", "\"ip\":\"203.0.113.10\"",
+            "\"ip_source\":\"main.cf smtp_bind_address\"", "\"ehlo\":\"mail.example.org\"",
+            "\"ehlo_source\":\"main.cf smtp_helo_name\"", "\"ptr\":[\"mail.example.org\"]");
+    assertThat(routeJson(json, "smtp-news", "sender-dependent-default-transport"))
+        .contains("\"key\":\"@news.example.org\"", "\"reach\":\"direct\"", "\"ip\":\"203.0.113.20\"",
+            "\"ip_source\":\"master.cf smtp-news/unix -o smtp_bind_address\"",
+            "\"ehlo_source\":\"master.cf smtp-news/unix -o smtp_helo_name\"", "\"verdict\":\"pass\"");
+    assertThat(routeJson(json, "smtp-broken", "transport-map"))
+        .contains("\"table\":\"inline:{ {partner.example.com = smtp-broken:} }\"", "\"key\":\"partner.example.com\"",
+            "\"ip\":\"203.0.113.13\"", "\"verdict\":\"fail\"", "\"code\":\"ptr.missing\"", "\"fix\":");
+    assertThat(routeJson(json, "smtp-relay", "transport-map"))
+        .contains("\"key\":\"relay.example.net\"", "\"reach\":\"relayed\"", "\"verdict\":\"not-judged\"",
+            "\"text\":\"[127.0.0.1]:" + sink.port() + "\"", "\"identities\":[]");
+    assertThat(routeJson(json, "lmtp", "transport-map"))
+        .contains("\"kind\":\"lmtp\"", "\"reach\":\"local\"", "\"identities\":[]");
+    assertThat(routeJson(json, "smtp-news", "transport-map")).contains("\"key\":\".sub.example.com\"");
+    assertThat(routeJson(json, "local", "local-transport")).contains("\"reach\":\"local\"");
+    assertThat(routeJson(json, "virtual", "virtual-transport")).contains("\"reach\":\"local\"", "mailbox.example.org");
+    assertThat(routeJson(json, "smtp-typo", "transport-map")).contains("\"reach\":\"unknown\"", "\"verdict\":\"unknown\"",
+        "transport 'smtp-typo'", "is not a service in master.cf");
+    // the regexp table cannot be listed: said so, and every smtp service it might pick is judged anyway
+    assertThat(json).contains("transport_maps: table regexp:" + tables.resolve("transport.re") + " cannot be listed");
+    assertThat(json).contains("virtual_alias_domains (alias.example.org)");
+
+    Run text = run(true, "--config", conf("").toString(), "--postfix-config", multi.configDir().toString());
+    assertThat(text.out()).contains("route smtp-relay -> [127.0.0.1]:" + sink.port() + "  RELAYED")
+        .contains("relayed: receivers see the relay's identity, not this host's")
+        .contains("FAIL ptr.missing: no PTR record for 203.0.113.13")
+        .contains("overall: FAIL (exit 2");
+    assertThat(text.out().lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(80));
+  }
+
+  @Test
+  void routeExplainsEachRecipientWithItsLookups() throws Exception {
+    List<String> args = new ArrayList<>(List.of("--config", conf("").toString(), "--postfix-config",
+        multi.configDir().toString(), "--json", "--sender", "letters@news.example.org"));
+    for (String rcpt : List.of("bob@example.net", "x@deep.sub.example.com", "alerts@example.net", "u@lmtp.example.org",
+        "someone@relay.example.net", "root@" + multi.myhostname(), "u@mailbox.example.org", "a@alias.example.org",
+        "p@partner.example.com")) {
+      args.addAll(List.of("--rcpt", rcpt));
+    }
+    Run r = run(false, args.toArray(String[]::new));
+    assertThat(r.exit()).as(r.err()).isZero();
+    String[] each = r.out().strip().split("\\{\"recipient\":");
+    assertThat(each).hasSize(10);
+    assertThat(each[1]).contains("\"address_class\":\"default\"",
+        "{\"parameter\":\"sender_dependent_default_transport_maps\",\"table\":\"inline:{ {@news.example.org = smtp-news:} }\","
+            + "\"key\":\"letters@news.example.org\",\"result\":null",
+        "\"key\":\"@news.example.org\",\"result\":\"smtp-news:\"",
+        "\"key\":\"example.net\",\"result\":null", "\"key\":\"*\",\"result\":null",
+        "\"service\":\"smtp-news\"", "\"kind\":\"sender-dependent-default-transport\"", "\"reach\":\"direct\"",
+        "\"ip\":\"203.0.113.20\"");
+    assertThat(each[2]).contains("\"key\":\"deep.sub.example.com\",\"result\":null",
+        "\"key\":\".sub.example.com\",\"result\":\"smtp-news:\"", "\"kind\":\"transport-map\"", "\"service\":\"smtp-news\"");
+    assertThat(each[3]).contains("\"table\":\"regexp:" + tables.resolve("transport.re") + "\",\"key\":\"alerts@example.net\","
+        + "\"result\":\"smtp-news:\"");
+    assertThat(each[4]).contains("\"service\":\"lmtp\"", "\"reach\":\"local\"", "\"kind\":\"lmtp\"");
+    assertThat(each[5]).contains("\"service\":\"smtp-relay\"", "\"reach\":\"relayed\"",
+        "\"text\":\"[127.0.0.1]:" + sink.port() + "\"");
+    assertThat(each[6]).contains("\"address_class\":\"local\"", "\"service\":\"local\"", "\"reach\":\"local\"");
+    assertThat(each[7]).contains("\"address_class\":\"virtual\"", "\"service\":\"virtual\"");
+    assertThat(each[8]).contains("\"address_class\":\"virtual-alias\"", "rewrites the address");
+    assertThat(each[9]).contains("\"service\":\"smtp-broken\"", "\"ip\":\"203.0.113.13\"");
+
+    // A sender without a sender-dependent entry takes default_transport.
+    Run plain = run(false, "--config", conf("").toString(), "--postfix-config", multi.configDir().toString(),
+        "--sender", "alice@example.org", "--rcpt", "bob@example.net");
+    assertThat(plain.out()).contains("lookup  sender_dependent_default_transport_maps inline:{ {@news.example.org = "
+        + "smtp-news:} } key @example.org -> not found")
+        .contains("route   smtp -> MX of the recipient domain [direct] selected by default_transport");
+  }
+
+  /** Postfix's own delivery agrees with the explanation for the relayed recipient. */
+  @Test
+  void postfixDeliversTheRelayedRecipientWhereRouteSaysItGoes() throws Exception {
+    var mark = multi.mark();
+    ProcessResult sent = multi.sendmail("alice@example.org", List.of("someone@relay.example.net"),
+        "Subject: routes-it-relay\n\nhello\n");
+    assertThat(sent.ok()).as(sent.describe()).isTrue();
+    String line = multi.waitForLog(mark, "to=<someone@relay.example.net>.*status=sent", Duration.ofSeconds(30));
+    assertThat(line).contains("relay=127.0.0.1[127.0.0.1]:" + sink.port());
+    assertThat(sink.messages()).anyMatch(m -> m.contains("Subject: routes-it-relay"));
+  }
+
+  @Test
+  void aRebuiltTableMovesRecipientsToTheNewRoute() throws Exception {
+    RouteDiscovery discovery = new RouteDiscovery(PostfixTools.forInstance(Optional.of(multi.configDir())));
+    try (RouteWatcher watcher = new RouteWatcher(discovery, List.of()).watch(Duration.ofMillis(200))) {
+      var before = watcher.current();
+      Route r1 = new RouteExplainer(before, discovery.tables()).explain("a@example.org", "someone@relay.example.net").route();
+      assertThat(r1.service()).isEqualTo("smtp-relay");
+      assertThat(r1.reach()).isEqualTo(Reach.RELAYED);
+      try {
+        // the file changes (postmap rewrites transport.db); no reload, no SIGHUP
+        writeTransport("relay.example.net  smtp-broken:");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (watcher.current() == before && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertThat(watcher.current()).as("model rebuilt after postmap").isNotSameAs(before);
+        Route r2 = new RouteExplainer(watcher.current(), discovery.tables())
+            .explain("a@example.org", "someone@relay.example.net").route();
+        assertThat(r2.service()).isEqualTo("smtp-broken");
+        assertThat(r2.reach()).isEqualTo(Reach.DIRECT);
+        assertThat(r2.identities().get(0).address().orElseThrow().getHostAddress()).isEqualTo("203.0.113.13");
+        assertThat(watcher.current().routes()).anyMatch(r -> r.service().equals("smtp-broken")
+            && r.selection().key().orElse("").equals("relay.example.net"));
+      } finally {
+        writeTransport("relay.example.net  smtp-relay:[127.0.0.1]:" + sink.port());
+      }
+    }
+  }
+
+  @Test
+  void relayhostRoutesAreNotJudgedAndNatOverridesApply() throws Exception {
+    Path conf = conf("identities = [ { name = public, ip = [\"203.0.113.10\"], ehlo = mail.example.org,"
+        + " services = [smtp-direct] } ]\n");
+    Run r = run(true, "--config", conf.toString(), "--postfix-config", relayed.configDir().toString(), "--json");
+    assertThat(r.exit()).as(r.err() + r.out()).isZero();
+    String json = r.out().strip();
+    assertThat(routeJson(json, "smtp", "default-transport")).contains("\"kind\":\"relayhost\"",
+        "\"text\":\"[smtp.example.net]:587\"", "\"reach\":\"relayed\"", "\"verdict\":\"not-judged\"");
+    assertThat(routeJson(json, "smtp", "sender-dependent-relayhost")).contains("\"key\":\"@example.com\"",
+        "\"text\":\"[198.51.100.26]:25\"", "\"reach\":\"relayed\"");
+    assertThat(routeJson(json, "smtp-direct", "transport-map")).contains("\"reach\":\"direct\"", "\"ip\":\"203.0.113.10\"",
+        "identity 'public' (discovered: 192.0.2.99 from master.cf smtp-direct/unix -o smtp_bind_address)",
+        "\"override\":\"public\"", "\"verdict\":\"pass\"");
+
+    Run check = checkCommand("--config", conf.toString(), "--postfix-config", relayed.configDir().toString(), "--json");
+    assertThat(check.exit()).as(check.err() + check.out()).isZero();
+    assertThat(check.out()).contains("{\"name\":\"public\",\"ip\":\"203.0.113.10\"");
+  }
+
+  @Test
+  void checkCoversEveryDirectRouteOnceAndExitsWithTheWorst() throws Exception {
+    Run r = checkCommand("--config", conf("").toString(), "--postfix-config", multi.configDir().toString(), "--json");
+    assertThat(r.exit()).isEqualTo(2);
+    String json = r.out();
+    assertThat(json).contains("\"ip\":\"203.0.113.10\"", "\"ip\":\"203.0.113.20\"", "\"ip\":\"203.0.113.13\"");
+    // smtp-news is selected twice (sender map and .sub.example.com) but checked once
+    assertThat(json.split("\"ip\":\"203.0.113.20\"", -1)).hasSize(2);
+    assertThat(r.err()).contains("smtp-typo");
+  }
+
+  @Test
+  void badInputIsAFindingNamingTheParameterNeverACrash() throws Exception {
+    Path broken = Files.createTempDirectory(dir, "pf");
+    Files.copy(relayed.configDir().resolve("main.cf"), broken.resolve("main.cf"));
+    Files.copy(relayed.configDir().resolve("master.cf"), broken.resolve("master.cf"));
+    Files.copy(relayed.configDir().resolve("dynamicmaps.cf"), broken.resolve("dynamicmaps.cf"));
+    Files.writeString(broken.resolve("main.cf"), "transport_maps = nosuchtype:/etc/postfix/transport\n"
+        + "sender_dependent_default_transport_maps = hash:" + dir.resolve("missing") + "\n", java.nio.file.StandardOpenOption.APPEND);
+    Run r = run(true, "--config", conf("").toString(), "--postfix-config", broken.toString(), "--json");
+    assertThat(r.exit()).as(r.err() + r.out()).isEqualTo(3);
+    assertThat(r.out()).contains("transport_maps: table nosuchtype:/etc/postfix/transport cannot be read",
+        "unsupported dictionary type: nosuchtype",
+        "sender_dependent_default_transport_maps: table hash:" + dir.resolve("missing") + " cannot be read",
+        "\"reach\":\"unknown\"");
+
+    Run gone = run(true, "--config", conf("").toString(), "--postfix-config", dir.resolve("nothing").toString());
+    assertThat(gone.exit()).isEqualTo(3);
+    assertThat(gone.out()).contains("Postfix configuration unreadable").contains("main.cf");
+    Run explained = run(false, "--config", conf("").toString(), "--postfix-config", dir.resolve("nothing").toString(),
+        "--rcpt", "a@example.net");
+    assertThat(explained.exit()).isEqualTo(3);
+    assertThat(explained.out()).contains("[unknown]");
+  }
+
+  static Run checkCommand(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit = CheckCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), false, org.ptrguard.identity.IdentityDiscovery.system());
+    return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+}
