@@ -42,7 +42,10 @@ final class RouteChecks {
       return id.address().map(a -> reports.get(new Key(a, id.ehlo())));
     }
 
-    /** Relayed and local routes are not judged; a direct route without a known address is unknown. */
+    /**
+     * Relayed and local routes are not judged; a direct route is judged on the families whose source
+     * address is known (a family without one is reported, not guessed), and is unknown without any.
+     */
     Verdict verdict(Route r) {
       if (r.reach() == Reach.UNKNOWN) {
         return Verdict.UNKNOWN;
@@ -52,7 +55,9 @@ final class RouteChecks {
       }
       List<Verdict> verdicts = new ArrayList<>();
       for (SourceIdentity id : r.identities()) {
-        verdicts.add(report(id).map(IdentityReport::verdict).orElse(Verdict.UNKNOWN));
+        if (id.address().isPresent()) {
+          verdicts.add(report(id).map(IdentityReport::verdict).orElse(Verdict.UNKNOWN));
+        }
       }
       return verdicts.isEmpty() ? Verdict.UNKNOWN : Verdict.worst(verdicts);
     }
