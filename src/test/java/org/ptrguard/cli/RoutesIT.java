@@ -122,17 +122,7 @@ class RoutesIT {
   }
 
   static String routeJson(String json, String service, String kind) {
-    // one route object of the one-line document: from its "service" to the next route's start
-    int at = json.indexOf("{\"service\":\"" + service + "\",");
-    while (at >= 0) {
-      int end = json.indexOf("{\"service\":", at + 1);
-      String obj = json.substring(at, end < 0 ? json.length() : end);
-      if (obj.contains("\"kind\":\"" + kind + "\"")) {
-        return obj;
-      }
-      at = json.indexOf("{\"service\":\"" + service + "\",", at + 1);
-    }
-    throw new AssertionError("no route of service " + service + " selected by " + kind + " in " + json);
+    return org.ptrguard.testing.RouteJson.route(json, service, kind);
   }
 
   @Test

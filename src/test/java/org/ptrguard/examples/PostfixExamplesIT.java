@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.ptrguard.testing.FreePorts;
 import org.ptrguard.testing.PrivatePostfix;
 import org.ptrguard.testing.ProcessResult;
+import org.ptrguard.testing.RouteJson;
 import org.ptrguard.testing.SmtpReply;
 import org.ptrguard.testing.SmtpSink;
 import org.ptrguard.testing.SmtpTestClient;
@@ -212,6 +213,86 @@ class PostfixExamplesIT {
     assertNoMilterTrouble(pf);
   }
 
+  @Test
+  void severalAddressesThroughMasterCfServicesAreDiscovered() throws Exception {
+    Example ex = new Example("06-multi-ip-services");
+    int milterPort = freePort();
+    PrivatePostfix pf = ex.postfix("ex06");
+    Path conf = ex.conf("listen = [\"inet:127.0.0.1:" + milterPort + "\"]");
+    Path pasted = ex.asPasted(pf);
+
+    // ptrguard.conf names no identity: both addresses come from master.cf, judged against the test DNS
+    CommandRun routes = ptrguardCommand("routes", "--config", conf.toString(), "--postfix-config", pasted.toString(), "--json");
+    assertThat(routes.exit()).as(routes.out() + routes.err()).isZero();
+    assertThat(RouteJson.route(routes.out(), "smtp-main", "default-transport")).contains("\"reach\":\"direct\"",
+        "\"ip\":\"203.0.113.10\"", "\"ip_source\":\"master.cf smtp-main/unix -o smtp_bind_address\"",
+        "\"ehlo\":\"mail.example.org\"", "\"verdict\":\"pass\"");
+    assertThat(RouteJson.route(routes.out(), "smtp-news", "sender-dependent-default-transport"))
+        .contains("\"key\":\"@news.example.org\"", "\"ip\":\"203.0.113.20\"", "\"ehlo\":\"news.example.org\"",
+            "\"verdict\":\"pass\"");
+    assertThat(RouteJson.route(routes.out(), "smtp-news", "transport-map")).contains("\"key\":\"partner.example.com\"");
+    CommandRun route = ptrguardCommand("route", "--config", conf.toString(), "--postfix-config", pasted.toString(),
+        "--sender", "alice@example.org", "--rcpt", "bob@example.net", "--rcpt", "p@partner.example.com");
+    assertThat(route.out()).contains("route   smtp-main -> MX of the recipient domain [direct] selected by default_transport")
+        .contains("route   smtp-news -> MX of the recipient domain [direct] selected by transport_maps");
+    CommandRun check = ptrguardCommand("check", "--config", conf.toString(), "--postfix-config", pasted.toString());
+    assertThat(check.exit()).as(check.out() + check.err()).isZero();
+    assertThat(check.out()).contains("identity smtp-main: 203.0.113.10  PASS").contains("identity smtp-news: 203.0.113.20  PASS");
+
+    // Postfix really sends each sender's mail through its service (loopback stand-ins for the addresses)
+    Ptrguard guard = ex.startPtrguard(Map.of(), "listen = [\"inet:127.0.0.1:" + milterPort + "\"]");
+    ex.postconf(pf, "-e", "smtpd_milters = inet:127.0.0.1:" + milterPort);
+    ex.postconf(pf, "-P", "smtp-main/unix/smtp_bind_address=127.0.0.2");
+    ex.postconf(pf, "-P", "smtp-news/unix/smtp_bind_address=127.0.0.3");
+    ex.checkAndStart(pf);
+    guard.awaitReady();
+    assertThat(send(pf.smtpAddress(), null, "alice@example.org", "ex06-main")).containsExactly(250, 250);
+    assertThat(send(pf.smtpAddress(), null, "letters@news.example.org", "ex06-news")).containsExactly(250, 250);
+    assertThat(awaitSink("Subject: ex06-main")).contains("X-Client-Addr: 127.0.0.2").contains("X-Helo-Args: mail.example.org");
+    assertThat(awaitSink("Subject: ex06-news")).contains("X-Client-Addr: 127.0.0.3").contains("X-Helo-Args: news.example.org");
+    assertNoMilterTrouble(pf);
+  }
+
+  @Test
+  void relayHostRoutesAreReportedAsRelayed() throws Exception {
+    Example ex = new Example("07-relay-host");
+    int milterPort = freePort();
+    PrivatePostfix pf = ex.postfix("ex07");
+    Path conf = ex.conf("listen = [\"inet:127.0.0.1:" + milterPort + "\"]");
+    // as pasted: the snippet's own relayhost (the harness's sink relay is set before the snippet)
+    Path pasted = Files.createTempDirectory("ptrguard-example-pf-");
+    for (String f : List.of("main.cf", "master.cf", "dynamicmaps.cf")) {
+      Files.copy(pf.configDir().resolve(f), pasted.resolve(f));
+    }
+    CommandRun routes = ptrguardCommand("routes", "--config", conf.toString(), "--postfix-config", pasted.toString(), "--json");
+    assertThat(routes.exit()).as(routes.out() + routes.err()).isZero();
+    assertThat(RouteJson.route(routes.out(), "smtp", "default-transport")).contains("\"kind\":\"relayhost\"",
+        "\"text\":\"[smtp.example.net]:587\"", "\"reach\":\"relayed\"", "\"verdict\":\"not-judged\"", "\"identities\":[]");
+    CommandRun check = ptrguardCommand("check", "--config", conf.toString(), "--postfix-config", pasted.toString());
+    assertThat(check.exit()).as(check.out() + check.err()).isZero();
+    assertThat(check.out()).contains("no route reaches receivers directly");
+
+    // and the layout delivers: the relay host is the sink here
+    Ptrguard guard = ex.startPtrguard(Map.of(), "listen = [\"inet:127.0.0.1:" + milterPort + "\"]");
+    ex.postconf(pf, "-e", "smtpd_milters = inet:127.0.0.1:" + milterPort);
+    ex.postconf(pf, "-e", "relayhost = [127.0.0.1]:" + sink.port());
+    ex.checkAndStart(pf);
+    guard.awaitReady();
+    assertThat(send(pf.smtpAddress(), null, "alice@example.org", "ex07-relayed")).containsExactly(250, 250);
+    assertThat(awaitSink("Subject: ex07-relayed")).contains("X-Helo-Args: mail.example.org");
+    assertNoMilterTrouble(pf);
+  }
+
+  /** What a ptrguard command run from the built jar printed. */
+  record CommandRun(int exit, String out, String err) {}
+
+  static CommandRun ptrguardCommand(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("java", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar")));
+    command.addAll(List.of(args));
+    ProcessResult r = org.ptrguard.testing.Commands.run(Duration.ofSeconds(90), command);
+    return new CommandRun(r.exitCode(), r.stdout(), r.stderr());
+  }
+
   // ------------------------------------------------------------------ one example directory
 
   /** Reads an example's files and applies them to a scratch Postfix. */
@@ -274,15 +355,41 @@ class PostfixExamplesIT {
 
     /** Starts the built jar with the example's ptrguard.conf plus the appended overrides (call awaitReady). */
     Ptrguard startPtrguard(Map<String, String> env, String... overrides) throws Exception {
+      Path conf = conf(overrides);
+      Ptrguard guard = Ptrguard.start(conf, conf.resolveSibling("ptrguard.log"), env);
+      toClose.add(guard);
+      return guard;
+    }
+
+    /** The example's ptrguard.conf with the test DNS server and {@code overrides} appended, in a fresh directory. */
+    Path conf(String... overrides) throws IOException {
       Path work = Files.createTempDirectory("ptrguard-example-");
       Path conf = work.resolve("ptrguard.conf");
       String text = file("ptrguard.conf") + "\n# --- overrides appended by PostfixExamplesIT ---\n"
           + "dns { resolvers = [\"127.0.0.1:" + dns.address().getPort() + "\"], timeout = 1500ms, check-budget = 4s }\n"
           + String.join("\n", overrides) + "\n";
       Files.writeString(conf, text);
-      Ptrguard guard = Ptrguard.start(conf, work.resolve("ptrguard.log"), env);
-      toClose.add(guard);
-      return guard;
+      return conf;
+    }
+
+    /**
+     * A copy of the scratch instance's configuration as the admin pasted it, without the relayhost
+     * the harness adds to reach the sink (with it, every route would be relayed).
+     */
+    Path asPasted(PrivatePostfix pf) throws IOException {
+      Path copy = Files.createTempDirectory("ptrguard-example-pf-");
+      for (String f : List.of("main.cf", "master.cf", "dynamicmaps.cf")) {
+        Files.copy(pf.configDir().resolve(f), copy.resolve(f));
+      }
+      postconfIn(copy, "-X", "relayhost");
+      return copy;
+    }
+
+    void postconfIn(Path configDir, String... args) {
+      List<String> command = new ArrayList<>(List.of("postconf", "-c", configDir.toString()));
+      command.addAll(List.of(args));
+      ProcessResult r = org.ptrguard.testing.Commands.run(TIMEOUT, command);
+      assertThat(r.ok()).as(r.describe()).isTrue();
     }
   }
 
