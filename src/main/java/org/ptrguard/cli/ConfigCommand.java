@@ -4,12 +4,18 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.ptrguard.config.ConfigException;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.ConfigLoader.LoadedConfig;
+import org.ptrguard.config.Settings;
+import org.ptrguard.postfix.IdentityOverride;
+import org.ptrguard.postfix.RouteDiscovery;
+import org.ptrguard.postfix.RouteModel;
 
 /**
  * {@code ptrguard config [--config FILE]}: validates the configuration and prints the effective
@@ -28,14 +34,17 @@ public final class ConfigCommand {
 
   static int run(String[] args, PrintStream out, PrintStream err) {
     Optional<Path> file = Optional.empty();
+    Optional<Path> postfix = Optional.empty();
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--config") && i + 1 < args.length) {
         file = Optional.of(Path.of(args[++i]));
+      } else if (args[i].equals("--postfix-config") && i + 1 < args.length) {
+        postfix = Optional.of(Path.of(args[++i]));
       } else if (args[i].equals("--help") || args[i].equals("-h")) {
-        out.println("usage: ptrguard config [--config FILE]");
+        out.println("usage: ptrguard config [--config FILE] [--postfix-config DIR]");
         return 0;
       } else {
-        err.println("ptrguard config: unexpected argument '" + args[i] + "' (usage: ptrguard config [--config FILE])");
+        err.println("ptrguard config: unexpected argument '" + args[i] + "' (usage: ptrguard config [--config FILE] [--postfix-config DIR])");
         return EXIT_USAGE;
       }
     }
@@ -54,7 +63,34 @@ public final class ConfigCommand {
     ConfigRenderOptions concise = ConfigRenderOptions.concise().setJson(false);
     sorted.forEach((key, value) ->
         out.println(key + " = " + value.render(concise) + "    # " + origin(value)));
+    RouteDiscovery discovery = RouteChecks.discovery(postfix);
+    routeMapping(discovery, RouteChecks.discover(discovery, loaded.settings()), loaded.settings()).forEach(out::println);
     return 0;
+  }
+
+  /** How each identity of the file lands on Postfix's routes (comment lines, after the values). */
+  static List<String> routeMapping(RouteDiscovery discovery, RouteModel model, Settings settings) {
+    List<String> lines = new ArrayList<>();
+    lines.add("# identities over Postfix's routes (" + model.config().parameter("config_directory")
+        + "; `ptrguard routes` shows every route):");
+    if (model.unavailable().isPresent()) {
+      lines.add("#   routes unknown: " + model.unavailable().get() + "; identities are checked as written");
+      return lines;
+    }
+    List<IdentityOverride> overrides = RouteChecks.overrides(settings);
+    for (IdentityOverride o : overrides) {
+      if (!o.changesAnything()) {
+        lines.add("#   identity " + o.name() + ": ip and ehlo auto: no override, routes use what Postfix is configured with");
+        continue;
+      }
+      List<String> services = discovery.servicesOf(model.config(), o).stream().filter(s -> model.service(s).isPresent()).toList();
+      String how = !o.services().isEmpty() ? "services" : !o.senders().isEmpty()
+          ? "senders via sender_dependent_default_transport_maps" : "default_transport and relay_transport";
+      lines.add("#   identity " + o.name() + ": " + (services.isEmpty()
+          ? "matches no master.cf service (" + how + "); checked as written by ptrguard check"
+          : "overrides address/EHLO of service " + String.join(", ", services) + " (" + how + ")"));
+    }
+    return lines;
   }
 
   private static String origin(ConfigValue value) {

@@ -300,6 +300,31 @@ class RoutesIT {
     assertThat(explained.out()).contains("[unknown]");
   }
 
+  /** An old configuration keeps working, and `ptrguard config` says how each identity lands on the routes. */
+  @Test
+  void configSaysHowHandWrittenIdentitiesMapOntoRoutes() throws Exception {
+    Path conf = conf("""
+        identities = [
+          { name = default, ip = ["203.0.113.10"], ehlo = mail.example.org }
+          { name = news, ip = ["203.0.113.20"], ehlo = news.example.org, senders = ["news.example.org"] }
+          { name = ghost, ip = ["203.0.113.13"], ehlo = mail.example.org, services = ["smtp-gone"] }
+        ]
+        """);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int exit = ConfigCommand.run(new String[] {"--config", conf.toString(), "--postfix-config", multi.configDir().toString()},
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    assertThat(exit).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("#   identity default: overrides address/EHLO of service smtp, relay (default_transport and relay_transport)")
+        .contains("#   identity news: overrides address/EHLO of service smtp-news (senders via sender_dependent_default_transport_maps)")
+        .contains("#   identity ghost: matches no master.cf service (services); checked as written by ptrguard check");
+    // check: the routes with those overrides, plus the unmatched identity as written
+    Run check = checkCommand("--config", conf.toString(), "--postfix-config", multi.configDir().toString(), "--json");
+    assertThat(check.exit()).isEqualTo(2);
+    assertThat(check.out()).contains("{\"name\":\"default\",\"ip\":\"203.0.113.10\"", "{\"name\":\"news\",\"ip\":\"203.0.113.20\"",
+        "{\"name\":\"ghost\",\"ip\":\"203.0.113.13\"");
+  }
+
   static Run checkCommand(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
