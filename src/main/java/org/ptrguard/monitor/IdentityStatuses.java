@@ -211,7 +211,8 @@ public final class IdentityStatuses implements IdentityMonitor {
     CompletableFuture<Resolution> r = resolution;
     if (r.isDone() && !r.isCompletedExceptionally()) {
       for (Target t : r.join().targets()) {
-        cache.peek(t.identity()).ifPresent(e -> out.add(new MonitorMetrics.TargetVerdict(t, e.value().verdict())));
+        Optional<RefreshingCache.Entry<IdentityReport>> e = cache.peek(t.identity());
+        out.add(new MonitorMetrics.TargetVerdict(t, e.map(x -> x.value().verdict()), e.map(RefreshingCache.Entry::loadedAt)));
       }
     }
     return out;

@@ -95,6 +95,48 @@ class IdentityStatusesTest {
     assertThat(lookups(metrics)).as("lookups counted across the swap, not from zero again").isGreaterThan(before);
   }
 
+  @Test
+  void metricsShowEveryVerdictAndTheCheckTimeFromTheStart() throws Exception {
+    dns = TestDnsServer.start().zoneResource("example.com", "example.com.zone")
+        .zoneResource("2.0.192.in-addr.arpa", "2.0.192.in-addr.arpa.zone")
+        // The first check waits for this answer: long enough to scrape before it finishes.
+        .fault("10.2.0.192.in-addr.arpa", TestDnsServer.Fault.DELAY, 3000);
+    Settings settings = ConfigLoader.parse("""
+        identities = [ { name = default, ip = ["192.0.2.10"], ehlo = "mail.example.com" } ]
+        dns { resolvers = ["127.0.0.1:%d"], timeout = 5s, check-budget = 8s }
+        """.formatted(dns.address().getPort()));
+    Metrics metrics = new Metrics();
+    long startedMs = System.currentTimeMillis();
+    statuses = IdentityStatuses.start(settings, metrics);
+    String series = "{identity=\"default\",ip=\"192.0.2.10\"";
+    String before = awaitRendered(metrics, "ptrguard_identity_last_check_timestamp_seconds" + series + "}");
+    assertThat(statuses.peek("default")).as("still checking").isEmpty();
+    assertThat(before).contains("ptrguard_identity_last_check_timestamp_seconds" + series + "} 0\n");
+    for (String verdict : new String[] {"pass", "warn", "unknown", "fail"}) {
+      assertThat(before).contains("ptrguard_identity_verdict" + series + ",verdict=\"" + verdict + "\"} 0\n");
+    }
+
+    assertThat(statuses.awaitFirstVerdicts(Duration.ofSeconds(20))).isTrue();
+    String after = metrics.render();
+    assertThat(after).contains("ptrguard_identity_verdict" + series + ",verdict=\"pass\"} 1\n")
+        .contains("ptrguard_identity_verdict" + series + ",verdict=\"fail\"} 0\n")
+        .contains("ptrguard_identity_verdict" + series + ",verdict=\"warn\"} 0\n")
+        .contains("ptrguard_identity_verdict" + series + ",verdict=\"unknown\"} 0\n");
+    double checkedAt = after.lines().filter(l -> l.startsWith("ptrguard_identity_last_check_timestamp_seconds" + series))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElseThrow();
+    assertThat(checkedAt).isBetween(startedMs / 1000.0, System.currentTimeMillis() / 1000.0);
+  }
+
+  private static String awaitRendered(Metrics metrics, String needle) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    String text = metrics.render();
+    while (!text.contains(needle) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+      text = metrics.render();
+    }
+    return text;
+  }
+
   private static long lookups(Metrics metrics) {
     return metrics.render().lines().filter(l -> l.startsWith("ptrguard_dns_lookups_total{"))
         .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
