@@ -172,10 +172,9 @@ public final class CheckCommand {
     if (a.ips().isEmpty() && a.ehlo().isEmpty()) {
       return settings.identities();
     }
-    List<String> ips = a.ips().isEmpty() ? List.of(IdentitySettings.AUTO)
-        : a.ips().stream().map(InetAddress::getHostAddress).toList();
     IdentitySettings base = settings.identities().get(0);
-    return List.of(new IdentitySettings("command-line", ips, a.ehlo().orElse(IdentitySettings.AUTO), List.of(), List.of(),
+    Optional<String> ehlo = a.ehlo().filter(e -> !IdentitySettings.AUTO.equals(e));
+    return List.of(new IdentitySettings("command-line", a.ips(), a.ips().isEmpty(), ehlo, List.of(), List.of(),
         base.genericPtr()));
   }
 

@@ -1,7 +1,6 @@
 package org.ptrguard.cli;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,7 +12,6 @@ import java.util.function.BiFunction;
 import org.ptrguard.config.ConfigException;
 import org.ptrguard.config.ConfigLoader.LoadedConfig;
 import org.ptrguard.config.ConfigLoader;
-import org.ptrguard.config.ResolverAddress;
 import org.ptrguard.config.Settings;
 import org.ptrguard.milter.MilterServer;
 import org.ptrguard.monitor.IdentityMonitor;
@@ -91,8 +89,7 @@ final class Daemon implements AutoCloseable {
           List.of(), () -> Map.of(List.of(), (double) s.stats().protocolErrors()));
       MetricsServer metricsServer = null;
       if (settings.metrics().listen().isPresent()) {
-        ResolverAddress at = ResolverAddress.parse(settings.metrics().listen().get());
-        metricsServer = MetricsServer.start(new InetSocketAddress(at.address(), at.port()), metrics);
+        metricsServer = MetricsServer.start(settings.metrics().listen().get(), metrics);
       }
       String listeners = ServeCommand.describe(server.boundAddresses());
       String mode = settings.mode().name().toLowerCase(Locale.ROOT);

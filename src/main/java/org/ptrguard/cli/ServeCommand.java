@@ -11,10 +11,8 @@ import org.ptrguard.config.ConfigException;
 import org.ptrguard.config.ConfigLoader.LoadedConfig;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
-import org.ptrguard.milter.MilterServer;
 import org.ptrguard.milter.MilterServerOptions;
 import org.ptrguard.monitor.IdentityStatuses;
-import org.ptrguard.net.CidrRange;
 import org.ptrguard.net.ListenAddress;
 import org.ptrguard.ops.LogValues;
 import org.ptrguard.ops.Logging;
@@ -64,13 +62,11 @@ public final class ServeCommand {
 
   /** Builds the server options from the settings; {@code listenOverride} replaces {@code listen} if not empty. */
   static MilterServerOptions options(Settings settings, List<ListenAddress> listenOverride) {
-    List<ListenAddress> listeners = listenOverride.isEmpty()
-        ? settings.listen().stream().map(ListenAddress::parse).toList() : listenOverride;
-    List<CidrRange> allow = settings.allowFrom().stream().map(CidrRange::parse).toList();
+    List<ListenAddress> listeners = listenOverride.isEmpty() ? settings.listen() : listenOverride;
     Settings.LimitSettings limits = settings.limits();
     return MilterServerOptions.defaults()
         .withListeners(listeners)
-        .withAllowFrom(allow)
+        .withAllowFrom(settings.allowFrom())
         .withMaxFrameBytes(limits.maxFrameBytes())
         .withMaxConnections(limits.maxConnections())
         .withIdleTimeout(limits.idleTimeout())

@@ -1,6 +1,5 @@
 package org.ptrguard.config;
 
-import org.ptrguard.net.IpLiterals;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigList;
@@ -35,8 +34,12 @@ import org.ptrguard.config.Settings.RefreshSettings;
 import org.ptrguard.config.Settings.ScopeSettings;
 import org.ptrguard.config.Settings.Severity;
 import org.ptrguard.config.Settings.UnixSocketSettings;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import org.ptrguard.net.CidrRange;
+import org.ptrguard.net.IpLiterals;
 import org.ptrguard.net.ListenAddress;
+import org.ptrguard.ops.LogLevel;
 
 /**
  * Loads and validates the configuration: the admin's file over the embedded {@code reference.conf}.
@@ -214,19 +217,12 @@ public final class ConfigLoader {
           limits());
     }
 
-    private List<String> listen() {
+    private List<ListenAddress> listen() {
       List<String> specs = stringList("listen");
       if (specs.isEmpty()) {
         problem("listen", "at least one listener is needed, e.g. \"inet:127.0.0.1:8894\"");
       }
-      for (String spec : specs) {
-        try {
-          ListenAddress.parse(spec);
-        } catch (IllegalArgumentException e) {
-          problem("listen", e.getMessage());
-        }
-      }
-      return specs;
+      return parsedList("listen", specs, ListenAddress::parse);
     }
 
     private UnixSocketSettings unixSocket() {
@@ -241,16 +237,8 @@ public final class ConfigLoader {
       return new UnixSocketSettings(mode, group.isEmpty() ? Optional.empty() : Optional.of(group));
     }
 
-    private List<String> cidrList(String path) {
-      List<String> cidrs = stringList(path);
-      for (String cidr : cidrs) {
-        try {
-          CidrRange.parse(cidr);
-        } catch (IllegalArgumentException e) {
-          problem(path, e.getMessage());
-        }
-      }
-      return cidrs;
+    private List<CidrRange> cidrList(String path) {
+      return parsedList(path, stringList(path), CidrRange::parse);
     }
 
     private List<IdentitySettings> identities() {
@@ -289,6 +277,7 @@ public final class ConfigLoader {
       Reader sub = new Reader(ic);
       String name = ic.hasPath("name") ? sub.string("name") : (index == 0 ? "default" : "identity-" + (index + 1));
       List<String> ips = ic.hasPath("ip") ? sub.stringOrList("ip") : List.of(IdentitySettings.AUTO);
+      List<InetAddress> literalIps = new ArrayList<>();
       String ehlo = ic.hasPath("ehlo") ? sub.string("ehlo") : IdentitySettings.AUTO;
       List<String> senders = ic.hasPath("senders") ? sub.stringList("senders") : List.of();
       List<String> services = ic.hasPath("services") ? sub.stringList("services") : List.of();
@@ -302,8 +291,9 @@ public final class ConfigLoader {
         problems.add(where(object.origin()) + label + ".ip: list at least one address or \"auto\"");
       }
       for (String ip : ips) {
-        if (!IdentitySettings.AUTO.equals(ip) && IpLiterals.parse(ip).isEmpty()) {
-          problems.add(where(object.get("ip").origin()) + label + ".ip: '" + ip + "' is neither an IP address nor \"auto\"");
+        if (!IdentitySettings.AUTO.equals(ip)) {
+          IpLiterals.parse(ip).ifPresentOrElse(literalIps::add, () -> problems.add(where(object.get("ip").origin())
+              + label + ".ip: '" + ip + "' is neither an IP address nor \"auto\""));
         }
       }
       if (ehlo.isBlank()) {
@@ -318,7 +308,9 @@ public final class ConfigLoader {
       if (problems.size() > before || !sub.problems.isEmpty()) {
         return Optional.empty();
       }
-      return Optional.of(new IdentitySettings(name, ips, ehlo.toLowerCase(Locale.ROOT), lower(senders), services, generic));
+      Optional<String> ehloName = IdentitySettings.AUTO.equals(ehlo) ? Optional.empty() : Optional.of(ehlo.toLowerCase(Locale.ROOT));
+      return Optional.of(new IdentitySettings(name, literalIps, ips.contains(IdentitySettings.AUTO), ehloName, lower(senders),
+          services, generic));
     }
 
     private void checkIdentitySet(List<IdentitySettings> ids) {
@@ -347,12 +339,9 @@ public final class ConfigLoader {
         // Postfix waits milter_command_timeout (30 s) for a reply; a longer budget would trip it.
         problem("dns.check-budget", "must stay below 25s: Postfix gives a milter 30s to answer");
       }
-      return new DnsSettings(resolvers("dns.resolvers"), resolvers("dns.compare-with"),
+      return new DnsSettings(parsedList("dns.resolvers", ResolverAddress::parse),
+          parsedList("dns.compare-with", ResolverAddress::parse),
           timeout, budget, positiveDuration("dns.stale-max"));
-    }
-
-    private List<ResolverAddress> resolvers(String path) {
-      return parsedList(path, ResolverAddress::parse);
     }
 
     private RefreshSettings refresh() {
@@ -366,8 +355,12 @@ public final class ConfigLoader {
 
     private EnforceSettings enforce() {
       EnforceAction action = enumValue("enforce.action", EnforceAction.class, EnforceAction.TEMPFAIL);
-      String reply = string("enforce.reply");
-      ReplyTemplate.problem(reply).ifPresent(p -> problem("enforce.reply", p));
+      ReplyTemplate reply = null;
+      try {
+        reply = ReplyTemplate.parse(string("enforce.reply"));
+      } catch (IllegalArgumentException e) {
+        problem("enforce.reply", e.getMessage());
+      }
       Set<Severity> blockOn = EnumSet.noneOf(Severity.class);
       for (String s : stringList("enforce.block-on")) {
         parseEnum(s, Severity.class).ifPresentOrElse(blockOn::add,
@@ -379,15 +372,16 @@ public final class ConfigLoader {
       return new EnforceSettings(action, reply, blockOn);
     }
 
-    private String logLevel() {
+    private LogLevel logLevel() {
       String level = string("log.level").toLowerCase(Locale.ROOT);
-      if (!Set.of("error", "warn", "info", "debug", "trace").contains(level)) {
+      Optional<LogLevel> parsed = parseEnum(level, LogLevel.class);
+      if (parsed.isEmpty()) {
         problem("log.level", "'" + level + "' must be error, warn, info, debug or trace");
       }
-      return level;
+      return parsed.orElse(LogLevel.INFO);
     }
 
-    private Optional<String> metricsListen() {
+    private Optional<InetSocketAddress> metricsListen() {
       String spec = string("metrics.listen").trim();
       if (spec.isEmpty()) {
         return Optional.empty();
@@ -397,11 +391,11 @@ public final class ConfigLoader {
         return Optional.empty();
       }
       try {
-        ResolverAddress.parse(spec);
+        return Optional.of(ResolverAddress.parse(spec).socketAddress());
       } catch (IllegalArgumentException e) {
         problem("metrics.listen", "'" + spec + "' must be an address literal and port, e.g. \"127.0.0.1:9894\"");
+        return Optional.empty();
       }
-      return Optional.of(spec);
     }
 
     private LimitSettings limits() {
@@ -452,8 +446,12 @@ public final class ConfigLoader {
     }
 
     private <T> List<T> parsedList(String path, Function<String, T> parser) {
+      return parsedList(path, stringList(path), parser);
+    }
+
+    private <T> List<T> parsedList(String path, List<String> texts, Function<String, T> parser) {
       List<T> result = new ArrayList<>();
-      for (String s : stringList(path)) {
+      for (String s : texts) {
         try {
           result.add(parser.apply(s));
         } catch (IllegalArgumentException e) {

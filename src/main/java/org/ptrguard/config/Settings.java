@@ -1,21 +1,26 @@
 package org.ptrguard.config;
 
-import org.ptrguard.net.IpLiterals;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.ptrguard.net.CidrRange;
+import org.ptrguard.net.ListenAddress;
+import org.ptrguard.ops.LogLevel;
 
 /**
  * The whole validated configuration. Every value has been read and checked at load time, so code
  * holding a Settings never meets a configuration error later (reload swaps whole Settings objects).
+ * Values are held parsed (addresses, ranges, enums, the reply template): nothing downstream parses a
+ * configuration string again.
  */
 public record Settings(
     Mode mode,
-    List<String> listen,
+    List<ListenAddress> listen,
     UnixSocketSettings unixSocket,
-    List<String> allowFrom,
+    List<CidrRange> allowFrom,
     List<IdentitySettings> identities,
     ScopeSettings scope,
     DnsSettings dns,
@@ -36,26 +41,30 @@ public record Settings(
 
   public enum OnDnsError { ACCEPT, TEMPFAIL }
 
-  /** One outbound identity: {@code ip} holds literals or "auto", {@code ehlo} a name or "auto". */
+  /**
+   * One outbound identity. {@code ip = ["auto", ...]} in the configuration becomes {@code autoIp}
+   * (discover the outbound addresses) next to the literal addresses; {@code ehlo = auto} becomes an
+   * empty {@code ehlo} (discover Postfix's EHLO name).
+   */
   public record IdentitySettings(
       String name,
-      List<String> ip,
-      String ehlo,
+      List<InetAddress> literalIps,
+      boolean autoIp,
+      Optional<String> ehlo,
       List<String> senders,
       List<String> services,
       Severity genericPtr) {
+    /** The word that stands for "discover it" in {@code ip} and {@code ehlo}. */
     public static final String AUTO = "auto";
 
+    public IdentitySettings {
+      literalIps = List.copyOf(literalIps);
+      senders = List.copyOf(senders);
+      services = List.copyOf(services);
+    }
+
     public boolean autoEhlo() {
-      return AUTO.equals(ehlo);
-    }
-
-    public List<InetAddress> literalIps() {
-      return ip.stream().filter(s -> !AUTO.equals(s)).map(s -> IpLiterals.parse(s).orElseThrow()).toList();
-    }
-
-    public boolean autoIp() {
-      return ip.contains(AUTO);
+      return ehlo.isEmpty();
     }
   }
 
@@ -63,7 +72,7 @@ public record Settings(
   public record UnixSocketSettings(String mode, Optional<String> group) {}
 
   /** Empty {@code clients} means every session is guarded. */
-  public record ScopeSettings(List<String> clients) {}
+  public record ScopeSettings(List<CidrRange> clients) {}
 
   public record DnsSettings(
       List<ResolverAddress> resolvers,
@@ -74,14 +83,14 @@ public record Settings(
 
   public record RefreshSettings(Duration min, Duration max) {}
 
-  public record EnforceSettings(EnforceAction action, String reply, Set<Severity> blockOn) {}
+  public record EnforceSettings(EnforceAction action, ReplyTemplate reply, Set<Severity> blockOn) {}
 
   public record AuditSettings(boolean addHeader) {}
 
-  public record LogSettings(String level) {}
+  public record LogSettings(LogLevel level) {}
 
   /** {@code listen} empty = no metrics endpoint. */
-  public record MetricsSettings(Optional<String> listen) {}
+  public record MetricsSettings(Optional<InetSocketAddress> listen) {}
 
   public record LimitSettings(
       int maxFrameBytes,

@@ -33,9 +33,9 @@ public final class IdentityTargets {
     List<Discovered<InetAddress>> autoAddresses = null;
     Discovered<String> autoEhlo = null;
     for (IdentitySettings id : identities) {
-      String ehlo = id.ehlo();
+      String ehlo = id.ehlo().orElse(null);
       String ehloFrom = literalSource;
-      if (id.autoEhlo()) {
+      if (ehlo == null) {
         autoEhlo = autoEhlo != null ? autoEhlo : discovery.ehlo();
         if (autoEhlo.value().isEmpty()) {
           problems.add("identity " + id.name() + ": no EHLO name: " + autoEhlo.provenance());

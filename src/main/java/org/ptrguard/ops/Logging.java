@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneId;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -52,13 +51,13 @@ public final class Logging {
   }
 
   /** Applies {@code log.level} to ptrguard's own loggers; takes effect at once (used on reload). */
-  public static void setLevel(String level) {
-    threshold = switch (level.toLowerCase(Locale.ROOT)) {
-      case "error" -> PtrguardLogger.ERROR;
-      case "warn" -> PtrguardLogger.WARN;
-      case "debug" -> PtrguardLogger.DEBUG;
-      case "trace" -> PtrguardLogger.TRACE;
-      default -> PtrguardLogger.INFO;
+  public static void setLevel(LogLevel level) {
+    threshold = switch (level) {
+      case ERROR -> PtrguardLogger.ERROR;
+      case WARN -> PtrguardLogger.WARN;
+      case INFO -> PtrguardLogger.INFO;
+      case DEBUG -> PtrguardLogger.DEBUG;
+      case TRACE -> PtrguardLogger.TRACE;
     };
   }
 

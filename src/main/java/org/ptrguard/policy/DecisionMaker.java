@@ -1,7 +1,6 @@
 package org.ptrguard.policy;
 
 import java.util.Map;
-import org.ptrguard.config.ReplyTemplate;
 import org.ptrguard.config.Settings.EnforceAction;
 import org.ptrguard.config.Settings.Mode;
 import org.ptrguard.config.Settings.OnDnsError;
@@ -53,7 +52,7 @@ public final class DecisionMaker {
   }
 
   static String reply(Settings settings, IdentityStatus status) {
-    String reply = ReplyTemplate.expand(settings.enforce().reply(), Map.of(
+    String reply = settings.enforce().reply().expand(Map.of(
         "ip", status.ip(),
         "identity", smtpSafe(status.identity()),
         "verdict", status.verdict().word(),

@@ -42,8 +42,7 @@ public final class Guard implements MilterHandlerFactory {
   /** Everything a decision reads, swapped atomically on reload. */
   record State(Settings settings, IdentitySelector selector, List<CidrRange> scope) {
     static State of(Settings settings) {
-      return new State(settings, new IdentitySelector(settings.identities()),
-          settings.scope().clients().stream().map(CidrRange::parse).toList());
+      return new State(settings, new IdentitySelector(settings.identities()), settings.scope().clients());
     }
   }
 
@@ -140,7 +139,8 @@ public final class Guard implements MilterHandlerFactory {
       return CompletableFuture.completedFuture(warm.get());
     }
     coldWaits.labels().increment();
-    String ehlo = identity.ehlo();
+    // Before a check has run, an auto EHLO name is not known yet: "-" as for the address, never "auto".
+    String ehlo = identity.ehlo().orElse("-");
     if (waiting.incrementAndGet() > settings.limits().maxWaitingSessions()) {
       waiting.decrementAndGet();
       return CompletableFuture.completedFuture(IdentityStatus.unknown(identity.name(), "-", ehlo,

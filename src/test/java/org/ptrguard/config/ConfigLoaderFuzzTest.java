@@ -22,7 +22,7 @@ class ConfigLoaderFuzzTest {
       assertThat(settings).isNotNull();
       assertThat(settings.listen()).isNotEmpty();
       assertThat(settings.identities()).isNotEmpty();
-      String reply = settings.enforce().reply();
+      String reply = settings.enforce().reply().text();
       assertThat(ReplyTemplate.problem(reply)).as("accepted reply template %s", reply).isEmpty();
     } catch (ConfigException e) {
       assertThat(e.problems()).isNotEmpty().allSatisfy(p -> assertThat(p).isNotBlank());

@@ -1,6 +1,5 @@
 package org.ptrguard.config;
 
-import org.ptrguard.net.IpLiterals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,6 +16,8 @@ import org.ptrguard.config.Settings.EnforceAction;
 import org.ptrguard.config.Settings.Mode;
 import org.ptrguard.config.Settings.OnDnsError;
 import org.ptrguard.config.Settings.Severity;
+import org.ptrguard.net.CidrRange;
+import org.ptrguard.net.IpLiterals;
 
 class ConfigLoaderTest {
   @TempDir Path dir;
@@ -45,8 +46,8 @@ class ConfigLoaderTest {
     assertThat(loaded.source()).isEqualTo("embedded defaults");
     assertThat(loaded.warnings()).isEmpty();
     assertThat(s.mode()).isEqualTo(Mode.AUDIT);
-    assertThat(s.listen()).containsExactly("inet:127.0.0.1:8894");
-    assertThat(s.allowFrom()).containsExactly("127.0.0.0/8", "::1/128");
+    assertThat(s.listen()).extracting(Object::toString).containsExactly("inet:127.0.0.1:8894");
+    assertThat(s.allowFrom()).containsExactly(CidrRange.parse("127.0.0.0/8"), CidrRange.parse("::1/128"));
     assertThat(s.identities()).singleElement().satisfies(id -> {
       assertThat(id.name()).isEqualTo("default");
       assertThat(id.autoIp()).isTrue();
@@ -102,8 +103,9 @@ class ConfigLoaderTest {
     assertThat(s.identities()).hasSize(2);
     assertThat(s.identities().get(0).literalIps()).extracting(a -> a.getHostAddress())
         .containsExactly("203.0.113.10", "2001:db8:0:0:0:0:0:25");
-    assertThat(s.identities().get(0).ehlo()).isEqualTo("mail.example.com");
-    assertThat(s.identities().get(1).ip()).containsExactly("198.51.100.7");
+    assertThat(s.identities().get(0).ehlo()).hasValue("mail.example.com");
+    assertThat(s.identities().get(0).autoIp()).isFalse();
+    assertThat(s.identities().get(1).literalIps()).extracting(a -> a.getHostAddress()).containsExactly("198.51.100.7");
     assertThat(s.identities().get(1).senders()).containsExactly("example.org");
     assertThat(s.identities().get(1).genericPtr()).isEqualTo(Severity.FAIL);
     assertThat(s.dns().resolvers()).extracting(ResolverAddress::toString)
@@ -189,7 +191,7 @@ class ConfigLoaderTest {
     assertThat(loadError("enforce.reply = \"451 5.7.25 mismatch\"").getMessage()).contains("must look like");
     assertThat(loadError("enforce.reply = \"451 4.7.25\"").getMessage()).contains("must look like");
     assertThat(loadError("enforce.block-on = [warn]").getMessage()).contains("must include fail");
-    assertThat(ReplyTemplate.expand("451 4.7.25 {ip}: {reason}", Map.of("ip", "192.0.2.1", "reason", "no PTR ($1)")))
+    assertThat(ReplyTemplate.parse("451 4.7.25 {ip}: {reason}").expand(Map.of("ip", "192.0.2.1", "reason", "no PTR ($1)")))
         .isEqualTo("451 4.7.25 192.0.2.1: no PTR ($1)");
   }
 

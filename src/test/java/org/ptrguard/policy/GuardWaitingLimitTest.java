@@ -17,6 +17,7 @@ import org.ptrguard.milter.MilterTestClient;
 import org.ptrguard.monitor.IdentityStatus;
 import org.ptrguard.net.ListenAddress;
 import org.ptrguard.ops.Metrics;
+import org.ptrguard.testing.LogCapture;
 
 /**
  * limits.max-waiting-sessions over the wire: while the first identity check is running, only that
@@ -34,6 +35,12 @@ class GuardWaitingLimitTest {
     }
   }
 
+  private void start(String config) throws Exception {
+    Guard guard = new Guard(ConfigLoader.parse(config), source, new Metrics());
+    server = MilterServer.start(MilterServerOptions.defaults()
+        .withListeners(List.of(ListenAddress.parse("inet:127.0.0.1:0"))), guard);
+  }
+
   private MilterTestClient client() throws Exception {
     MilterTestClient c = MilterTestClient.connect(server.boundAddresses().get(0)).timeout(Duration.ofSeconds(10));
     c.negotiate();
@@ -45,14 +52,12 @@ class GuardWaitingLimitTest {
 
   @Test
   void sessionsBeyondTheLimitGetTheOnDnsErrorAnswerAtOnce() throws Exception {
-    Guard guard = new Guard(ConfigLoader.parse("""
+    start("""
         mode = enforce
         on-dns-error = tempfail
         dns.check-budget = 20s
         limits.max-waiting-sessions = 2
-        """), source, new Metrics());
-    server = MilterServer.start(MilterServerOptions.defaults()
-        .withListeners(List.of(ListenAddress.parse("inet:127.0.0.1:0"))), guard);
+        """);
     List<MilterTestClient> waiting = new ArrayList<>();
     try {
       for (int i = 0; i < 2; i++) {
@@ -85,20 +90,33 @@ class GuardWaitingLimitTest {
 
   @Test
   void aSlotIsFreedWhenAWaitingSessionGetsItsAnswer() throws Exception {
-    Guard guard = new Guard(ConfigLoader.parse("""
+    start("""
         mode = enforce
         on-dns-error = tempfail
         dns { timeout = 100ms, check-budget = 300ms }
         limits.max-waiting-sessions = 1
-        """), source, new Metrics());
-    server = MilterServer.start(MilterServerOptions.defaults()
-        .withListeners(List.of(ListenAddress.parse("inet:127.0.0.1:0"))), guard);
+        """);
     // Each session waits out the budget alone, then frees the slot for the next one.
     for (int i = 0; i < 3; i++) {
       try (MilterTestClient c = client()) {
         Reply r = c.helo("client.example.net").orElseThrow();
         assertThat(r.text()).as("session " + i).contains("not finished within 300 ms");
       }
+    }
+  }
+
+  @Test
+  void aColdAutoIdentityIsLoggedWithoutAnEhloNameNotTheWordAuto() throws Exception {
+    // The default identity is ehlo = auto: before its first check no EHLO name is known.
+    start("""
+        mode = enforce
+        on-dns-error = tempfail
+        dns { timeout = 100ms, check-budget = 300ms }
+        """);
+    try (LogCapture log = LogCapture.start(); MilterTestClient c = client()) {
+      assertThat(c.helo("client.example.net").orElseThrow().text()).contains("not finished within 300 ms");
+      String line = log.await("event=decision", Duration.ofSeconds(10));
+      assertThat(line).contains(" ehlo=- ").doesNotContain("ehlo=auto");
     }
   }
 }
