@@ -77,8 +77,7 @@ final class RouteChecks {
   static List<IdentityOverride> overrides(Settings settings) {
     List<IdentityOverride> out = new ArrayList<>();
     for (IdentitySettings id : settings.identities()) {
-      out.add(new IdentityOverride(id.name(), id.literalIps(),
-          id.autoEhlo() ? Optional.empty() : Optional.of(id.ehlo()), id.senders(), id.services()));
+      out.add(new IdentityOverride(id.name(), id.literalIps(), id.ehlo(), id.senders(), id.services()));
     }
     return out;
   }
