@@ -165,13 +165,15 @@ public final class RoutesCommand {
     RouteModel m = c.model();
     out.println("ptrguard routes: " + m.routes().size() + (m.routes().size() == 1 ? " route" : " routes")
         + ", resolver " + c.resolver());
-    report.wrap("postfix: ", "         ", m.config().parameter("config_directory"));
+    String dir = m.config().parameter("config_directory");
+    report.wrap("postfix: ", "         ", dir.isEmpty() ? "configuration unreadable (see the problem below)" : dir);
     for (String p : m.problems()) {
       report.wrap("problem: ", "         ", p);
     }
     for (String n : m.notes()) {
       report.wrap("note: ", "      ", n);
     }
+    java.util.Set<IdentityReport> shown = new java.util.HashSet<>();
     for (Route r : m.routes()) {
       out.println();
       String badge = r.reach() == Reach.DIRECT || r.reach() == Reach.UNKNOWN ? report.badge(c.verdict(r))
@@ -189,7 +191,11 @@ public final class RoutesCommand {
         if (ir.isPresent()) {
           report.field("PTR", ir.get().ptrNames().isEmpty() ? "none" : String.join(", ", ir.get().ptrNames()));
           report.field("verdict", report.badge(ir.get().verdict()));
-          report.findings(ir.get());
+          if (shown.add(ir.get())) {
+            report.findings(ir.get());
+          } else {
+            report.wrap("  ", "  ", "Same identity as a route above: see its findings.");
+          }
         }
       }
     }
@@ -271,7 +277,8 @@ public final class RoutesCommand {
     Route r = e.route();
     out.println("recipient " + e.recipient() + " (sender " + (e.sender().isEmpty() ? "<>" : e.sender()) + ")");
     for (Lookup l : e.lookups()) {
-      out.println("  lookup  " + l.parameter() + " " + l.table() + " key " + l.key() + " -> "
+      out.println("  lookup  " + l.parameter() + " " + org.ptrguard.postfix.LookupTable.shortLabel(l.table())
+          + " key " + l.key() + " -> "
           + l.problem().map(p -> "ERROR " + p).orElse(l.result().map(v -> v.isEmpty() ? "(empty)" : v).orElse("not found")));
     }
     for (String s : e.steps()) {

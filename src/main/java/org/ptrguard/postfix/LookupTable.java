@@ -62,6 +62,11 @@ public record LookupTable(String spec, String type, String name) {
     return items;
   }
 
+  /** For one-line reports: a long inline table as "inline:{...}" (the key says which entry matched). */
+  public static String shortLabel(String spec) {
+    return spec.startsWith("inline:") && spec.length() > 30 ? "inline:{...}" : spec;
+  }
+
   /** proxy:TYPE:NAME is looked up like TYPE:NAME, by proxymap. */
   public String effectiveType() {
     if (type.equals("proxy")) {

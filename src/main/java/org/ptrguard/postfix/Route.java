@@ -94,7 +94,8 @@ public record Route(
     /** One line: "transport_maps hash:/etc/postfix/transport example.com" or "default_transport". */
     public String describe() {
       StringBuilder s = new StringBuilder(parameter);
-      table.ifPresent(t -> s.append(' ').append(t));
+      // an inline table can be long: its key says which entry matched
+      table.ifPresent(t -> s.append(' ').append(LookupTable.shortLabel(t)));
       key.ifPresent(k -> s.append(" key ").append(k));
       if (!detail.isEmpty()) {
         s.append(" (").append(detail).append(')');

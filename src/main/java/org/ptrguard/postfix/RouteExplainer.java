@@ -131,7 +131,7 @@ public final class RouteExplainer {
       }
       selection = Selection.entry(Kind.TRANSPORT_MAP, "transport_maps", tk[0], tk[1],
           byRecipient.get().getValue().isEmpty() ? "empty result: no change" : "result " + byRecipient.get().getValue());
-      steps.add("transport_maps " + tk[0] + " matches " + tk[1] + " -> " + service + (nexthop.isEmpty() ? "" : ":" + nexthop));
+      steps.add("transport_maps " + LookupTable.shortLabel(tk[0]) + " matches " + tk[1] + " -> " + service + (nexthop.isEmpty() ? "" : ":" + nexthop));
     }
     Route route = model.route(service, nexthop, selection, nexthopKind);
     steps.add(switch (route.reach()) {

@@ -199,8 +199,7 @@ class RoutesIT {
     // A sender without a sender-dependent entry takes default_transport.
     Run plain = run(false, "--config", conf("").toString(), "--postfix-config", multi.configDir().toString(),
         "--sender", "alice@example.org", "--rcpt", "bob@example.net");
-    assertThat(plain.out()).contains("lookup  sender_dependent_default_transport_maps inline:{ {@news.example.org = "
-        + "smtp-news:} } key @example.org -> not found")
+    assertThat(plain.out()).contains("lookup  sender_dependent_default_transport_maps inline:{...} key @example.org -> not found")
         .contains("route   smtp -> MX of the recipient domain [direct] selected by default_transport");
   }
 
