@@ -77,6 +77,48 @@ class RouteModelTest {
     assertThat(id.addressSource()).contains("identity 'nat'").contains("10.0.0.5");
   }
 
+  /** transport(5) order with recipient_delimiter and parent-style matching, through a hash table built by postmap. */
+  @Test
+  void transportLookupOrderFollowsTransport5() throws Exception {
+    Path table = dir.resolve("transport");
+    Files.writeString(table, String.join("\n",
+        "user+tag@example.com  smtp-a:",
+        "user@example.com      smtp-b:",
+        "example.com           smtp-c:",
+        "*                     smtp-d:", ""));
+    var built = new ProcessBuilder("postmap", "hash:" + table).redirectErrorStream(true).start();
+    assertThat(built.waitFor()).isZero();
+    String services = """
+        smtp-a unix - - n - - smtp
+        smtp-b unix - - n - - smtp
+        smtp-c unix - - n - - smtp
+        smtp-d unix - - n - - smtp
+        """;
+    RouteModel model = discover("inet_protocols = ipv4\nrecipient_delimiter = +\ntransport_maps = hash:" + table
+        + "\nparent_domain_matches_subdomains = transport_maps\n", services, List.of());
+    RouteExplainer explainer = new RouteExplainer(model, new Tables(PostfixTools.forInstance(Optional.of(dir))));
+    assertThat(explainer.explain("", "User+Tag@Example.com").route().service()).isEqualTo("smtp-a");
+    assertThat(explainer.explain("", "user+other@example.com").route().service()).isEqualTo("smtp-b");
+    assertThat(explainer.explain("", "someone@example.com").route().service()).isEqualTo("smtp-c");
+    // parent style: "example.com" also matches its subdomains, looked up as "example.com", not ".example.com"
+    var sub = explainer.explain("", "x@mx.sub.example.com");
+    assertThat(sub.route().service()).isEqualTo("smtp-c");
+    assertThat(sub.lookups().stream().map(RouteExplainer.Lookup::key))
+        .containsExactly("x@mx.sub.example.com", "mx.sub.example.com", "sub.example.com", "example.com");
+    assertThat(explainer.explain("", "x@example.net").route().service()).isEqualTo("smtp-d");
+    // the null sender is looked up in sender tables by its key, and nothing here picks a route by sender
+    assertThat(explainer.explain("", "x@example.net").lookups()).noneMatch(l -> l.parameter().startsWith("sender"));
+  }
+
+  @Test
+  void aMissingPostconfIsAProblemNotACrash() {
+    PostfixTools tools = new PostfixTools(Optional.of(dir), "/nonexistent/postconf", "/nonexistent/postmap",
+        java.time.Duration.ofSeconds(5));
+    RouteModel model = new RouteDiscovery(tools).discover(List.of());
+    assertThat(model.unavailable()).get().asString().contains("cannot run /nonexistent/postconf");
+    assertThat(model.routes()).isEmpty();
+  }
+
   @Test
   void postconfFailingMakesEveryRouteUnknown() {
     RouteModel model = new RouteDiscovery(PostfixTools.forInstance(Optional.of(dir.resolve("missing")))).discover(List.of());
