@@ -1,6 +1,9 @@
 package org.ptrguard.policy;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.ptrguard.config.Settings.Mode;
 import org.ptrguard.monitor.IdentityStatus;
 import org.ptrguard.ops.LogValues;
@@ -55,5 +58,63 @@ public final class DecisionLine {
     String text = part.toString();
     lastIdentityPart = new IdentityPart(s, text);
     return text;
+  }
+
+  /** Route mode, every direct route healthy: the session (or message) is let go at once. */
+  public static String routesHealthy(Mode mode, String stage, Optional<String> client, Optional<String> daemon,
+      long connectionId) {
+    return "event=decision mode=" + word(mode) + " action=accept routes=healthy stage=" + stage
+        + tail(client, daemon, connectionId);
+  }
+
+  /** One recipient whose route is not healthy: which route, why, and what was done. */
+  static String recipient(Mode mode, RouteDecider.RecipientDecision rd, Optional<String> client, Optional<String> daemon,
+      long connectionId) {
+    Decision d = rd.decision();
+    StringBuilder line = new StringBuilder(320)
+        .append("event=decision mode=").append(word(mode))
+        .append(" action=").append(d.action().word());
+    if (mode == Mode.AUDIT && d.wouldBlock() != Action.ACCEPT) {
+      line.append(" would=").append(d.wouldBlock().word());
+    }
+    line.append(" rcpt=").append(LogValues.of(rd.recipient()))
+        .append(" route=").append(LogValues.of(rd.route().route()))
+        .append(" nexthop=").append(LogValues.of(rd.route().nexthop()))
+        .append(" reach=").append(rd.route().reach().word())
+        .append(identityPart(d.status()))
+        .append(" reason=").append(LogValues.of(d.status().reason()))
+        .append(" stage=rcpt");
+    return line.append(tail(client, daemon, connectionId)).toString();
+  }
+
+  /** A message looked at per recipient whose recipients were all on healthy routes. */
+  static String messageSummary(Mode mode, List<RouteDecider.RecipientDecision> recipients, Optional<String> client,
+      Optional<String> daemon, Optional<String> queueId, long connectionId) {
+    Map<String, Integer> byRoute = new TreeMap<>();
+    recipients.forEach(r -> byRoute.merge(r.route().route() + "/" + r.route().reach().word(), 1, Integer::sum));
+    StringBuilder routes = new StringBuilder();
+    byRoute.forEach((k, v) -> routes.append(routes.length() == 0 ? "" : ",").append(k).append(':').append(v));
+    return "event=decision mode=" + word(mode) + " action=accept stage=message rcpts=" + recipients.size()
+        + " routes=" + LogValues.of(routes.length() == 0 ? "-" : routes.toString())
+        + " queue-id=" + LogValues.of(queueId.orElse("-")) + tail(client, daemon, connectionId);
+  }
+
+  /** A message put on hold because some recipients' routes are broken; names them. */
+  static String messageHeld(List<RouteDecider.RecipientDecision> held, Optional<String> client, Optional<String> daemon,
+      Optional<String> queueId, long connectionId) {
+    String rcpts = String.join(",", held.stream().map(RouteDecider.RecipientDecision::recipient).toList());
+    String routes = String.join(",", held.stream().map(r -> r.route().route()).distinct().toList());
+    return "event=decision mode=enforce action=hold stage=message routes=" + LogValues.of(routes)
+        + " rcpts=" + LogValues.of(rcpts) + " queue-id=" + LogValues.of(queueId.orElse("-"))
+        + tail(client, daemon, connectionId);
+  }
+
+  private static String word(Mode mode) {
+    return mode.name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static String tail(Optional<String> client, Optional<String> daemon, long connectionId) {
+    return " client=" + LogValues.of(client.orElse("-")) + " daemon=" + LogValues.of(daemon.orElse("-"))
+        + " conn=" + connectionId;
   }
 }

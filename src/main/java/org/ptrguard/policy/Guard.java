@@ -19,6 +19,8 @@ import org.ptrguard.milter.MilterContext;
 import org.ptrguard.milter.MilterEvent;
 import org.ptrguard.milter.MilterHandler;
 import org.ptrguard.milter.MilterHandlerFactory;
+import org.ptrguard.milter.MacroStage;
+import org.ptrguard.monitor.RouteStatusSource;
 import org.ptrguard.milter.ProtocolNeeds;
 import org.ptrguard.milter.SessionInfo;
 import org.ptrguard.monitor.IdentityStatus;
@@ -48,13 +50,20 @@ public final class Guard implements MilterHandlerFactory {
 
   private final AtomicReference<State> state;
   private final IdentityStatusSource statuses;
+  private final RouteDecider routes;
   private final AtomicInteger waiting = new AtomicInteger();
   private final Metrics.CounterFamily decisions;
   private final Metrics.CounterFamily coldWaits;
 
   public Guard(Settings settings, IdentityStatusSource statuses, Metrics metrics) {
+    this(settings, statuses, RouteStatusSource.NONE, metrics);
+  }
+
+  /** @param routes per-route verdicts; while its snapshot is inactive, sessions are decided as before */
+  public Guard(Settings settings, IdentityStatusSource statuses, RouteStatusSource routes, Metrics metrics) {
     this.state = new AtomicReference<>(State.of(settings));
     this.statuses = statuses;
+    this.routes = new RouteDecider(routes);
     this.decisions = metrics.counter("ptrguard_decisions_total", "Guard decisions by mode, action and verdict",
         "mode", "action", "verdict");
     this.coldWaits = metrics.counter("ptrguard_smtp_path_identity_waits_total",
@@ -92,14 +101,78 @@ public final class Guard implements MilterHandlerFactory {
       .actions(MilterAction.ADD_HEADERS, MilterAction.QUARANTINE)
       .build();
 
+  /**
+   * With a route model, RCPT is negotiated too, with the macros that name Postfix's resolved route.
+   * A session whose routes are all healthy still ends at HELO (ACCEPT), so it costs what it did;
+   * RCPT events only flow in sessions that continue because some route is broken.
+   */
+  static final ProtocolNeeds ROUTE_NEEDS = ProtocolNeeds.builder()
+      .events(MilterEvent.CONNECT, MilterEvent.HELO, MilterEvent.MAIL, MilterEvent.RCPT)
+      .noReply(MilterEvent.CONNECT)
+      .actions(MilterAction.ADD_HEADERS, MilterAction.QUARANTINE)
+      .macros(MacroStage.RCPT, "{rcpt_mailer}", "{rcpt_host}", "{rcpt_addr}")
+      .macros(MacroStage.END_OF_MESSAGE, "i")
+      .build();
+
   @Override
   public ProtocolNeeds needs() {
-    return NEEDS;
+    return routes.active() ? ROUTE_NEEDS : NEEDS;
   }
 
   @Override
   public MilterHandler newSession(SessionInfo info) {
     return new GuardSession(this);
+  }
+
+  /** True when sessions are decided per route (a route model is loaded). */
+  boolean routeMode() {
+    return routes.active();
+  }
+
+  /**
+   * In route mode: true (and one decision line logged) when every direct route is healthy, so the
+   * session or message can be let go at once; false when recipients must be looked at one by one.
+   */
+  boolean routesHealthy(MilterContext ctx, Optional<String> client, String stage) {
+    Settings settings = state.get().settings();
+    if (!routes.allHealthy(settings)) {
+      return false;
+    }
+    decisions.labels(settings.mode().name().toLowerCase(Locale.ROOT), Action.ACCEPT.word(), "pass").increment();
+    DECISIONS.info(DecisionLine.routesHealthy(settings.mode(), stage, client, ctx.macro("{daemon_name}"),
+        ctx.connectionId()));
+    return true;
+  }
+
+  /** Decides one recipient from its route; logs a line when the route is not healthy. */
+  RouteDecider.RecipientDecision decideRecipient(MilterContext ctx, String recipient, Optional<String> client) {
+    Settings settings = state.get().settings();
+    RouteDecider.RecipientDecision rd = routes.decide(settings, recipient, ctx.macro("{rcpt_mailer}"),
+        ctx.macro("{rcpt_host}"));
+    if (!rd.healthy()) {
+      Decision d = rd.decision();
+      decisions.labels(settings.mode().name().toLowerCase(Locale.ROOT), d.action().word(), d.status().verdict().word())
+          .increment();
+      String line = DecisionLine.recipient(settings.mode(), rd, client, ctx.macro("{daemon_name}"), ctx.connectionId());
+      if (d.action() == Action.TEMPFAIL || d.action() == Action.HOLD) {
+        DECISIONS.warn(line);
+      } else {
+        DECISIONS.info(line);
+      }
+    }
+    return rd;
+  }
+
+  /** The one line for a message whose recipients were looked at one by one and all found healthy. */
+  void messageSummary(MilterContext ctx, Optional<String> client, List<RouteDecider.RecipientDecision> recipients) {
+    Settings settings = state.get().settings();
+    DECISIONS.info(DecisionLine.messageSummary(settings.mode(), recipients, client, ctx.macro("{daemon_name}"),
+        ctx.macro("i"), ctx.connectionId()));
+  }
+
+  /** The line saying which recipients' routes put a message on hold. */
+  void messageHeld(MilterContext ctx, Optional<String> client, List<RouteDecider.RecipientDecision> held) {
+    DECISIONS.warn(DecisionLine.messageHeld(held, client, ctx.macro("{daemon_name}"), ctx.macro("i"), ctx.connectionId()));
   }
 
   boolean needsSender() {

@@ -1,6 +1,7 @@
 package org.ptrguard.policy;
 
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -34,6 +35,10 @@ final class GuardSession implements MilterHandler {
   private boolean decidedForSession;
   /** The decision for the current message; kept across messages when made at HELO. */
   private Decision decision;
+  /** Route mode with some route broken: recipients are decided one by one at RCPT. */
+  private boolean perRecipient;
+  /** The current message's recipients (per-recipient mode only). */
+  private final List<RouteDecider.RecipientDecision> recipients = new ArrayList<>();
 
   GuardSession(Guard guard) {
     this.guard = guard;
@@ -45,6 +50,8 @@ final class GuardSession implements MilterHandler {
     client = Optional.of(info.address().map(InetAddress::getHostAddress).orElse(info.rawAddress()));
     decidedForSession = false;
     decision = null;
+    perRecipient = false;
+    recipients.clear();
     inScope = guard.inScope(clientAddress);
     if (!inScope) {
       return CompletableFuture.completedFuture(MilterReply.ACCEPT);
@@ -57,6 +64,9 @@ final class GuardSession implements MilterHandler {
     // A second HELO (after STARTTLS) changes nothing: the outbound identity is not the client's.
     if (!inScope) {
       return CompletableFuture.completedFuture(MilterReply.ACCEPT);
+    }
+    if (guard.routeMode()) {
+      return routeModeStart(ctx, "helo");
     }
     if (decidedForSession || guard.needsSender()) {
       return CONTINUE;
@@ -76,6 +86,10 @@ final class GuardSession implements MilterHandler {
     if (decidedForSession) {
       return CONTINUE;
     }
+    if (guard.routeMode()) {
+      recipients.clear();
+      return routeModeStart(ctx, "mail");
+    }
     Optional<String> sender = argv.isEmpty() ? Optional.empty() : IdentitySelector.senderDomain(argv.get(0));
     return guard.decide(ctx, client, sender, "mail").thenApply(d -> {
       decision = d.orElse(null);
@@ -83,8 +97,44 @@ final class GuardSession implements MilterHandler {
     });
   }
 
+  /**
+   * Route mode at HELO or MAIL: all routes healthy lets the session go at once (as without routes);
+   * otherwise the recipients are looked at one by one.
+   */
+  private CompletionStage<MilterReply> routeModeStart(MilterContext ctx, String stage) {
+    if (decidedForSession) {
+      return CONTINUE;
+    }
+    if (guard.routesHealthy(ctx, client, stage)) {
+      decidedForSession = true;
+      perRecipient = false;
+      return CompletableFuture.completedFuture(MilterReply.ACCEPT);
+    }
+    perRecipient = true;
+    return CONTINUE;
+  }
+
+  @Override
+  public CompletionStage<MilterReply> rcpt(MilterContext ctx, List<String> argv) {
+    if (!inScope || !perRecipient || decidedForSession) {
+      return CONTINUE;
+    }
+    String recipient = argv.isEmpty() ? "" : argv.get(0);
+    RouteDecider.RecipientDecision rd = guard.decideRecipient(ctx, recipient, client);
+    // Kept even when refused: a message with a refused recipient has had its line, no summary.
+    recipients.add(rd);
+    if (rd.decision() != null && rd.decision().action() == Decision.Action.TEMPFAIL) {
+      // Only this recipient is refused: it stays in the client's queue; the others go on.
+      return CompletableFuture.completedFuture(MilterReply.replyCode(rd.decision().smtpReply()));
+    }
+    return CONTINUE;
+  }
+
   @Override
   public CompletionStage<EndOfMessageReply> endOfMessage(MilterContext ctx) {
+    if (perRecipient) {
+      return CompletableFuture.completedFuture(endOfRoutedMessage(ctx));
+    }
     Decision d = decision;
     if (!decidedForSession) {
       decision = null;
@@ -99,8 +149,29 @@ final class GuardSession implements MilterHandler {
     });
   }
 
+  /** Hold when any accepted recipient's route is broken; one summary line when all were healthy. */
+  private EndOfMessageReply endOfRoutedMessage(MilterContext ctx) {
+    List<RouteDecider.RecipientDecision> mine = List.copyOf(recipients);
+    recipients.clear();
+    List<RouteDecider.RecipientDecision> held = mine.stream()
+        .filter(r -> r.decision() != null && r.decision().action() == Decision.Action.HOLD).toList();
+    if (!held.isEmpty()) {
+      guard.messageHeld(ctx, client, held);
+      return EndOfMessageReply.of(MilterReply.CONTINUE, Modification.quarantine(held.get(0).decision().note()));
+    }
+    if (mine.stream().allMatch(RouteDecider.RecipientDecision::healthy)) {
+      guard.messageSummary(ctx, client, mine);
+      return EndOfMessageReply.of(MilterReply.CONTINUE);
+    }
+    Optional<Decision> header = mine.stream().map(RouteDecider.RecipientDecision::decision)
+        .filter(d -> d != null && d.action() == Decision.Action.ADD_HEADER).findFirst();
+    return header.map(d -> EndOfMessageReply.of(MilterReply.CONTINUE, Modification.addHeader(HEADER, d.note())))
+        .orElseGet(() -> EndOfMessageReply.of(MilterReply.CONTINUE));
+  }
+
   @Override
   public void abort(MilterContext ctx) {
+    recipients.clear();
     if (!decidedForSession) {
       decision = null;
     }

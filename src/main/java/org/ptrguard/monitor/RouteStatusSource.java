@@ -1,0 +1,30 @@
+package org.ptrguard.monitor;
+
+import java.util.Optional;
+import java.util.Set;
+import org.ptrguard.monitor.DestinationFamilies.Family;
+
+/** Where the guard reads per-route verdicts. Both methods answer from memory and never block. */
+public interface RouteStatusSource {
+  /** No route model: every session is decided from the configured identities. */
+  RouteStatusSource NONE = new RouteStatusSource() {
+    @Override
+    public RouteSnapshot snapshot() {
+      return RouteSnapshot.INACTIVE;
+    }
+
+    @Override
+    public Optional<Set<Family>> destinationFamilies(String domain) {
+      return Optional.empty();
+    }
+  };
+
+  /** The current routes and verdicts: the same object until something changes. */
+  RouteSnapshot snapshot();
+
+  /**
+   * The address families of a recipient domain's mail exchangers when already known from a
+   * background lookup; empty (and a lookup started) otherwise.
+   */
+  Optional<Set<Family>> destinationFamilies(String domain);
+}

@@ -1,0 +1,265 @@
+package org.ptrguard.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.ptrguard.config.ConfigLoader;
+import org.ptrguard.config.Settings;
+import org.ptrguard.identity.Identity;
+import org.ptrguard.identity.Verdict;
+import org.ptrguard.milter.MacroStage;
+import org.ptrguard.milter.MilterEvent;
+import org.ptrguard.milter.MilterServer;
+import org.ptrguard.milter.MilterServerOptions;
+import org.ptrguard.milter.MilterTestClient;
+import org.ptrguard.milter.MilterTestClient.EndOfMessage;
+import org.ptrguard.milter.MilterTestClient.Reply;
+import org.ptrguard.monitor.DestinationFamilies.Family;
+import org.ptrguard.monitor.RouteSnapshot;
+import org.ptrguard.monitor.RouteStatusSource;
+import org.ptrguard.monitor.ServiceRoute;
+import org.ptrguard.net.ListenAddress;
+import org.ptrguard.ops.Metrics;
+import org.ptrguard.testing.LogCapture;
+
+/**
+ * Per-recipient decisions behind the real milter server, driven the way Postfix drives a milter:
+ * {@code {rcpt_mailer}}/{@code {rcpt_host}} macros before each RCPT. Verdicts per route identity come
+ * from a table (the DNS side is tested against real DNS servers elsewhere); the routes are
+ * "smtp" (192.0.2.10, healthy), "smtp-b" (192.0.2.11, no PTR), "smtp-v6" (IPv4 healthy, IPv6
+ * broken), "local" and "lmtp".
+ */
+class GuardRoutesTest {
+  static final Identity GOOD = new Identity("x", addr("192.0.2.10"), "mail.example.com", false);
+  static final Identity BAD = new Identity("x", addr("192.0.2.11"), "b.example.com", false);
+  static final Identity GOOD6 = new Identity("x", addr("2001:db8::10"), "mail.example.com", false);
+  static final Identity BAD6 = new Identity("x", addr("2001:db8::11"), "v6.example.com", false);
+
+  /** Per-route verdicts by identity address, and recipient domains' MX families. */
+  static final class TableRoutes implements RouteStatusSource {
+    final Map<InetAddress, Verdict> verdicts = new ConcurrentHashMap<>();
+    final Map<String, Set<Family>> mx = new ConcurrentHashMap<>();
+    List<ServiceRoute> routes = List.of(
+        ServiceRoute.smtp("smtp", Optional.of(GOOD), Optional.empty()),
+        ServiceRoute.smtp("smtp-b", Optional.of(BAD), Optional.empty()),
+        ServiceRoute.smtp("smtp-v6", Optional.of(GOOD), Optional.of(BAD6)),
+        ServiceRoute.local("local"),
+        ServiceRoute.local("lmtp"));
+
+    @Override
+    public RouteSnapshot snapshot() {
+      return RouteSnapshot.of(routes, id -> Optional.ofNullable(verdicts.get(id.ip())).map(v -> new IdentityStatus("route",
+          id.ip().getHostAddress(), List.of(), id.ehlo(), v, v == Verdict.PASS ? List.of() : List.of("ptr.missing"),
+          v == Verdict.PASS ? "" : "no PTR record for " + id.ip().getHostAddress(), false)));
+    }
+
+    @Override
+    public Optional<Set<Family>> destinationFamilies(String domain) {
+      return Optional.ofNullable(mx.get(domain));
+    }
+  }
+
+  private final TableRoutes routes = new TableRoutes();
+  private final Metrics metrics = new Metrics();
+  private MilterServer server;
+  private LogCapture log;
+
+  @BeforeEach
+  void verdicts() {
+    routes.verdicts.put(GOOD.ip(), Verdict.PASS);
+    routes.verdicts.put(BAD.ip(), Verdict.FAIL);
+    routes.verdicts.put(GOOD6.ip(), Verdict.PASS);
+    routes.verdicts.put(BAD6.ip(), Verdict.FAIL);
+    log = LogCapture.start();
+  }
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+    log.close();
+  }
+
+  private static InetAddress addr(String ip) {
+    try {
+      return InetAddress.getByName(ip);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException(ip, e);
+    }
+  }
+
+  private MilterTestClient start(String hocon) throws Exception {
+    Settings settings = ConfigLoader.parse(hocon);
+    Guard guard = new Guard(settings, new GuardSessionTest.TableSource(), routes, metrics);
+    server = MilterServer.start(MilterServerOptions.defaults()
+        .withListeners(List.of(ListenAddress.parse("inet:127.0.0.1:0"))), guard);
+    MilterTestClient c = MilterTestClient.connect(server.boundAddresses().get(0)).timeout(Duration.ofSeconds(10));
+    c.negotiate();
+    return c;
+  }
+
+  private static Reply hello(MilterTestClient c) throws Exception {
+    c.macro('C', "j", "mx.example.com", "{daemon_name}", "submission");
+    c.connect("client.example.net", '4', 40000, "10.0.0.5");
+    c.macro('H');
+    return c.helo("client.example.net").orElseThrow();
+  }
+
+  /** One RCPT as Postfix sends it: the route macros first, then the event. */
+  private static Reply rcpt(MilterTestClient c, String address, String mailer, String host) throws Exception {
+    c.macro('R', "{rcpt_addr}", address, "{rcpt_host}", host, "{rcpt_mailer}", mailer);
+    return c.rcpt("<" + address + ">").orElseThrow();
+  }
+
+  private void breakSmtpB(boolean broken) {
+    routes.verdicts.put(BAD.ip(), broken ? Verdict.FAIL : Verdict.PASS);
+    routes.verdicts.put(BAD6.ip(), broken ? Verdict.FAIL : Verdict.PASS);
+  }
+
+  @Test
+  void routeModeAsksForRcptAndTheRouteMacros() throws Exception {
+    try (MilterTestClient c = start("mode = enforce")) {
+      assertThat(c.negotiated().sent(MilterEvent.RCPT)).isTrue();
+      assertThat(c.negotiated().replies(MilterEvent.RCPT)).isTrue();
+      assertThat(c.negotiated().macroLists().get(MacroStage.RCPT.id())).contains("{rcpt_mailer}").contains("{rcpt_host}");
+    }
+  }
+
+  @Test
+  void allRoutesHealthyEndsTheSessionAtHeloAsBefore() throws Exception {
+    breakSmtpB(false);
+    try (MilterTestClient c = start("mode = enforce")) {
+      assertThat(hello(c).code()).isEqualTo('a');
+    }
+    assertThat(log.linesContaining("event=decision mode=enforce action=accept routes=healthy stage=helo")).hasSize(1);
+  }
+
+  @Test
+  void enforceTempfailsExactlyTheRecipientsOnTheBrokenRoute() throws Exception {
+    try (MilterTestClient c = start("mode = enforce")) {
+      assertThat(hello(c).code()).isEqualTo('c');
+      assertThat(c.mail("<alice@example.com>").orElseThrow().code()).isEqualTo('c');
+      assertThat(rcpt(c, "bob@example.net", "smtp", "example.net").code()).isEqualTo('c');
+      Reply refused = rcpt(c, "carol@example.org", "smtp-b", "example.org");
+      assertThat(refused.code()).isEqualTo('y');
+      assertThat(refused.text()).isEqualTo(
+          "451 4.7.25 ptrguard: outbound identity 192.0.2.11 not ready: route smtp-b: no PTR record for 192.0.2.11");
+      // The broken service through a relay: receivers see the relay, so it goes.
+      assertThat(rcpt(c, "dave@example.org", "smtp-b", "[198.51.100.26]:25").code()).isEqualTo('c');
+      // Delivered on this host: no outbound identity at all.
+      assertThat(rcpt(c, "root@mail.example.com", "local", "mail.example.com").code()).isEqualTo('c');
+      assertThat(rcpt(c, "erin@example.com", "lmtp", "[127.0.0.1]:24").code()).isEqualTo('c');
+      c.macro('E', "i", "Q1");
+      EndOfMessage eom = c.endOfMessage();
+      assertThat(eom.modifications()).isEmpty();
+      assertThat(eom.finalReply().code()).isEqualTo('c');
+    }
+    assertThat(log.linesContaining("event=decision")).singleElement().satisfies(l -> assertThat(l)
+        .contains("mode=enforce action=tempfail rcpt=<carol@example.org> route=smtp-b nexthop=example.org reach=direct")
+        .contains("ip=192.0.2.11").contains("verdict=fail").contains("stage=rcpt"));
+  }
+
+  @Test
+  void holdHoldsOnlyMessagesWithARecipientOnTheBrokenRoute() throws Exception {
+    try (MilterTestClient c = start("mode = enforce, enforce.action = hold")) {
+      assertThat(hello(c).code()).isEqualTo('c');
+      c.mail("<alice@example.com>");
+      assertThat(rcpt(c, "bob@example.net", "smtp", "example.net").code()).isEqualTo('c');
+      c.macro('E', "i", "HEALTHY1");
+      assertThat(c.endOfMessage().modifications()).isEmpty();
+      c.abort();
+
+      c.mail("<alice@example.com>");
+      assertThat(rcpt(c, "bob@example.net", "smtp", "example.net").code()).isEqualTo('c');
+      assertThat(rcpt(c, "carol@example.org", "smtp-b", "example.org").code()).isEqualTo('c');
+      c.macro('E', "i", "BROKEN2");
+      EndOfMessage eom = c.endOfMessage();
+      assertThat(eom.modifications()).singleElement().satisfies(m -> {
+        assertThat(m.code()).isEqualTo('q');
+        assertThat(m.text()).contains("192.0.2.11").contains("route smtp-b");
+      });
+      c.abort();
+    }
+    assertThat(log.linesContaining("action=hold stage=message")).singleElement().satisfies(l -> assertThat(l)
+        .contains("routes=smtp-b").contains("rcpts=<carol@example.org>").contains("queue-id=BROKEN2"));
+    assertThat(log.linesContaining("action=accept stage=message")).singleElement()
+        .satisfies(l -> assertThat(l).contains("queue-id=HEALTHY1").contains("rcpts=1"));
+  }
+
+  @Test
+  void auditLogsEachUnhealthyRecipientAndOneSummaryForHealthyMessages() throws Exception {
+    try (MilterTestClient c = start("mode = audit")) {
+      assertThat(hello(c).code()).isEqualTo('c');
+      c.mail("<alice@example.com>");
+      rcpt(c, "bob@example.net", "smtp", "example.net");
+      rcpt(c, "carol@example.org", "smtp-b", "example.org");
+      rcpt(c, "dan@example.org", "smtp-b", "example.org");
+      c.macro('E', "i", "M1");
+      assertThat(c.endOfMessage().modifications()).isEmpty();
+      c.abort();
+      c.mail("<alice@example.com>");
+      assertThat(rcpt(c, "bob@example.net", "smtp", "example.net").code()).isEqualTo('c');
+      assertThat(rcpt(c, "root@mail.example.com", "local", "mail.example.com").code()).isEqualTo('c');
+      c.macro('E', "i", "M2");
+      c.endOfMessage();
+    }
+    List<String> lines = log.linesContaining("event=decision");
+    assertThat(lines).hasSize(3);
+    assertThat(lines.get(0)).contains("mode=audit action=accept would=tempfail rcpt=<carol@example.org> route=smtp-b");
+    assertThat(lines.get(1)).contains("would=tempfail rcpt=<dan@example.org>");
+    assertThat(lines.get(2)).contains("mode=audit action=accept stage=message rcpts=2")
+        .contains("routes=local/local:1,smtp/direct:1").contains("queue-id=M2");
+  }
+
+  @Test
+  void aBrokenIpv6IdentityMattersOnlyWhereTheDomainIsKnownToHaveIpv6() throws Exception {
+    breakSmtpB(false);
+    routes.verdicts.put(BAD6.ip(), Verdict.FAIL);
+    routes.mx.put("v4only.example.net", Set.of(Family.IPV4));
+    routes.mx.put("dual.example.net", Set.of(Family.IPV4, Family.IPV6));
+    try (MilterTestClient c = start("mode = enforce")) {
+      assertThat(hello(c).code()).isEqualTo('c');
+      c.mail("<alice@example.com>");
+      assertThat(rcpt(c, "a@v4only.example.net", "smtp-v6", "v4only.example.net").code()).isEqualTo('c');
+      assertThat(rcpt(c, "b@dual.example.net", "smtp-v6", "dual.example.net").text()).contains("2001:db8:0:0:0:0:0:11");
+      // Not looked up yet: decided as if IPv6 could be used, without waiting.
+      assertThat(rcpt(c, "c@unknown.example.net", "smtp-v6", "unknown.example.net").code()).isEqualTo('y');
+    }
+  }
+
+  @Test
+  void anUnknownTransportFollowsOnDnsErrorAndIsLoggedOnce() throws Exception {
+    for (String rule : List.of("accept", "tempfail")) {
+      try (MilterTestClient c = start("mode = enforce, on-dns-error = " + rule)) {
+        assertThat(hello(c).code()).isEqualTo('c');
+        c.mail("<alice@example.com>");
+        for (int i = 0; i < 2; i++) {
+          Reply r = rcpt(c, "x" + i + "@example.net", "smtp-typo", "example.net");
+          assertThat(r.code()).as(rule).isEqualTo(rule.equals("accept") ? 'c' : 'y');
+        }
+      }
+      server.close();
+    }
+    // once per running guard (two guards ran), not once per recipient
+    assertThat(log.linesContaining("event=route-unknown mailer=smtp-typo")).hasSize(2);
+  }
+
+  @Test
+  void withoutARouteModelSessionsAreDecidedAsBefore() throws Exception {
+    Settings settings = ConfigLoader.parse("mode = enforce");
+    GuardSessionTest.TableSource source = new GuardSessionTest.TableSource();
+    source.warm(new IdentityStatus("default", "203.0.113.10", List.of(), "mail.example.com", Verdict.PASS, List.of(), "", false));
+    Guard guard = new Guard(settings, source, RouteStatusSource.NONE, metrics);
+    assertThat(guard.needs()).isSameAs(Guard.NEEDS);
+  }
+}
