@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.ptrguard.config.Settings.Mode;
 import org.ptrguard.monitor.IdentityStatus;
+import org.ptrguard.monitor.RouteStatus;
 import org.ptrguard.ops.LogValues;
 import org.ptrguard.policy.Decision.Action;
 
@@ -85,6 +86,17 @@ public final class DecisionLine {
         .append(" reason=").append(LogValues.of(d.status().reason()))
         .append(" stage=rcpt");
     return line.append(tail(client, daemon, connectionId)).toString();
+  }
+
+  /** Debug: a recipient on a healthy route, with the identity receivers will see on it. */
+  static String healthyRecipient(RouteDecider.RecipientDecision rd, long connectionId) {
+    RouteStatus r = rd.route();
+    StringBuilder line = new StringBuilder(200).append("event=recipient rcpt=").append(LogValues.of(rd.recipient()))
+        .append(" route=").append(LogValues.of(r.route())).append(" nexthop=").append(LogValues.of(r.nexthop()))
+        .append(" reach=").append(r.reach().word());
+    r.ipv4().ifPresent(s -> line.append(" ipv4=").append(s.ip()).append(" ehlo4=").append(LogValues.of(s.ehlo())));
+    r.ipv6().ifPresent(s -> line.append(" ipv6=").append(s.ip()).append(" ehlo6=").append(LogValues.of(s.ehlo())));
+    return line.append(" conn=").append(connectionId).toString();
   }
 
   /** A message looked at per recipient whose recipients were all on healthy routes. */

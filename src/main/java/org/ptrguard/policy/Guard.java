@@ -149,7 +149,11 @@ public final class Guard implements MilterHandlerFactory {
     Settings settings = state.get().settings();
     RouteDecider.RecipientDecision rd = routes.decide(settings, recipient, ctx.macro("{rcpt_mailer}"),
         ctx.macro("{rcpt_host}"));
-    if (!rd.healthy()) {
+    if (rd.healthy()) {
+      if (DECISIONS.isDebugEnabled()) {
+        DECISIONS.debug(DecisionLine.healthyRecipient(rd, ctx.connectionId()));
+      }
+    } else {
       Decision d = rd.decision();
       decisions.labels(settings.mode().name().toLowerCase(Locale.ROOT), d.action().word(), d.status().verdict().word())
           .increment();

@@ -188,6 +188,11 @@ final class LabDns implements AutoCloseable {
       return with("example.com", label + " IN " + type + " " + ip);
     }
 
+    /** An MX record: mail for {@code label}.example.com goes to {@code host}.example.com. */
+    Zones mx(String label, String host) {
+      return with("example.com", label + " IN MX 10 " + host);
+    }
+
     /** A PTR for {@code ip}, put into whichever lab reverse zone covers it. */
     Zones ptr(String ip, String name) {
       String reverse;

@@ -28,10 +28,15 @@ import org.ptrguard.testing.TestFiles;
 final class LabNetwork implements AutoCloseable {
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
   private static final String PREFIX = "ptrlab-";
+  private static final java.util.concurrent.atomic.AtomicInteger LABS = new java.util.concurrent.atomic.AtomicInteger();
   private static final Pattern OWNED = Pattern.compile("^" + PREFIX + "(\\d+)-\\S+");
 
-  /** One lab host: its namespace and addresses. */
-  record Host(String role, String namespace, String ipv4, String ipv6) {
+  /** One lab host: its namespace and addresses ({@code moreIpv4}: further source addresses). */
+  record Host(String role, String namespace, String ipv4, String ipv6, List<String> moreIpv4) {
+    Host(String role, String namespace, String ipv4, String ipv6) {
+      this(role, namespace, ipv4, ipv6, List.of());
+    }
+
     /** Prefix that runs a command inside this host's namespace. */
     List<String> exec(String... command) {
       List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
@@ -50,14 +55,25 @@ final class LabNetwork implements AutoCloseable {
 
   /** Builds the hub and the three hosts; on any failure removes what it made and rethrows. */
   static LabNetwork create(String dnsServerIpv4) {
+    return create(dnsServerIpv4, List.of(
+        new Host("snd", "", LabIT.SENDER_V4, LabIT.SENDER_V6),
+        new Host("rcv", "", LabIT.RECEIVER_V4, LabIT.RECEIVER_V6)));
+  }
+
+  /**
+   * Builds the hub, a DNS host and {@code hosts} (their namespace field is ignored: names are made
+   * here, unique per JVM and per lab, so two labs never share a namespace).
+   */
+  static LabNetwork create(String dnsServerIpv4, List<Host> hosts) {
     Commands.require("ip", "iproute2");
     reapOrphans();
-    String tag = PREFIX + ProcessHandle.current().pid() + "-";
-    List<Host> hosts = List.of(
-        new Host("dns", tag + "dns", dnsServerIpv4, "2001:db8:53::53"),
-        new Host("snd", tag + "snd", LabIT.SENDER_V4, LabIT.SENDER_V6),
-        new Host("rcv", tag + "rcv", LabIT.RECEIVER_V4, LabIT.RECEIVER_V6));
-    LabNetwork network = new LabNetwork(tag + "hub", hosts);
+    String tag = PREFIX + ProcessHandle.current().pid() + "-" + LABS.incrementAndGet() + "-";
+    List<Host> all = new ArrayList<>();
+    all.add(new Host("dns", tag + "dns", dnsServerIpv4, "2001:db8:53::53"));
+    for (Host h : hosts) {
+      all.add(new Host(h.role(), tag + h.role(), h.ipv4(), h.ipv6(), h.moreIpv4()));
+    }
+    LabNetwork network = new LabNetwork(tag + "hub", all);
     try {
       network.build(dnsServerIpv4);
       return network;
@@ -79,6 +95,9 @@ final class LabNetwork implements AutoCloseable {
     ip("-n", hub, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0");
     ip("-n", hub, "link", "set", "br0", "up");
     for (Host host : hosts) {
+      if (host.role().length() > 12) {
+        throw new IllegalArgumentException("lab host role too long for an interface name: " + host.role());
+      }
       String ns = host.namespace();
       writeResolvConf(ns, nameserver);
       ip("netns", "add", ns);
@@ -87,6 +106,9 @@ final class LabNetwork implements AutoCloseable {
       ip("-n", ns, "link", "set", "lo", "up");
       ip("-n", ns, "link", "set", "eth0", "up");
       ip("-n", ns, "addr", "add", host.ipv4() + "/32", "dev", "eth0");
+      for (String more : host.moreIpv4()) {
+        ip("-n", ns, "addr", "add", more + "/32", "dev", "eth0");
+      }
       // nodad: usable at once instead of "tentative" for a second or more
       ip("-n", ns, "-6", "addr", "add", host.ipv6() + "/128", "dev", "eth0", "nodad");
       ip("-n", ns, "route", "add", "default", "dev", "eth0");

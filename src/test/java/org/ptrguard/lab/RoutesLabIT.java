@@ -1,0 +1,274 @@
+package org.ptrguard.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.ptrguard.testing.Commands;
+import org.ptrguard.testing.PrivatePostfix;
+import org.ptrguard.testing.ProcessResult;
+import org.ptrguard.testing.TestFiles;
+
+/**
+ * Routes end to end, each host a network namespace: a sending Postfix with two source addresses on
+ * two master.cf services ({@code smtp-a} from 192.0.2.10 with a coherent PTR, {@code smtp-b} from
+ * 192.0.2.11 with none), a relay host, two receiving Postfix instances that record the address and
+ * EHLO name they saw (their Received header and log), and the lab's Unbound. Recipient domains pick
+ * the route through the sender's transport table (hash, rebuilt with postmap):
+ * <ul>
+ *   <li>good.example.com: default transport smtp-a, MX mx1 (direct, healthy)
+ *   <li>bad.example.com: smtp-b, MX mx2 (direct, broken)
+ *   <li>viarelay.example.com: smtp-b to [relay] (relayed: receivers see the relay)
+ *   <li>snd.example.com: the sender's own virtual mailbox (local)
+ * </ul>
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RoutesLabIT {
+  static final String DNS_V4 = "203.0.113.53";
+  static final String GOOD_V4 = "192.0.2.10";
+  static final String BAD_V4 = "192.0.2.11";
+  static final String RELAY_V4 = "198.51.100.30";
+  static final String MX1_V4 = "198.51.100.20";
+  static final String MX2_V4 = "198.51.100.21";
+  static final String MAIL = "mail.example.com";
+  static final String BEHLO = "b.example.com";
+  static final String RELAY = "relay.example.com";
+  static final String FROM = "alice@snd.example.com";
+  static final String GOOD = "good@good.example.com";
+  static final String BAD = "bad@bad.example.com";
+  static final String VIA = "via@viarelay.example.com";
+  static final String LOCAL = "postmaster@snd.example.com";
+  static final String MOVED = "moved@moved.example.com";
+  private static final Duration TIMEOUT = Duration.ofSeconds(40);
+  private static final Pattern RECEIVED = Pattern.compile("Received: from (\\S+) \\((\\S+) \\[([0-9a-f.:]+)\\]\\)");
+
+  static Path dir;
+  static LabNetwork network;
+  static LabDns dns;
+  static PrivatePostfix rcv1;
+  static PrivatePostfix rcv2;
+  static PrivatePostfix relay;
+  static PrivatePostfix sender;
+  static Path transport;
+  static LabGuard guard;
+
+  @BeforeAll
+  static void startLab() throws Exception {
+    Commands.require("swaks", "swaks");
+    Commands.require("postmap", "postfix");
+    dir = Files.createTempDirectory("ptrguard-routes-lab-");
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    network = LabNetwork.create(DNS_V4, List.of(
+        new LabNetwork.Host("snd", "", GOOD_V4, "2001:db8:10::10", List.of(BAD_V4)),
+        new LabNetwork.Host("relay", "", RELAY_V4, "2001:db8:30::30"),
+        new LabNetwork.Host("rcv1", "", MX1_V4, "2001:db8:20::20"),
+        new LabNetwork.Host("rcv2", "", MX2_V4, "2001:db8:21::21")));
+    dns = LabDns.start(network.host("dns"), dir.resolve("dns"), zones());
+    rcv1 = receiver("rcv1", MX1_V4, "mx1.example.com", "good.example.com viarelay.example.com");
+    rcv2 = receiver("rcv2", MX2_V4, "mx2.example.com", "bad.example.com moved.example.com");
+    relay = startRelay();
+    sender = startSender();
+  }
+
+  @AfterAll
+  static void stopLab() throws Exception {
+    stopGuard();
+    for (AutoCloseable c : new AutoCloseable[] {sender, relay, rcv2, rcv1, dns, network}) {
+      if (c != null) {
+        c.close();
+      }
+    }
+    if (dir != null && System.getProperty("ptrguard.keepLab") == null) {
+      TestFiles.deleteTree(dir);
+    }
+  }
+
+  @AfterEach
+  void cleanSlate() throws Exception {
+    stopGuard();
+    sender.purgeQueue();
+  }
+
+  // ---------------------------------------------------------------- the lab
+
+  /** The broken route: 192.0.2.11 has no PTR (b.example.com resolves to it, the reverse does not). */
+  static LabDns.Zones zones() {
+    return LabDns.Zones.empty()
+        .address("mail", GOOD_V4).ptr(GOOD_V4, MAIL)
+        .address("b", BAD_V4)
+        .address("relay", RELAY_V4).ptr(RELAY_V4, RELAY)
+        .address("mx1", MX1_V4).ptr(MX1_V4, "mx1.example.com")
+        .address("mx2", MX2_V4).ptr(MX2_V4, "mx2.example.com")
+        .mx("good", "mx1").mx("viarelay", "mx1").mx("bad", "mx2").mx("moved", "mx2");
+  }
+
+  /** A lenient receiver on port 25 (MX delivery), recording what it saw in its Received headers. */
+  private static PrivatePostfix receiver(String role, String ip, String name, String domains) throws IOException {
+    Path mail = mailDir(role + "-mail");
+    return mailboxes(PrivatePostfix.builder("lab" + role).inNetworkNamespace(network.host(role).namespace())
+        .listenOn(ip).myhostname(name), mail, domains)
+        .masterCfLine(ip + ":25 inet n - n - - smtpd")
+        .build().start();
+  }
+
+  /** Relays for the sender's addresses, delivering by MX from its own coherent identity. */
+  private static PrivatePostfix startRelay() {
+    return PrivatePostfix.builder("labrelay").inNetworkNamespace(network.host("relay").namespace())
+        .listenOn(RELAY_V4).myhostname(RELAY)
+        .parameter("mynetworks", "127.0.0.0/8 192.0.2.0/24")
+        .parameter("smtp_bind_address", RELAY_V4)
+        .parameter("smtp_helo_name", RELAY)
+        .parameter("defer_transports", "")
+        .masterCfLine(RELAY_V4 + ":25 inet n - n - - smtpd")
+        .build().start();
+  }
+
+  /**
+   * The sender: default transport smtp-a (192.0.2.10, mail.example.com), smtp-b (192.0.2.11,
+   * b.example.com) chosen per domain by a hash transport table; submission guarded by ptrguard
+   * (milter_default_action = tempfail: a missing ptrguard fails the test instead of hiding).
+   */
+  private static PrivatePostfix startSender() throws IOException {
+    Path mail = mailDir("snd-mail");
+    transport = dir.resolve("transport");
+    writeTransport(Map.of("bad.example.com", "smtp-b:", "viarelay.example.com", "smtp-b:[" + RELAY_V4 + "]:25"));
+    PrivatePostfix p = mailboxes(PrivatePostfix.builder("labsnd").inNetworkNamespace(network.host("snd").namespace())
+        .listenOn(GOOD_V4).myhostname(MAIL), mail, "snd.example.com")
+        .parameter("default_transport", "smtp-a")
+        .parameter("transport_maps", "hash:" + transport)
+        .parameter("defer_transports", "")
+        .masterCfLine("smtp-a    unix  -       -       n       -       -       smtp\n  -o smtp_bind_address=" + GOOD_V4
+            + "\n  -o smtp_helo_name=" + MAIL)
+        .masterCfLine("smtp-b    unix  -       -       n       -       -       smtp\n  -o smtp_bind_address=" + BAD_V4
+            + "\n  -o smtp_helo_name=" + BEHLO)
+        .smtpdListener("submission", "-o", "smtpd_milters=inet:127.0.0.1:" + LabGuard.MILTER_PORT,
+            "-o", "milter_default_action=tempfail")
+        .build();
+    return p.start();
+  }
+
+  private static PrivatePostfix.Builder mailboxes(PrivatePostfix.Builder b, Path mail, String domains) {
+    return b.parameter("virtual_mailbox_domains", domains)
+        .parameter("virtual_mailbox_base", mail.toString())
+        .parameter("virtual_mailbox_maps", "static:inbox")
+        .parameter("virtual_uid_maps", "static:" + postfixId("-u"))
+        .parameter("virtual_gid_maps", "static:" + postfixId("-g"))
+        .parameter("virtual_minimum_uid", "1")
+        .masterCfLine("virtual   unix  -       n       n       -       -       virtual");
+  }
+
+  /** Rewrites the transport table and rebuilds it with Postfix's own postmap. */
+  static void writeTransport(Map<String, String> entries) throws IOException {
+    StringBuilder text = new StringBuilder();
+    entries.forEach((k, v) -> text.append(k).append(' ').append(v).append('\n'));
+    Files.writeString(transport, text.toString());
+    ProcessResult r = Commands.run(TIMEOUT, List.of("postmap", "hash:" + transport));
+    assertThat(r.ok()).as(r.describe()).isTrue();
+  }
+
+  private static Path mailDir(String name) throws IOException {
+    Path mail = Files.createDirectory(dir.resolve(name));
+    Files.setOwner(mail, mail.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postfix"));
+    return mail;
+  }
+
+  private static String postfixId(String flag) {
+    return Commands.runOk(TIMEOUT, List.of("id", flag, "postfix")).stdout().strip();
+  }
+
+  // ---------------------------------------------------------------- what hosts saw
+
+  /** What one receiver's Received header says about the client that delivered {@code subject}. */
+  record Seen(String ehlo, String name, String ip) {}
+
+  static Seen awaitSeen(Path inbox, String rcpt, String subject) throws Exception {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      String mbox = Files.exists(inbox) ? Files.readString(inbox, StandardCharsets.UTF_8) : "";
+      for (String message : mbox.split("\n(?=From )")) {
+        if (message.contains("\nSubject: " + subject + "\n") && message.contains("Delivered-To: " + rcpt + "\n")) {
+          Matcher m = RECEIVED.matcher(message);
+          assertThat(m.find()).as("no Received header in:\n" + message).isTrue();
+          return new Seen(m.group(1), m.group(2), m.group(3));
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no message '" + subject + "' to " + rcpt + " in " + inbox + " within " + TIMEOUT + "\n--- sender log ---\n"
+        + sender.maillog());
+  }
+
+  static Path inbox(String role) {
+    return dir.resolve(role + "-mail/inbox");
+  }
+
+  static boolean delivered(String role, String rcpt, String subject) throws IOException {
+    Path inbox = inbox(role);
+    if (!Files.exists(inbox)) {
+      return false;
+    }
+    for (String message : Files.readString(inbox, StandardCharsets.UTF_8).split("\n(?=From )")) {
+      if (message.contains("\nSubject: " + subject + "\n") && message.contains("Delivered-To: " + rcpt + "\n")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static MultiSubmission submit(String subject, String... recipients) {
+    return MultiSubmission.send(network.host("snd"), sender.listenerPort("submission"), FROM, List.of(recipients), subject);
+  }
+
+  static void startGuard(String config) throws Exception {
+    stopGuard();
+    guard = LabGuard.start(network.host("snd"), dir, "ptrguard-" + System.nanoTime(), config);
+  }
+
+  static void stopGuard() throws InterruptedException {
+    if (guard != null) {
+      guard.close();
+      guard = null;
+    }
+  }
+
+  /** A ptrguard configuration for this lab: lab DNS only, refreshed every second. */
+  static String config(String settings) {
+    return """
+        listen = ["inet:127.0.0.1:%d"]
+        dns { resolvers = ["%s"], timeout = 1s, check-budget = 4s }
+        refresh { min = 1s, max = 1s }
+        log.level = debug
+        %s
+        """.formatted(LabGuard.MILTER_PORT, DNS_V4, settings);
+  }
+
+  // ---------------------------------------------------------------- scenarios
+
+  /** The topology itself: every route delivers, and each receiver saw the route's own identity. */
+  @Test
+  @Order(1)
+  void eachRouteDeliversWithItsOwnIdentity() throws Exception {
+    startGuard(config("mode = audit\nidentities = [ { name = default, ip = [\"" + GOOD_V4 + "\"], ehlo = \"" + MAIL + "\" } ]"));
+    MultiSubmission s = submit("topology", GOOD, BAD, VIA, LOCAL);
+    assertThat(s.queueId()).as(s.transcript()).isPresent();
+    assertThat(awaitSeen(inbox("rcv1"), GOOD, "topology")).isEqualTo(new Seen(MAIL, MAIL, GOOD_V4));
+    assertThat(awaitSeen(inbox("rcv1"), VIA, "topology")).isEqualTo(new Seen(RELAY, RELAY, RELAY_V4));
+    assertThat(awaitSeen(inbox("rcv2"), BAD, "topology")).isEqualTo(new Seen(BEHLO, "unknown", BAD_V4));
+    awaitSeen(inbox("snd"), LOCAL, "topology");
+  }
+}
