@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import org.ptrguard.config.ConfigException;
 import org.ptrguard.config.ConfigLoader.LoadedConfig;
@@ -24,6 +25,9 @@ import org.ptrguard.ops.Metrics;
 import org.ptrguard.ops.MetricsServer;
 import org.ptrguard.ops.SystemdNotify;
 import org.ptrguard.policy.Guard;
+import org.ptrguard.monitor.RouteStatusSource;
+import org.ptrguard.monitor.RouteStatuses;
+import org.ptrguard.postfix.RouteDiscovery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +44,10 @@ final class Daemon implements AutoCloseable {
   private final SystemdNotify systemd;
   private final Metrics metrics;
   private final IdentityMonitor monitor;
+  /** Present in route mode (routes.enabled): per-route verdicts for per-recipient decisions. */
+  private final Optional<RouteStatuses> routes;
+  /** The settings route discovery reads its overrides from (swapped on reload). */
+  private final AtomicReference<Settings> routeSettings;
   private final Guard guard;
   private final MilterServer server;
   private final MetricsServer metricsServer;
@@ -47,13 +55,16 @@ final class Daemon implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Daemon(Optional<Path> configFile, List<ListenAddress> listenOverride, SystemdNotify systemd, Settings settings,
-      Metrics metrics, IdentityMonitor monitor, Guard guard, MilterServer server, MetricsServer metricsServer) {
+      Metrics metrics, IdentityMonitor monitor, Optional<RouteStatuses> routes, AtomicReference<Settings> routeSettings,
+      Guard guard, MilterServer server, MetricsServer metricsServer) {
     this.configFile = configFile;
     this.listenOverride = listenOverride;
     this.systemd = systemd;
     this.settings = settings;
     this.metrics = metrics;
     this.monitor = monitor;
+    this.routes = routes;
+    this.routeSettings = routeSettings;
     this.guard = guard;
     this.server = server;
     this.metricsServer = metricsServer;
@@ -72,9 +83,13 @@ final class Daemon implements AutoCloseable {
     JvmMetrics.register(metrics);
     BuildInfo.register(metrics);
     IdentityMonitor monitor = monitors.apply(settings, metrics);
+    Optional<RouteStatuses> routes = Optional.empty();
+    AtomicReference<Settings> routeSettings = new AtomicReference<>(settings);
     MilterServer server = null;
     try {
-      Guard guard = new Guard(settings, monitor, metrics);
+      routes = startRoutes(routeSettings);
+      Guard guard = new Guard(settings, monitor, routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE),
+          metrics);
       server = MilterServer.start(ServeCommand.options(settings, listenOverride), guard);
       MilterServer s = server;
       metrics.gauge("ptrguard_milter_connections", "Open milter connections", List.of(),
@@ -96,14 +111,29 @@ final class Daemon implements AutoCloseable {
       LOG.info("event=listening listeners={} config={} mode={}", LogValues.of(listeners), LogValues.of(loaded.source()), mode);
       // Ready as soon as Postfix can connect: a session that beats the first check waits for it.
       systemd.ready("mode=" + mode + " listening on " + listeners);
-      return new Daemon(configFile, listenOverride, systemd, settings, metrics, monitor, guard, server, metricsServer);
+      return new Daemon(configFile, listenOverride, systemd, settings, metrics, monitor, routes, routeSettings,
+          guard, server, metricsServer);
     } catch (IOException | InterruptedException | RuntimeException e) {
       if (server != null) {
         server.close();
       }
+      routes.ifPresent(RouteStatuses::close);
       monitor.close();
       throw e;
     }
+  }
+
+  /**
+   * Route mode: the route model is read (postconf, postmap) and its identities checked in the
+   * background; the overrides follow the newest settings at each re-read.
+   */
+  private static Optional<RouteStatuses> startRoutes(AtomicReference<Settings> current) {
+    Settings settings = current.get();
+    if (!settings.routes().enabled()) {
+      return Optional.empty();
+    }
+    RouteDiscovery discovery = RouteChecks.discovery(settings.routes().postfixConfig());
+    return Optional.of(RouteStatuses.start(settings, () -> RouteChecks.discover(discovery, current.get())));
   }
 
   private static Map<List<String>, Double> perLabel(Map<String, Long> counts) {
@@ -114,8 +144,13 @@ final class Daemon implements AutoCloseable {
 
   /** Logs readiness once every identity has its first verdict (or the budget has passed). */
   boolean awaitReady() throws InterruptedException {
-    boolean all = monitor.awaitFirstVerdicts(settings.dns().checkBudget().plus(Duration.ofSeconds(1)));
-    LOG.info("event=ready identities={} all-checked={}", settings.identities().size(), all ? "yes" : "no");
+    Duration budget = settings.dns().checkBudget().plus(Duration.ofSeconds(1));
+    boolean all = monitor.awaitFirstVerdicts(budget);
+    if (routes.isPresent()) {
+      all &= routes.get().awaitFirstVerdicts(budget.plusSeconds(10)); // postconf and postmap run first
+    }
+    LOG.info("event=ready identities={} routes={} all-checked={}", settings.identities().size(),
+        routes.isPresent() ? "yes" : "no", all ? "yes" : "no");
     return all;
   }
 
@@ -162,6 +197,13 @@ final class Daemon implements AutoCloseable {
     Logging.setLevel(next.log().level());
     guard.update(next);
     monitor.update(next);
+    if (!next.routes().equals(settings.routes())) {
+      LOG.warn("event=reload note=\"routes.enabled and routes.postfix-config change only at restart\"");
+    }
+    routes.ifPresent(r -> {
+      routeSettings.set(next);
+      r.update(next); // re-reads Postfix's routes too: a reload follows Postfix's own reload
+    });
     Settings before = settings;
     settings = next;
     LOG.info("event=reload result=applied mode={} previous-mode={} identities={}",
@@ -179,6 +221,7 @@ final class Daemon implements AutoCloseable {
     if (metricsServer != null) {
       metricsServer.close();
     }
+    routes.ifPresent(RouteStatuses::close);
     monitor.close();
   }
 }

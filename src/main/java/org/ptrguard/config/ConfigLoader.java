@@ -30,6 +30,7 @@ import org.ptrguard.config.Settings.LogSettings;
 import org.ptrguard.config.Settings.MetricsSettings;
 import org.ptrguard.config.Settings.Mode;
 import org.ptrguard.config.Settings.OnDnsError;
+import org.ptrguard.config.Settings.RouteSettings;
 import org.ptrguard.config.Settings.RefreshSettings;
 import org.ptrguard.config.Settings.ScopeSettings;
 import org.ptrguard.config.Settings.Severity;
@@ -214,7 +215,8 @@ public final class ConfigLoader {
           enumValue("on-dns-error", OnDnsError.class, OnDnsError.ACCEPT),
           new LogSettings(logLevel()),
           new MetricsSettings(metricsListen()),
-          limits());
+          limits(),
+          routes());
     }
 
     private List<ListenAddress> listen() {
@@ -379,6 +381,15 @@ public final class ConfigLoader {
         problem("log.level", "'" + level + "' must be error, warn, info, debug or trace");
       }
       return parsed.orElse(LogLevel.INFO);
+    }
+
+    private RouteSettings routes() {
+      String dir = string("routes.postfix-config");
+      if (!dir.isEmpty() && !dir.startsWith("/")) {
+        problem("routes.postfix-config", "'" + dir + "' must be an absolute directory path (like postconf -c), or empty");
+      }
+      return new RouteSettings(bool("routes.enabled"),
+          dir.isEmpty() ? Optional.empty() : Optional.of(java.nio.file.Path.of(dir)));
     }
 
     private Optional<InetSocketAddress> metricsListen() {

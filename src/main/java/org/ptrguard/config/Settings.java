@@ -30,7 +30,8 @@ public record Settings(
     OnDnsError onDnsError,
     LogSettings log,
     MetricsSettings metrics,
-    LimitSettings limits) {
+    LimitSettings limits,
+    RouteSettings routes) {
 
   public enum Mode { AUDIT, ENFORCE }
 
@@ -91,6 +92,13 @@ public record Settings(
 
   /** {@code listen} empty = no metrics endpoint. */
   public record MetricsSettings(Optional<InetSocketAddress> listen) {}
+
+  /**
+   * Route mode: per-recipient decisions from Postfix's routing.
+   *
+   * @param postfixConfig the instance's configuration directory; empty for the default instance
+   */
+  public record RouteSettings(boolean enabled, Optional<java.nio.file.Path> postfixConfig) {}
 
   public record LimitSettings(
       int maxFrameBytes,

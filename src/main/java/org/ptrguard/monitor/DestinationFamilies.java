@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.ptrguard.dns.DnsClient;
 import org.ptrguard.dns.DnsOutcome;
 import org.ptrguard.ops.LogValues;
+import org.ptrguard.postfix.Route.Family;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.MXRecord;
@@ -41,8 +42,6 @@ public final class DestinationFamilies {
   private static final Duration MAX_TTL = Duration.ofHours(1);
   /** A lookup that failed is not retried for this long (the domain stays "not known" meanwhile). */
   private static final Duration FAILED_TTL = Duration.ofSeconds(30);
-
-  public enum Family { IPV4, IPV6 }
 
   private record Known(Optional<Set<Family>> families, Instant expires) {}
 

@@ -2,6 +2,7 @@ package org.ptrguard.monitor;
 
 import java.util.Optional;
 import org.ptrguard.policy.IdentityStatus;
+import org.ptrguard.postfix.Route.Reach;
 
 /**
  * The route Postfix resolved for one recipient, with the cached verdict of the identity it sends
@@ -15,20 +16,4 @@ import org.ptrguard.policy.IdentityStatus;
  * @param note why the route is UNKNOWN (for the log line and the reply), or what RELAYED/LOCAL means
  */
 public record RouteStatus(String route, String nexthop, Reach reach, Optional<IdentityStatus> ipv4,
-    Optional<IdentityStatus> ipv6, String note) {
-
-  public enum Reach {
-    /** Our smtp client talks to the recipient domain's own mail exchangers. */
-    DIRECT,
-    /** Handed to a relay host: receivers see the relay's identity, not ours. */
-    RELAYED,
-    /** Delivered on this host or into a local store, or not delivered at all: no outbound identity. */
-    LOCAL,
-    /** Postfix named a route ptrguard cannot model: on-dns-error's rule applies. */
-    UNKNOWN;
-
-    public String word() {
-      return name().toLowerCase(java.util.Locale.ROOT);
-    }
-  }
-}
+    Optional<IdentityStatus> ipv6, String note) {}

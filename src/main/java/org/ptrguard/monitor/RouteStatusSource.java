@@ -2,7 +2,7 @@ package org.ptrguard.monitor;
 
 import java.util.Optional;
 import java.util.Set;
-import org.ptrguard.monitor.DestinationFamilies.Family;
+import org.ptrguard.postfix.Route.Family;
 
 /** Where the guard reads per-route verdicts. Both methods answer from memory and never block. */
 public interface RouteStatusSource {

@@ -2,9 +2,7 @@ package org.ptrguard.monitor;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -24,35 +22,37 @@ import org.ptrguard.identity.IdentityChecker;
 import org.ptrguard.identity.IdentityReport;
 import org.ptrguard.identity.RefreshingCache;
 import org.ptrguard.identity.Verdict;
-import org.ptrguard.monitor.DestinationFamilies.Family;
 import org.ptrguard.ops.LogValues;
 import org.ptrguard.policy.IdentityStatus;
 import org.ptrguard.policy.IdentityTargets;
+import org.ptrguard.postfix.Route;
+import org.ptrguard.postfix.Route.Family;
+import org.ptrguard.postfix.RouteModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps one verdict per distinct route identity (source address + EHLO name: services that share
  * one are checked once), refreshed in the background by TTL, and serves them as a
- * {@link RouteSnapshot} rebuilt whenever a verdict or the route model changes. The route model is
- * read off the SMTP path, at start and on {@link #update}.
+ * {@link RouteSnapshot} rebuilt whenever a verdict or the route model changes. The model is read off
+ * the SMTP path: at start, on {@link #update} (reload), and when one of its files changes on disk
+ * (a table rebuilt by postmap, main.cf or master.cf edited), checked every {@link #WATCH_INTERVAL}.
  */
 public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger("org.ptrguard.identity");
-  /** Route identities are keyed without a name, so two services with the same address and EHLO share a check. */
-  private static final String KEY_NAME = "route";
+  private static final Logger LOG = LoggerFactory.getLogger("org.ptrguard.routes");
+  static final Duration WATCH_INTERVAL = Duration.ofSeconds(2);
 
-  private final Supplier<List<ServiceRoute>> model;
+  private final Supplier<RouteModel> discovery;
   private final ScheduledExecutorService scheduler;
   private final RefreshingCache<Identity, IdentityReport> cache;
   private final DestinationFamilies families;
-  private volatile IdentityChecker checker;
-  private volatile List<ServiceRoute> routes = List.of();
-  private volatile RouteSnapshot snapshot;
+  private final IdentityChecker checker;
+  private volatile RouteModel model;
+  private volatile RouteSnapshot snapshot = RouteSnapshot.INACTIVE;
   private volatile CompletableFuture<Void> loaded;
 
-  private RouteStatuses(Settings settings, Supplier<List<ServiceRoute>> model, Clock clock) {
-    this.model = model;
+  private RouteStatuses(Settings settings, Supplier<RouteModel> discovery, Clock clock) {
+    this.discovery = discovery;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ptrguard-routes");
       t.setDaemon(true);
@@ -60,7 +60,7 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
     });
     DnsOptions dns = IdentityTargets.dnsOptions(settings.dns());
     this.checker = new IdentityChecker(dns, GenericNameClassifier.standard());
-    this.cache = new RefreshingCache<>(id -> checker.check(id), new RefreshingCache.ValuePolicy<>() {
+    this.cache = new RefreshingCache<>(checker::check, new RefreshingCache.ValuePolicy<>() {
       @Override
       public Duration ttl(IdentityReport report) {
         return report.minTtl();
@@ -70,17 +70,20 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
       public boolean definitive(IdentityReport report) {
         return report.verdict() != Verdict.UNKNOWN;
       }
-    }, (id, before, after) -> changed(id, before, after), timing(settings), scheduler, clock);
+    }, this::changed, timing(settings), scheduler, clock);
     this.families = new DestinationFamilies(
         new DnsClient(dns.resolvers(), dns.timeout(), scheduler, new DnsCounters()), scheduler, clock);
-    // Not active until the model is read: sessions decide as before meanwhile.
-    this.snapshot = RouteSnapshot.INACTIVE;
-    this.loaded = load();
+    this.loaded = load("start");
+    scheduler.scheduleWithFixedDelay(this::reloadIfChanged, WATCH_INTERVAL.toMillis(), WATCH_INTERVAL.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
-  /** Reads the route model and starts checking every route identity, all in the background. */
-  public static RouteStatuses start(Settings settings, Supplier<List<ServiceRoute>> model) {
-    return new RouteStatuses(settings, model, Clock.systemUTC());
+  /**
+   * Reads the route model and starts checking every route identity, all in the background; until
+   * the model is read, sessions are decided as without routes.
+   */
+  public static RouteStatuses start(Settings settings, Supplier<RouteModel> discovery) {
+    return new RouteStatuses(settings, discovery, Clock.systemUTC());
   }
 
   private static RefreshingCache.Timing timing(Settings s) {
@@ -88,72 +91,70 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
     return new RefreshingCache.Timing(s.refresh().min(), s.refresh().max(), s.dns().staleMax(), retry);
   }
 
-  private CompletableFuture<Void> load() {
+  private CompletableFuture<Void> load(String why) {
     return CompletableFuture.runAsync(() -> {
-      List<ServiceRoute> next;
+      RouteModel next;
       try {
-        next = keyed(model.get());
+        next = discovery.get();
       } catch (RuntimeException e) {
-        LOG.warn("event=routes-unreadable error={} note=\"keeping the routes read before\"", LogValues.of(e));
+        LOG.warn("event=routes-unreadable why={} error={} note=\"keeping the routes read before\"", why, LogValues.of(e));
         return;
       }
-      routes = next;
+      model = next;
       Set<Identity> ids = identities(next);
       cache.retainOnly(ids);
       ids.forEach(cache::get);
-      for (ServiceRoute r : next) {
-        LOG.info("event=route service={} delivery={} ipv4={} ipv6={} ehlo={}", LogValues.of(r.service()),
-            r.delivery().name().toLowerCase(java.util.Locale.ROOT),
-            r.ipv4().map(i -> Addresses.text(i.ip())).orElse("-"), r.ipv6().map(i -> Addresses.text(i.ip())).orElse("-"),
-            LogValues.of(r.ipv4().or(r::ipv6).map(Identity::ehlo).orElse("-")));
+      for (Route r : next.routes()) {
+        LOG.info("event=route why={} service={} selection={} nexthop={} reach={} identities={}", why,
+            LogValues.of(r.service()), LogValues.of(r.selection().describe()), LogValues.of(r.nexthop().text()),
+            r.reach().word(), LogValues.of(describe(r)));
       }
       rebuild();
     }, scheduler);
   }
 
-  private static List<ServiceRoute> keyed(List<ServiceRoute> routes) {
-    List<ServiceRoute> out = new ArrayList<>();
-    for (ServiceRoute r : routes) {
-      out.add(new ServiceRoute(r.service(), r.delivery(), r.ipv4().map(RouteStatuses::key), r.ipv6().map(RouteStatuses::key),
-          r.ipv4Source(), r.ipv6Source()));
+  private void reloadIfChanged() {
+    RouteModel m = model;
+    if (m != null && m.changedOnDisk()) {
+      loaded = load("file-changed");
     }
-    return List.copyOf(out);
   }
 
-  private static Identity key(Identity id) {
-    return new Identity(KEY_NAME, id.ip(), id.ehlo(), id.genericIsFail());
+  private static String describe(Route r) {
+    StringBuilder s = new StringBuilder();
+    for (Route.SourceIdentity id : r.identities()) {
+      s.append(s.length() == 0 ? "" : ",").append(id.family().word()).append(':')
+          .append(id.address().map(Addresses::text).orElse("-")).append('/').append(id.ehlo());
+    }
+    return s.length() == 0 ? "-" : s.toString();
   }
 
-  private static Set<Identity> identities(List<ServiceRoute> routes) {
+  /** Every smtp service's identities, whatever the tables say today: Postfix may pick any of them. */
+  private static Set<Identity> identities(RouteModel model) {
     Set<Identity> ids = new LinkedHashSet<>();
-    for (ServiceRoute r : routes) {
-      if (r.delivery() == ServiceRoute.Delivery.SMTP) {
-        r.ipv4().ifPresent(ids::add);
-        r.ipv6().ifPresent(ids::add);
-      }
-    }
+    model.services().values().stream().filter(s -> s.command().equals("smtp"))
+        .forEach(s -> s.identities().forEach(id -> RouteSnapshot.checkedAs(id).ifPresent(ids::add)));
     return ids;
   }
 
   private synchronized void rebuild() {
-    snapshot = RouteSnapshot.of(routes, id -> cache.peek(id).map(e -> status(e)));
+    RouteModel m = model;
+    if (m != null) {
+      snapshot = RouteSnapshot.of(m, id -> cache.peek(id).map(RouteStatuses::status));
+    }
   }
 
   private static IdentityStatus status(RefreshingCache.Entry<IdentityReport> e) {
     IdentityReport r = e.value();
-    return new IdentityStatus(KEY_NAME, Addresses.text(r.identity().ip()), r.ptrNames(), r.identity().ehlo(), r.verdict(),
+    return new IdentityStatus("route", Addresses.text(r.identity().ip()), r.ptrNames(), r.identity().ehlo(), r.verdict(),
         r.codes(), r.findings().isEmpty() ? "" : r.findings().get(0).message(), e.stale());
   }
 
   private void changed(Identity id, Optional<IdentityReport> before, IdentityReport after) {
-    String codes = after.codes().isEmpty() ? "-" : String.join(",", after.codes());
-    String services = String.join(",", routes.stream()
-        .filter(r -> r.ipv4().filter(id::equals).isPresent() || r.ipv6().filter(id::equals).isPresent())
-        .map(ServiceRoute::service).toList());
     if (before.isEmpty() || before.get().verdict() != after.verdict()) {
-      String line = "event=route-identity services={} ip={} ehlo={} from={} to={} codes={}";
-      Object[] args = {LogValues.of(services.isEmpty() ? "-" : services), Addresses.text(id.ip()), LogValues.of(id.ehlo()),
-          before.map(b -> b.verdict().word()).orElse("-"), after.verdict().word(), LogValues.of(codes)};
+      String line = "event=route-identity ip={} ehlo={} from={} to={} codes={}";
+      Object[] args = {Addresses.text(id.ip()), LogValues.of(id.ehlo()), before.map(b -> b.verdict().word()).orElse("-"),
+          after.verdict().word(), LogValues.of(after.codes().isEmpty() ? "-" : String.join(",", after.codes()))};
       if (after.verdict() == Verdict.PASS) {
         LOG.info(line, args);
       } else {
@@ -177,7 +178,11 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
   public boolean awaitFirstVerdicts(Duration timeout) throws InterruptedException {
     try {
       loaded.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      CompletableFuture<?>[] loads = identities(routes).stream().map(id -> cache.get(id).toCompletableFuture())
+      RouteModel m = model;
+      if (m == null) {
+        return false;
+      }
+      CompletableFuture<?>[] loads = identities(m).stream().map(id -> cache.get(id).toCompletableFuture())
           .toArray(CompletableFuture[]::new);
       CompletableFuture.allOf(loads).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return true;
@@ -189,7 +194,7 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
   /** Re-reads the route model (reload); identities that did not change keep their verdicts. */
   public void update(Settings settings) {
     cache.setTiming(timing(settings));
-    loaded = load();
+    loaded = load("reload");
   }
 
   @Override

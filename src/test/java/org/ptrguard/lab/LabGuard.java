@@ -56,6 +56,11 @@ final class LabGuard implements AutoCloseable {
         """.formatted(MILTER_PORT, ip, ehlo, dnsServer, settings);
   }
 
+  /** SIGHUP: ptrguard re-reads its configuration (and in route mode Postfix's routes). */
+  void reload() {
+    org.ptrguard.testing.Commands.runOk(TIMEOUT, List.of("kill", "-HUP", Long.toString(process.pid())));
+  }
+
   String log() {
     try {
       return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";

@@ -15,7 +15,7 @@ import org.ptrguard.testing.ProcessResult;
  * reply each RCPT got. swaks sends RCPTs one at a time (no pipelining unless asked), so replies
  * follow their commands in the transcript; it goes on to DATA when at least one was accepted.
  */
-record MultiSubmission(ProcessResult result, Map<String, String> rcptReplies, Optional<String> queueId) {
+record MultiSubmission(String subject, ProcessResult result, Map<String, String> rcptReplies, Optional<String> queueId) {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final Pattern QUEUED_AS = Pattern.compile("queued as ([0-9A-Za-z]+)");
   private static final Pattern RCPT = Pattern.compile("^ *-> RCPT TO:<([^>]*)>");
@@ -47,7 +47,7 @@ record MultiSubmission(ProcessResult result, Map<String, String> rcptReplies, Op
         }
       }
     }
-    return new MultiSubmission(r, Map.copyOf(replies), queueId);
+    return new MultiSubmission(subject, r, Map.copyOf(replies), queueId);
   }
 
   String reply(String rcpt) {

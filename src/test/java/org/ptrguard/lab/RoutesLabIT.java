@@ -271,4 +271,138 @@ class RoutesLabIT {
     assertThat(awaitSeen(inbox("rcv2"), BAD, "topology")).isEqualTo(new Seen(BEHLO, "unknown", BAD_V4));
     awaitSeen(inbox("snd"), LOCAL, "topology");
   }
+
+  /** Route mode for the sender's instance, the configured identity left to discovery ("auto"). */
+  static String routeConfig(String settings) {
+    return config("routes { enabled = yes, postfix-config = \"" + sender.configDir() + "\" }\n" + settings);
+  }
+
+  /** ptrguard's line about one recipient: its decision line when not healthy, else its debug line. */
+  static String lineFor(String rcpt) throws InterruptedException {
+    return guard.awaitLog("rcpt=<" + rcpt + ">", TIMEOUT);
+  }
+
+  static String value(String line, String key) {
+    Matcher m = Pattern.compile("(?:^| )" + key + "=(\\S+)").matcher(line);
+    assertThat(m.find()).as("no " + key + "= in " + line).isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  @Order(2)
+  void auditPredictsForEachRecipientTheIdentityTheReceiverSaw() throws Exception {
+    startGuard(routeConfig("mode = audit"));
+    guard.awaitLog("event=route-identity ip=" + BAD_V4, TIMEOUT);
+    MultiSubmission s = submit("predict", GOOD, BAD, VIA, LOCAL);
+    assertThat(s.queueId()).as(s.transcript()).isPresent();
+    assertThat(s.rcptReplies().values()).as(s.transcript()).allMatch(r -> r.startsWith("250"));
+
+    String good = lineFor(GOOD);
+    assertThat(good).contains("event=recipient").contains("route=smtp-a").contains("reach=direct");
+    Seen goodSeen = awaitSeen(inbox("rcv1"), GOOD, "predict");
+    assertThat(new Seen(value(good, "ehlo4"), goodSeen.name(), value(good, "ipv4"))).isEqualTo(goodSeen);
+
+    String bad = lineFor(BAD);
+    assertThat(bad).contains("mode=audit action=accept would=tempfail").contains("route=smtp-b").contains("reach=direct")
+        .contains("codes=ptr.missing");
+    Seen badSeen = awaitSeen(inbox("rcv2"), BAD, "predict");
+    assertThat(new Seen(value(bad, "ehlo"), "unknown", value(bad, "ip"))).isEqualTo(badSeen);
+
+    // Relayed: ptrguard predicts the relay's identity, not ours, reaches the receiver.
+    assertThat(lineFor(VIA)).contains("route=smtp-b").contains("reach=relayed").contains("nexthop=[" + RELAY_V4 + "]:25");
+    assertThat(awaitSeen(inbox("rcv1"), VIA, "predict")).isEqualTo(new Seen(RELAY, RELAY, RELAY_V4));
+    assertThat(lineFor(LOCAL)).contains("reach=local");
+    awaitSeen(inbox("snd"), LOCAL, "predict");
+  }
+
+  @Test
+  @Order(3)
+  void enforceTempfailsExactlyTheRecipientsOnTheBrokenRoute() throws Exception {
+    startGuard(routeConfig("mode = enforce\nenforce.action = tempfail"));
+    guard.awaitLog("event=route-identity ip=" + BAD_V4, TIMEOUT);
+    PrivatePostfix.LogMark mark = sender.mark();
+    MultiSubmission s = submit("enforce", GOOD, BAD, VIA, LOCAL);
+    assertThat(s.reply(BAD)).startsWith("451 4.7.25").contains(BAD_V4).contains("route smtp-b").contains("no PTR");
+    for (String ok : List.of(GOOD, VIA, LOCAL)) {
+      assertThat(s.reply(ok)).as(ok).startsWith("250");
+    }
+    String id = s.queueId().orElseThrow(() -> new AssertionError(s.transcript()));
+    // Delivered: the others, each by its own route; the refused one stays with the client.
+    assertThat(awaitSeen(inbox("rcv1"), GOOD, "enforce")).isEqualTo(new Seen(MAIL, MAIL, GOOD_V4));
+    assertThat(awaitSeen(inbox("rcv1"), VIA, "enforce")).isEqualTo(new Seen(RELAY, RELAY, RELAY_V4));
+    awaitSeen(inbox("snd"), LOCAL, "enforce");
+    sender.waitForLog(mark, id + ": removed", TIMEOUT);
+    assertThat(sender.queue()).isEmpty();
+    assertThat(delivered("rcv2", BAD, "enforce")).isFalse();
+    assertThat(sender.logLinesSince(mark, "status=bounced")).isEmpty();
+    assertThat(sender.logLinesSince(mark, "milter-reject: RCPT from")).singleElement().asString()
+        .contains("to=<" + BAD + ">");
+    assertThat(guard.lines("action=tempfail")).singleElement().asString().contains("rcpt=<" + BAD + ">");
+  }
+
+  @Test
+  @Order(4)
+  void holdHoldsExactlyTheMessagesWithARecipientOnTheBrokenRoute() throws Exception {
+    startGuard(routeConfig("mode = enforce\nenforce.action = hold"));
+    guard.awaitLog("event=route-identity ip=" + BAD_V4, TIMEOUT);
+    PrivatePostfix.LogMark mark = sender.mark();
+    MultiSubmission healthy = submit("hold-1", GOOD, VIA);
+    MultiSubmission broken = submit("hold-2", GOOD, BAD);
+    String heldId = broken.queueId().orElseThrow(() -> new AssertionError(broken.transcript()));
+    String okId = healthy.queueId().orElseThrow(() -> new AssertionError(healthy.transcript()));
+    sender.waitForLog(mark, heldId + ": milter-hold: END-OF-MESSAGE", TIMEOUT);
+    awaitSeen(inbox("rcv1"), GOOD, "hold-1");
+    awaitSeen(inbox("rcv1"), VIA, "hold-1");
+    sender.waitForLog(mark, okId + ": removed", TIMEOUT);
+    assertThat(sender.queue()).singleElement().satisfies(m -> {
+      assertThat(m.queueId()).isEqualTo(heldId);
+      assertThat(m.onHold()).isTrue();
+    });
+    assertThat(delivered("rcv1", GOOD, "hold-2")).isFalse();
+    assertThat(guard.awaitLog("action=hold stage=message", TIMEOUT)).contains("routes=smtp-b")
+        .contains("rcpts=<" + BAD + ">").contains("queue-id=" + heldId);
+  }
+
+  @Test
+  @Order(5)
+  void aChangedTransportTableMovesRecipientsToTheNewRoute() throws Exception {
+    startGuard(routeConfig("mode = enforce\nenforce.action = tempfail"));
+    guard.awaitLog("event=route-identity ip=" + BAD_V4, TIMEOUT);
+    MultiSubmission before = submit("move-0", MOVED);
+    assertThat(before.reply(MOVED)).startsWith("250");
+    assertThat(awaitSeen(inbox("rcv2"), MOVED, "move-0")).isEqualTo(new Seen(MAIL, MAIL, GOOD_V4));
+
+    // postmap + SIGHUP (Postfix's reload and ptrguard's): moved.example.com now leaves by smtp-b.
+    writeTransport(Map.of("bad.example.com", "smtp-b:", "viarelay.example.com", "smtp-b:[" + RELAY_V4 + "]:25",
+        "moved.example.com", "smtp-b:"));
+    sender.reload();
+    guard.reload();
+    guard.awaitLog("event=route why=reload", TIMEOUT);
+    MultiSubmission moved = submitUntil("move-1", MOVED, r -> r.startsWith("451"));
+    assertThat(moved.reply(MOVED)).startsWith("451 4.7.25").contains("route smtp-b");
+
+    // Only the table file changes (postmap, no signal to anyone): Postfix and ptrguard notice.
+    writeTransport(Map.of("bad.example.com", "smtp-b:", "viarelay.example.com", "smtp-b:[" + RELAY_V4 + "]:25"));
+    MultiSubmission back = submitUntil("move-2", MOVED, r -> r.startsWith("250"));
+    back.queueId().orElseThrow(() -> new AssertionError(back.transcript()));
+    assertThat(awaitSeen(inbox("rcv2"), MOVED, back.subject())).isEqualTo(new Seen(MAIL, MAIL, GOOD_V4));
+    guard.awaitLog("event=route why=file-changed", TIMEOUT);
+  }
+
+  /**
+   * Submits until the recipient's RCPT reply matches. Without a reload Postfix sees a rebuilt table
+   * when trivial-rewrite restarts, which it does once its clients' connections have been idle
+   * (ipc_idle, 5 s): hence the pause between attempts.
+   */
+  static MultiSubmission submitUntil(String subject, String rcpt, java.util.function.Predicate<String> wanted)
+      throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    for (int attempt = 0;; attempt++) {
+      MultiSubmission s = submit(subject + "-" + attempt, rcpt);
+      if (wanted.test(s.reply(rcpt)) || System.nanoTime() > deadline) {
+        return s;
+      }
+      Thread.sleep(7000);
+    }
+  }
 }

@@ -2,7 +2,8 @@ package org.ptrguard.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,11 +11,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ptrguard.identity.Addresses;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
-import org.ptrguard.identity.Identity;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.milter.MacroStage;
 import org.ptrguard.milter.MilterEvent;
@@ -23,10 +26,12 @@ import org.ptrguard.milter.MilterServerOptions;
 import org.ptrguard.milter.MilterTestClient;
 import org.ptrguard.milter.MilterTestClient.EndOfMessage;
 import org.ptrguard.milter.MilterTestClient.Reply;
-import org.ptrguard.monitor.DestinationFamilies.Family;
 import org.ptrguard.monitor.RouteSnapshot;
 import org.ptrguard.monitor.RouteStatusSource;
-import org.ptrguard.monitor.ServiceRoute;
+import org.ptrguard.postfix.PostfixTools;
+import org.ptrguard.postfix.Route.Family;
+import org.ptrguard.postfix.RouteDiscovery;
+import org.ptrguard.postfix.RouteModel;
 import org.ptrguard.net.ListenAddress;
 import org.ptrguard.ops.Metrics;
 import org.ptrguard.testing.LogCapture;
@@ -34,32 +39,56 @@ import org.ptrguard.testing.LogCapture;
 /**
  * Per-recipient decisions behind the real milter server, driven the way Postfix drives a milter:
  * {@code {rcpt_mailer}}/{@code {rcpt_host}} macros before each RCPT. Verdicts per route identity come
- * from a table (the DNS side is tested against real DNS servers elsewhere); the routes are
- * "smtp" (192.0.2.10, healthy), "smtp-b" (192.0.2.11, no PTR), "smtp-v6" (IPv4 healthy, IPv6
- * broken), "local" and "lmtp".
+ * from a table; the routes come from a real Postfix configuration read by postconf: "smtp"
+ * (192.0.2.10, healthy), "smtp-b" (192.0.2.11, no PTR), "smtp-v6" (IPv4 healthy, IPv6 broken),
+ * "local" and "lmtp".
  */
 class GuardRoutesTest {
-  static final Identity GOOD = new Identity("x", addr("192.0.2.10"), "mail.example.com", false);
-  static final Identity BAD = new Identity("x", addr("192.0.2.11"), "b.example.com", false);
-  static final Identity GOOD6 = new Identity("x", addr("2001:db8::10"), "mail.example.com", false);
-  static final Identity BAD6 = new Identity("x", addr("2001:db8::11"), "v6.example.com", false);
+  static final String GOOD = "192.0.2.10";
+  static final String BAD = "192.0.2.11";
+  static final String BAD6 = "2001:db8::11";
 
-  /** Per-route verdicts by identity address, and recipient domains' MX families. */
+  @TempDir static Path postfixDir;
+  static RouteModel model;
+
+  /** The route model from a real Postfix configuration, read by the real postconf. */
+  @BeforeAll
+  static void discover() throws Exception {
+    Files.writeString(postfixDir.resolve("main.cf"), """
+        compatibility_level = 3.6
+        myhostname = mail.example.com
+        inet_protocols = ipv4
+        smtp_bind_address = 192.0.2.10
+        transport_maps = inline:{ example.org=smtp-b:, v6.example.net=smtp-v6: }
+        """);
+    Files.writeString(postfixDir.resolve("master.cf"), """
+        smtp      unix  -       -       n       -       -       smtp
+        relay     unix  -       -       n       -       -       smtp
+        local     unix  -       n       n       -       -       local
+        lmtp      unix  -       -       n       -       -       lmtp
+        smtp-b    unix  -       -       n       -       -       smtp
+          -o smtp_bind_address=192.0.2.11
+          -o smtp_helo_name=b.example.com
+        smtp-v6   unix  -       -       n       -       -       smtp
+          -o inet_protocols=all
+          -o smtp_bind_address6=2001:db8::11
+        """);
+    model = new RouteDiscovery(PostfixTools.forInstance(Optional.of(postfixDir))).discover(List.of());
+    assertThat(model.problems()).isEmpty();
+  }
+
+  /** Verdicts by identity address (the DNS side is tested elsewhere), and recipient domains' MX families. */
   static final class TableRoutes implements RouteStatusSource {
-    final Map<InetAddress, Verdict> verdicts = new ConcurrentHashMap<>();
+    final Map<String, Verdict> verdicts = new ConcurrentHashMap<>();
     final Map<String, Set<Family>> mx = new ConcurrentHashMap<>();
-    List<ServiceRoute> routes = List.of(
-        ServiceRoute.smtp("smtp", Optional.of(GOOD), Optional.empty()),
-        ServiceRoute.smtp("smtp-b", Optional.of(BAD), Optional.empty()),
-        ServiceRoute.smtp("smtp-v6", Optional.of(GOOD), Optional.of(BAD6)),
-        ServiceRoute.local("local"),
-        ServiceRoute.local("lmtp"));
 
     @Override
     public RouteSnapshot snapshot() {
-      return RouteSnapshot.of(routes, id -> Optional.ofNullable(verdicts.get(id.ip())).map(v -> new IdentityStatus("route",
-          id.ip().getHostAddress(), List.of(), id.ehlo(), v, v == Verdict.PASS ? List.of() : List.of("ptr.missing"),
-          v == Verdict.PASS ? "" : "no PTR record for " + id.ip().getHostAddress(), false)));
+      return RouteSnapshot.of(model, id -> {
+        String ip = Addresses.text(id.ip());
+        return Optional.ofNullable(verdicts.get(ip)).map(v -> new IdentityStatus("route", ip, List.of(), id.ehlo(), v,
+            v == Verdict.PASS ? List.of() : List.of("ptr.missing"), v == Verdict.PASS ? "" : "no PTR record for " + ip, false));
+      });
     }
 
     @Override
@@ -75,10 +104,9 @@ class GuardRoutesTest {
 
   @BeforeEach
   void verdicts() {
-    routes.verdicts.put(GOOD.ip(), Verdict.PASS);
-    routes.verdicts.put(BAD.ip(), Verdict.FAIL);
-    routes.verdicts.put(GOOD6.ip(), Verdict.PASS);
-    routes.verdicts.put(BAD6.ip(), Verdict.FAIL);
+    routes.verdicts.put(GOOD, Verdict.PASS);
+    routes.verdicts.put(BAD, Verdict.FAIL);
+    routes.verdicts.put(BAD6, Verdict.FAIL);
     log = LogCapture.start();
   }
 
@@ -88,14 +116,6 @@ class GuardRoutesTest {
       server.close();
     }
     log.close();
-  }
-
-  private static InetAddress addr(String ip) {
-    try {
-      return InetAddress.getByName(ip);
-    } catch (java.net.UnknownHostException e) {
-      throw new IllegalArgumentException(ip, e);
-    }
   }
 
   private MilterTestClient start(String hocon) throws Exception {
@@ -122,8 +142,8 @@ class GuardRoutesTest {
   }
 
   private void breakSmtpB(boolean broken) {
-    routes.verdicts.put(BAD.ip(), broken ? Verdict.FAIL : Verdict.PASS);
-    routes.verdicts.put(BAD6.ip(), broken ? Verdict.FAIL : Verdict.PASS);
+    routes.verdicts.put(BAD, broken ? Verdict.FAIL : Verdict.PASS);
+    routes.verdicts.put(BAD6, broken ? Verdict.FAIL : Verdict.PASS);
   }
 
   @Test
@@ -224,14 +244,14 @@ class GuardRoutesTest {
   @Test
   void aBrokenIpv6IdentityMattersOnlyWhereTheDomainIsKnownToHaveIpv6() throws Exception {
     breakSmtpB(false);
-    routes.verdicts.put(BAD6.ip(), Verdict.FAIL);
+    routes.verdicts.put(BAD6, Verdict.FAIL);
     routes.mx.put("v4only.example.net", Set.of(Family.IPV4));
     routes.mx.put("dual.example.net", Set.of(Family.IPV4, Family.IPV6));
     try (MilterTestClient c = start("mode = enforce")) {
       assertThat(hello(c).code()).isEqualTo('c');
       c.mail("<alice@example.com>");
       assertThat(rcpt(c, "a@v4only.example.net", "smtp-v6", "v4only.example.net").code()).isEqualTo('c');
-      assertThat(rcpt(c, "b@dual.example.net", "smtp-v6", "dual.example.net").text()).contains("2001:db8:0:0:0:0:0:11");
+      assertThat(rcpt(c, "b@dual.example.net", "smtp-v6", "dual.example.net").text()).contains("2001:db8::11");
       // Not looked up yet: decided as if IPv6 could be used, without waiting.
       assertThat(rcpt(c, "c@unknown.example.net", "smtp-v6", "unknown.example.net").code()).isEqualTo('y');
     }
