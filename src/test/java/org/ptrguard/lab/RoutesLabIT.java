@@ -379,13 +379,14 @@ class RoutesLabIT {
     guard.reload();
     guard.awaitLog("event=route why=reload", TIMEOUT);
     MultiSubmission moved = submitUntil("move-1", MOVED, r -> r.startsWith("451"));
-    assertThat(moved.reply(MOVED)).startsWith("451 4.7.25").contains("route smtp-b");
+    assertThat(moved.rcptReplies().values()).singleElement().asString().startsWith("451 4.7.25").contains("route smtp-b");
 
     // Only the table file changes (postmap, no signal to anyone): Postfix and ptrguard notice.
     writeTransport(Map.of("bad.example.com", "smtp-b:", "viarelay.example.com", "smtp-b:[" + RELAY_V4 + "]:25"));
     MultiSubmission back = submitUntil("move-2", MOVED, r -> r.startsWith("250"));
     back.queueId().orElseThrow(() -> new AssertionError(back.transcript()));
-    assertThat(awaitSeen(inbox("rcv2"), MOVED, back.subject())).isEqualTo(new Seen(MAIL, MAIL, GOOD_V4));
+    String to = back.rcptReplies().keySet().iterator().next();
+    assertThat(awaitSeen(inbox("rcv2"), to, back.subject())).isEqualTo(new Seen(MAIL, MAIL, GOOD_V4));
     guard.awaitLog("event=route why=file-changed", TIMEOUT);
   }
 
@@ -398,8 +399,10 @@ class RoutesLabIT {
       throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     for (int attempt = 0;; attempt++) {
-      MultiSubmission s = submit(subject + "-" + attempt, rcpt);
-      if (wanted.test(s.reply(rcpt)) || System.nanoTime() > deadline) {
+      // A new address each time: smtpd remembers its last resolve answer for the same address.
+      String to = attempt + rcpt;
+      MultiSubmission s = submit(subject + "-" + attempt, to);
+      if (wanted.test(s.reply(to)) || System.nanoTime() > deadline) {
         return s;
       }
       Thread.sleep(7000);
