@@ -8,7 +8,6 @@ import java.util.Optional;
 import java.util.function.Function;
 import org.ptrguard.identity.Addresses;
 import org.ptrguard.identity.Identity;
-import org.ptrguard.policy.IdentityStatus;
 import org.ptrguard.postfix.Route;
 import org.ptrguard.postfix.Route.Family;
 import org.ptrguard.postfix.Route.Reach;

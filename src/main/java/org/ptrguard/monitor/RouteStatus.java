@@ -1,7 +1,6 @@
 package org.ptrguard.monitor;
 
 import java.util.Optional;
-import org.ptrguard.policy.IdentityStatus;
 import org.ptrguard.postfix.Route.Reach;
 
 /**

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.ptrguard.config.Settings;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.postfix.Route.Family;
+import org.ptrguard.monitor.IdentityStatus;
 import org.ptrguard.monitor.RouteSnapshot;
 import org.ptrguard.monitor.RouteStatus;
 import org.ptrguard.postfix.Route.Reach;

@@ -26,6 +26,7 @@ import org.ptrguard.milter.MilterServerOptions;
 import org.ptrguard.milter.MilterTestClient;
 import org.ptrguard.milter.MilterTestClient.EndOfMessage;
 import org.ptrguard.milter.MilterTestClient.Reply;
+import org.ptrguard.monitor.IdentityStatus;
 import org.ptrguard.monitor.RouteSnapshot;
 import org.ptrguard.monitor.RouteStatusSource;
 import org.ptrguard.postfix.PostfixTools;
