@@ -72,7 +72,10 @@ public final class RouteSnapshot {
 
   private static Optional<IdentityStatus> family(String service, List<SourceIdentity> ids, Family family,
       Function<Identity, Optional<IdentityStatus>> statuses) {
-    return ids.stream().filter(i -> i.family() == family).findFirst().map(id -> statusOf(service, id, statuses));
+    // A family without a known source address is not judged (as routes and check do); a route with
+    // no address at all is unknown (see RouteDecider).
+    return ids.stream().filter(i -> i.family() == family && i.address().isPresent()).findFirst()
+        .map(id -> statusOf(service, id, statuses));
   }
 
   /**
@@ -82,10 +85,6 @@ public final class RouteSnapshot {
   private static IdentityStatus statusOf(String service, SourceIdentity id,
       Function<Identity, Optional<IdentityStatus>> statuses) {
     Optional<Identity> checked = checkedAs(id);
-    if (checked.isEmpty()) {
-      return IdentityStatus.unknown(service, "-", id.ehlo(), "route " + service + ": no " + id.family().word()
-          + " source address: " + id.addressSource());
-    }
     return statuses.apply(checked.get())
         .map(s -> new IdentityStatus(service, s.ip(), s.ptr(), s.ehlo(), s.verdict(), s.codes(),
             s.reason().isEmpty() ? "" : "route " + service + ": " + s.reason(), s.stale()))
