@@ -324,6 +324,20 @@ class RoutesIT {
         "{\"name\":\"ghost\",\"ip\":\"203.0.113.13\"");
   }
 
+  /** Without --postfix-config the tools honour MAIL_CONFIG, as postconf itself does (multi-instance hosts). */
+  @Test
+  void theJarHonoursMailConfig() throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("java", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar"),
+        "routes", "--config", conf("").toString(), "--json");
+    pb.environment().put("MAIL_CONFIG", multi.configDir().toString());
+    Process p = pb.redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    p.getOutputStream().close();
+    String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).isEqualTo(2);
+    assertThat(json).contains("\"postfix_config\":\"" + multi.configDir() + "\"");
+    assertThat(routeJson(json, "smtp-news", "sender-dependent-default-transport")).contains("\"ip\":\"203.0.113.20\"");
+  }
+
   static Run checkCommand(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
