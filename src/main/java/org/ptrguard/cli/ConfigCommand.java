@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import org.ptrguard.config.ConfigException;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.ConfigLoader.LoadedConfig;
+import org.ptrguard.identity.PublicSuffixes;
 import org.ptrguard.config.Settings;
 import org.ptrguard.postfix.IdentityOverride;
 import org.ptrguard.postfix.RouteDiscovery;
@@ -58,6 +59,8 @@ public final class ConfigCommand {
     }
     loaded.warnings().forEach(w -> err.println("ptrguard: warning: " + w));
     out.println("# effective configuration from " + loaded.source());
+    // Where registrable domains come from (PTR/EHLO names, generic-name checks): Debian's list or the embedded subset.
+    out.println("# public suffixes: " + PublicSuffixes.system().description());
     Map<String, ConfigValue> sorted = new TreeMap<>();
     loaded.merged().entrySet().forEach(e -> sorted.put(e.getKey(), e.getValue()));
     ConfigRenderOptions concise = ConfigRenderOptions.concise().setJson(false);

@@ -1,12 +1,6 @@
 package org.ptrguard.identity;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -21,7 +15,6 @@ public final class HostNames {
   private static final Set<String> NON_PUBLIC = Set.of("local", "localdomain", "lan", "home", "internal",
       "intranet", "corp", "private", "priv", "test", "invalid", "localhost", "example", "home.arpa",
       "in-addr.arpa", "ip6.arpa");
-  private static final Set<String> MULTI_LABEL_SUFFIXES = loadSuffixes();
 
   /** A name split at its registrable domain: {@code a.b.example.co.uk} -> [a, b], example.co.uk, co.uk. */
   public record RegistrableSplit(List<String> hostLabels, String registrableDomain, String publicSuffix) {}
@@ -87,14 +80,7 @@ public final class HostNames {
       return new RegistrableSplit(List.of(), "", "");
     }
     List<String> labels = Arrays.asList(n.split("\\.", -1));
-    int suffixLabels = 1;
-    for (int take = Math.min(3, labels.size() - 1); take >= 2; take--) {
-      String candidate = String.join(".", labels.subList(labels.size() - take, labels.size()));
-      if (MULTI_LABEL_SUFFIXES.contains(candidate)) {
-        suffixLabels = take;
-        break;
-      }
-    }
+    int suffixLabels = Math.max(1, PublicSuffixes.system().suffixLabels(labels));
     String suffix = String.join(".", labels.subList(labels.size() - suffixLabels, labels.size()));
     if (labels.size() <= suffixLabels) {
       return new RegistrableSplit(List.of(), n, suffix);
@@ -102,19 +88,5 @@ public final class HostNames {
     int domainStart = labels.size() - suffixLabels - 1;
     return new RegistrableSplit(List.copyOf(labels.subList(0, domainStart)),
         String.join(".", labels.subList(domainStart, labels.size())), suffix);
-  }
-
-  private static Set<String> loadSuffixes() {
-    Set<String> out = new HashSet<>();
-    try (var in = HostNames.class.getResourceAsStream("public-suffixes.txt")) {
-      if (in == null) {
-        throw new IllegalStateException("public-suffixes.txt missing from the jar");
-      }
-      new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines()
-          .map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).forEach(out::add);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return Set.copyOf(out);
   }
 }
