@@ -82,7 +82,7 @@ public final class CheckCommand {
     List<IdentitySettings> written = identities(a, settings);
     if (!adHoc) {
       // every route's identity, with the hand-written identities as overrides; those matching no route stay as written
-      RouteDiscovery routes = RouteChecks.discovery(a.postfixConfig());
+      RouteDiscovery routes = RouteChecks.discovery(a.postfixConfig(), settings);
       RouteModel model = RouteChecks.discover(routes, settings);
       model.problems().forEach(p -> err.println("ptrguard check: routes: " + p));
       List<String> unknown = RouteChecks.unjudgeable(model);

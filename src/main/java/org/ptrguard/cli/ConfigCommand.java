@@ -66,7 +66,7 @@ public final class ConfigCommand {
     ConfigRenderOptions concise = ConfigRenderOptions.concise().setJson(false);
     sorted.forEach((key, value) ->
         out.println(key + " = " + value.render(concise) + "    # " + origin(value)));
-    RouteDiscovery discovery = RouteChecks.discovery(postfix);
+    RouteDiscovery discovery = RouteChecks.discovery(postfix, loaded.settings());
     routeMapping(discovery, RouteChecks.discover(discovery, loaded.settings()), loaded.settings()).forEach(out::println);
     return 0;
   }

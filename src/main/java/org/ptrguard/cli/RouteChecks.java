@@ -82,6 +82,11 @@ final class RouteChecks {
     return out;
   }
 
+  /** The instance named on the command line, else routes.postfix-config, else postconf's default (MAIL_CONFIG). */
+  static RouteDiscovery discovery(Optional<Path> commandLine, Settings settings) {
+    return discovery(commandLine.or(() -> settings.routes().postfixConfig()));
+  }
+
   static RouteDiscovery discovery(Optional<Path> postfixConfig) {
     return new RouteDiscovery(PostfixTools.forInstance(postfixConfig));
   }

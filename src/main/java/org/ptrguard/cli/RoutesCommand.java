@@ -62,7 +62,7 @@ public final class RoutesCommand {
     if (settings.isEmpty()) {
       return CheckCommand.EXIT_CONFIG;
     }
-    RouteModel model = RouteChecks.discover(RouteChecks.discovery(a.postfixConfig()), settings.get());
+    RouteModel model = RouteChecks.discover(RouteChecks.discovery(a.postfixConfig(), settings.get()), settings.get());
     RouteChecks.Checked checked;
     try {
       checked = RouteChecks.check(model, settings.get(), IdentityTargets.dnsOptions(settings.get().dns()));
@@ -95,7 +95,7 @@ public final class RoutesCommand {
     if (settings.isEmpty()) {
       return CheckCommand.EXIT_CONFIG;
     }
-    RouteDiscovery discovery = RouteChecks.discovery(a.postfixConfig());
+    RouteDiscovery discovery = RouteChecks.discovery(a.postfixConfig(), settings.get());
     RouteModel model = RouteChecks.discover(discovery, settings.get());
     RouteExplainer explainer = new RouteExplainer(model, discovery.tables());
     List<Explanation> explanations = new ArrayList<>();

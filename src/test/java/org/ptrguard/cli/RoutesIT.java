@@ -338,6 +338,16 @@ class RoutesIT {
     assertThat(routeJson(json, "smtp-news", "sender-dependent-default-transport")).contains("\"ip\":\"203.0.113.20\"");
   }
 
+  @Test
+  void routesPostfixConfigInTheFileNamesTheInstance() throws Exception {
+    Path conf = conf("routes.postfix-config = \"" + relayed.configDir() + "\"\n");
+    Run r = run(true, "--config", conf.toString(), "--json");
+    assertThat(r.out()).contains("\"postfix_config\":\"" + relayed.configDir() + "\"", "\"text\":\"[smtp.example.net]:587\"");
+    // the command line wins over the file
+    Run cli = run(true, "--config", conf.toString(), "--postfix-config", multi.configDir().toString(), "--json");
+    assertThat(cli.out()).contains("\"postfix_config\":\"" + multi.configDir() + "\"");
+  }
+
   static Run checkCommand(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
