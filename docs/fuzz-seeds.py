@@ -36,6 +36,9 @@ write(codec, 'seed-postfix-session', postfix + bytes([6, 0x40]))
 write(codec, 'seed-reused-connection', reuse + bytes([0xff, 0xff]))
 write(codec, 'seed-oversized-length', OPTNEG + struct.pack('>I', 5000) + b'C' + bytes([3, 0]))
 write(codec, 'seed-zero-length', OPTNEG + struct.pack('>I', 0) + bytes([0, 0x10]))
+# macro limits from the same trailer: 1 + (chunk & 63) pairs (here 4), 32 + 8*b bytes (here 2072)
+write(codec, 'seed-macro-limits', OPTNEG + frame('D', b'C' + nul(*['m', 'v'] * 4)) + frame('D', b'C' + nul(*['m', 'v'] * 5))
+      + frame('D', b'H' + nul('{x}', 'v' * 2100)) + frame('M', nul(*['a'] * 1025)) + frame('R', nul(*['a'] * 1024)) + bytes([3, 0xff]))
 write(codec, 'seed-bad-payloads', frame('O', b'\0\0\0\6') + frame('C', nul('h') + b'4\0') + frame('D', b'C' + nul('odd')) + frame('M') + frame('Z', b'x') + bytes([1, 0x20]))
 session = root + '/org/ptrguard/milter/MilterSessionFuzzTestInputs/commandSequences'
 # header: tape length, tape; then the milter stream

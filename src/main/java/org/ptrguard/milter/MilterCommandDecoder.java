@@ -21,10 +21,34 @@ import org.ptrguard.milter.MilterCommand.Malformed;
  * Turns one frame (command byte + payload) into a {@link MilterCommand}. A payload that does not
  * parse becomes {@link Malformed} rather than an exception, so the session can log it in order and
  * close cleanly.
+ *
+ * <p>Frames that are lists of strings (macros, MAIL/RCPT arguments) are checked against their
+ * limits while they are scanned, before any string is built: a 1 MiB frame can hold a quarter of a
+ * million empty strings, and building them all only to refuse the frame afterwards kept a flood
+ * of such frames in full garbage collection.
  */
 @Sharable
 final class MilterCommandDecoder extends MessageToMessageDecoder<ByteBuf> {
-  static final MilterCommandDecoder INSTANCE = new MilterCommandDecoder();
+  /** With the default macro limits (for tests and tools that read frames outside a server). */
+  static final MilterCommandDecoder INSTANCE =
+      new MilterCommandDecoder(MilterServerOptions.DEFAULT_MAX_MACROS_PER_STAGE, MilterServerOptions.DEFAULT_MAX_MACRO_BYTES);
+  /**
+   * MAIL and RCPT arguments: the address and its ESMTP parameters. Postfix's SMTP server takes lines
+   * of at most line_length_limit bytes (2,048 by default), which cannot hold more than 1,024 arguments.
+   */
+  static final int MAX_ARGUMENTS = 1024;
+
+  private final int maxMacrosPerStage;
+  private final int maxMacroBytes;
+
+  MilterCommandDecoder(int maxMacrosPerStage, int maxMacroBytes) {
+    this.maxMacrosPerStage = maxMacrosPerStage;
+    this.maxMacroBytes = maxMacroBytes;
+  }
+
+  static MilterCommandDecoder forOptions(MilterServerOptions options) {
+    return new MilterCommandDecoder(options.maxMacrosPerStage(), options.maxMacroBytes());
+  }
 
   /** Thrown inside this class only, turned into {@link Malformed}. */
   private static final class BadPayload extends Exception {
@@ -37,10 +61,15 @@ final class MilterCommandDecoder extends MessageToMessageDecoder<ByteBuf> {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf frame, List<Object> out) {
-    out.add(decode(frame));
+    out.add(decodeFrame(frame));
   }
 
+  /** With the default limits. */
   static MilterCommand decode(ByteBuf frame) {
+    return INSTANCE.decodeFrame(frame);
+  }
+
+  MilterCommand decodeFrame(ByteBuf frame) {
     if (!frame.isReadable()) {
       return new Malformed("empty frame (length 0)");
     }
@@ -91,13 +120,22 @@ final class MilterCommandDecoder extends MessageToMessageDecoder<ByteBuf> {
     return new MilterCommand.OptionNegotiation(frame.readInt(), frame.readInt(), frame.readInt());
   }
 
-  private static MilterCommand macro(ByteBuf frame) throws BadPayload {
+  private MilterCommand macro(ByteBuf frame) throws BadPayload {
     if (!frame.isReadable()) {
       throw new BadPayload("missing target command byte");
     }
     char target = (char) (frame.readByte() & 0xff);
     int bytes = frame.readableBytes();
-    List<String> strings = new ArrayList<>();
+    String stage = MacroStage.forCommand(target).map(Enum::name).orElse("'" + target + "'");
+    if (bytes > maxMacroBytes) {
+      throw new BadPayload(bytes + " bytes of macros for stage " + stage + ", limit " + maxMacroBytes);
+    }
+    int count = countStrings(frame, 2 * maxMacrosPerStage + 1);
+    if (count > 2 * maxMacrosPerStage) {
+      throw new BadPayload("more than " + maxMacrosPerStage + " macros for stage " + stage + ", limit "
+          + maxMacrosPerStage);
+    }
+    List<String> strings = new ArrayList<>(count);
     while (frame.isReadable()) {
       strings.add(string(frame, "macro name or value"));
     }
@@ -171,6 +209,9 @@ final class MilterCommandDecoder extends MessageToMessageDecoder<ByteBuf> {
   }
 
   private static List<String> argv(ByteBuf frame, String what) throws BadPayload {
+    if (countStrings(frame, MAX_ARGUMENTS + 1) > MAX_ARGUMENTS) {
+      throw new BadPayload("over the limit of " + MAX_ARGUMENTS + " arguments");
+    }
     List<String> argv = new ArrayList<>();
     while (frame.isReadable()) {
       argv.add(string(frame, what + " argument"));
@@ -185,6 +226,22 @@ final class MilterCommandDecoder extends MessageToMessageDecoder<ByteBuf> {
     byte[] b = new byte[frame.readableBytes()];
     frame.readBytes(b);
     return b;
+  }
+
+  /**
+   * NUL-separated strings from the reader index on (an unterminated tail counts as one), counting
+   * no further than {@code stopAt}; nothing is read or built.
+   */
+  static int countStrings(ByteBuf frame, int stopAt) {
+    int count = 0;
+    int from = frame.readerIndex();
+    int end = frame.writerIndex();
+    while (from < end && count < stopAt) {
+      int nul = frame.indexOf(from, end, (byte) 0);
+      count++;
+      from = nul < 0 ? end : nul + 1;
+    }
+    return count;
   }
 
   private static String string(ByteBuf frame, String what) throws BadPayload {

@@ -250,7 +250,7 @@ public final class MilterServer implements AutoCloseable {
     pipeline.addLast(
         new IdleStateHandler(options.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS),
         new MilterFrameDecoder(options.maxFrameBytes(), options.frameTimeout(), budget, logLimit),
-        MilterCommandDecoder.INSTANCE,
+        MilterCommandDecoder.forOptions(options),
         MilterFrameEncoder.INSTANCE,
         new MilterSession(factory, needs, options, info, stats, logLimit));
     if (QuickAck.appliesTo(pipeline.channel())) {

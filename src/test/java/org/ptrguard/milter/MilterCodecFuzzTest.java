@@ -24,6 +24,10 @@ import java.util.List;
  *
  * <p>Input layout: the milter byte stream, then one byte for the chunk size and, last, one byte
  * for the frame limit ({@code 64 + 16 * b}), so a captured Postfix stream plus two bytes is a seed.
+ * The same two bytes set the macro limits the command decoder enforces while it scans a frame:
+ * {@code 1 + (chunk byte & 63)} pairs per stage and {@code 32 + 8 * b} bytes; a MACRO frame must
+ * decode exactly when an independent count of its strings is within them, likewise MAIL and RCPT
+ * with at most {@link MilterCommandDecoder#MAX_ARGUMENTS} arguments.
  */
 class MilterCodecFuzzTest {
   private static final Method INTERNAL_BUFFER = internalBufferAccessor();
@@ -79,12 +83,14 @@ class MilterCodecFuzzTest {
     }
     int maxFrameBytes = 64 + 16 * (input[input.length - 1] & 0xff);
     int chunk = 1 + (input[input.length - 2] & 0xff);
+    Limits limits = new Limits(1 + (input[input.length - 2] & 0x3f), 32 + 8 * (input[input.length - 1] & 0xff));
     byte[] stream = Arrays.copyOf(input, input.length - 2);
 
     FrameProbe probe = new FrameProbe();
     Commands commands = new Commands();
     MilterFrameDecoder frameDecoder = new MilterFrameDecoder(maxFrameBytes, MilterServerOptions.MAX_FRAME_TIME, FrameMemoryBudget.forThisJvm(), new LogRateLimit());
-    EmbeddedChannel ch = new EmbeddedChannel(frameDecoder, probe, MilterCommandDecoder.INSTANCE, commands);
+    EmbeddedChannel ch = new EmbeddedChannel(frameDecoder, probe,
+        new MilterCommandDecoder(limits.pairs(), limits.bytes()), commands);
     for (int off = 0; off < stream.length && ch.isOpen(); off += chunk) {
       ch.writeInbound(Unpooled.wrappedBuffer(stream, off, Math.min(chunk, stream.length - off)));
       ch.checkException();
@@ -103,15 +109,19 @@ class MilterCodecFuzzTest {
     }
     assertThat(commands.decoded).hasSameSizeAs(probe.frames);
     for (int i = 0; i < commands.decoded.size(); i++) {
-      checkCommand(probe.frames.get(i), commands.decoded.get(i));
+      checkCommand(probe.frames.get(i), commands.decoded.get(i), limits);
     }
     ch.finishAndReleaseAll();
   }
 
+  /** The macro limits of the command decoder under test. */
+  record Limits(int pairs, int bytes) {}
+
   /** The command type follows the command byte, and what was decoded is consistent with the frame. */
-  static void checkCommand(byte[] frame, MilterCommand command) {
+  static void checkCommand(byte[] frame, MilterCommand command, Limits limits) {
     char code = (char) (frame[0] & 0xff);
     int payload = frame.length - 1;
+    checkListLimits(frame, command, limits);
     if (command instanceof MilterCommand.Malformed m) {
       assertThat(m.reason()).isNotBlank();
       return;
@@ -153,6 +163,53 @@ class MilterCodecFuzzTest {
       case 'Q' -> assertThat(command).isInstanceOf(MilterCommand.Quit.class);
       case 'K' -> assertThat(command).isInstanceOf(MilterCommand.QuitNewConnection.class);
       default -> throw new AssertionError("command byte 0x" + Integer.toHexString(code) + " decoded as " + command);
+    }
+  }
+
+  /**
+   * MACRO, MAIL and RCPT frames against a model that counts their NUL-terminated strings: within
+   * the limits and well formed, they decode; over a limit, they are Malformed naming the limit.
+   */
+  private static void checkListLimits(byte[] frame, MilterCommand command, Limits limits) {
+    char code = (char) (frame[0] & 0xff);
+    if (code != 'D' && code != 'M' && code != 'R') {
+      return;
+    }
+    int from = code == 'D' ? 2 : 1;
+    if (frame.length < from) {
+      assertThat(command).isInstanceOf(MilterCommand.Malformed.class);
+      return;
+    }
+    int strings = 0;
+    boolean terminated = true;
+    for (int i = from; i < frame.length; i++) {
+      if (frame[i] == 0) {
+        strings++;
+      }
+    }
+    if (frame.length > from && frame[frame.length - 1] != 0) {
+      strings++;
+      terminated = false;
+    }
+    boolean overLimit;
+    boolean wellFormed;
+    if (code == 'D') {
+      overLimit = frame.length - from > limits.bytes() || strings > 2 * limits.pairs();
+      wellFormed = terminated && strings % 2 == 0;
+    } else {
+      overLimit = strings > MilterCommandDecoder.MAX_ARGUMENTS;
+      wellFormed = terminated && strings > 0;
+    }
+    if (overLimit) {
+      assertThat(command).isInstanceOfSatisfying(MilterCommand.Malformed.class,
+          m -> assertThat(m.reason()).contains("limit"));
+    } else if (wellFormed) {
+      assertThat(command).isNotInstanceOf(MilterCommand.Malformed.class);
+      if (command instanceof MilterCommand.Macro m) {
+        assertThat(m.pairs()).isEqualTo(strings / 2);
+      }
+    } else {
+      assertThat(command).isInstanceOf(MilterCommand.Malformed.class);
     }
   }
 

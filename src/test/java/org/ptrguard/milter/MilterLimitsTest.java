@@ -220,7 +220,7 @@ class MilterLimitsTest {
       finishMessage(good);
     }
     assertThat(log.await("event=milter-protocol-error", PROMPTLY))
-        .contains("reason=\"5 macros for stage CONNECT, limit 4\"").contains("remote=/127.0.0.1:");
+        .contains("reason=\"MACRO: more than 4 macros for stage CONNECT, limit 4\"").contains("remote=/127.0.0.1:");
     assertThat(server.stats().protocolErrors()).isEqualTo(1);
   }
 
