@@ -53,6 +53,9 @@ getent passwd ptrguard >/dev/null || fail "no ptrguard system user"
 ptrguard check --help | grep -q 'usage: ptrguard check' || fail "check --help"
 ptrguard config > /tmp/ptrguard-config.out || fail "ptrguard config exited $?"
 grep -q '^mode = audit    # /etc/ptrguard/ptrguard.conf' /tmp/ptrguard-config.out || fail "config does not read the installed file"
+# publicsuffix is recommended (installed by apt-get above): ptrguard then uses Debian's list.
+grep -q '^# public suffixes: the public suffix list /usr/share/publicsuffix/public_suffix_list.dat' /tmp/ptrguard-config.out \
+  || fail "config does not use Debian's public suffix list: $(grep 'public suffixes' /tmp/ptrguard-config.out)"
 systemd-analyze verify /usr/lib/systemd/system/ptrguard.service /usr/lib/systemd/system/ptrguard.socket \
   || fail "systemd-analyze verify"
 echo "test-deb: installed and ran: $(dpkg-query -W -f='${Package} ${Version}' ptrguard)"
