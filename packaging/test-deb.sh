@@ -29,9 +29,10 @@ for f in usr/share/doc/ptrguard/copyright usr/share/doc/ptrguard/changelog.Debia
     usr/share/doc/ptrguard/examples/monitoring/ptrguard-dashboard.json; do
   has "$f" || fail "$f missing from the package"
 done
-# The man pages and completion come from the build (target/man, target/completion): once it makes
-# them, the package must carry them all.
-if [ -e target/man/ptrguard.8 ] || [ -e target/man/ptrguard.conf.5 ] || [ -e target/completion/ptrguard ]; then
+# The man pages and completion come from the build (target/man, target/completion): once the
+# generator is in the tree or the build made any of them, the package must carry them all.
+if [ -f src/main/java/org/ptrguard/cli/ManPage.java ] || [ -e target/man/ptrguard.8 ] || [ -e target/man/ptrguard.conf.5 ] \
+    || [ -e target/completion/ptrguard ]; then
   for f in usr/share/man/man8/ptrguard.8.gz usr/share/man/man5/ptrguard.conf.5.gz usr/share/bash-completion/completions/ptrguard; do
     has "$f" || fail "$f missing from the package, but the build generates man pages or completion: check target/man and target/completion"
   done

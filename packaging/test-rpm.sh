@@ -19,7 +19,8 @@ cp target/ptrguard.jar packaging/bin/ptrguard packaging/etc/ptrguard.conf packag
 # them, the RPM must carry them all.
 man=()
 generated=""
-if [ -e target/man/ptrguard.8 ] || [ -e target/man/ptrguard.conf.5 ] || [ -e target/completion/ptrguard ]; then
+if [ -f src/main/java/org/ptrguard/cli/ManPage.java ] || [ -e target/man/ptrguard.8 ] || [ -e target/man/ptrguard.conf.5 ] \
+    || [ -e target/completion/ptrguard ]; then
   for f in target/man/ptrguard.8 target/man/ptrguard.conf.5 target/completion/ptrguard; do
     [ -f "$f" ] || fail "$f missing, but the build generates man pages or completion"
   done
@@ -92,7 +93,7 @@ echo "test-rpm: $(rpm -qp --qf '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}' "$rpm" 2>
 
 # rpmlint: no errors or warnings beyond the filters in packaging/rpm/ptrguard.rpmlintrc, each with its reason.
 if command -v rpmlint >/dev/null; then
-  lint=$(rpmlint -r packaging/rpm/ptrguard.rpmlintrc "$rpm" 2>&1) || { echo "$lint" >&2; fail "rpmlint found errors"; }
+  lint=$(rpmlint -c packaging/rpm/rpmlint.toml -r packaging/rpm/ptrguard.rpmlintrc "$rpm" 2>&1) || { echo "$lint" >&2; fail "rpmlint found errors"; }
   grep -E ': (W|E): ' <<<"$lint" >&2 && fail "rpmlint warnings (fix, or filter in packaging/rpm/ptrguard.rpmlintrc with the reason)"
   echo "test-rpm: rpmlint clean ($(tail -1 <<<"$lint"))"
 else
