@@ -39,44 +39,72 @@ public final class CheckCommand {
   static final int EXIT_WARN = 1;
   static final int EXIT_FAIL = 2;
   static final int EXIT_UNKNOWN = 3;
-  static final int EXIT_USAGE = 64;
-  static final int EXIT_CONFIG = 78;
-  static final String USAGE =
-      "usage: ptrguard check [--config FILE] [--postfix-config DIR] [--ip IP]... [--ehlo NAME] [--resolver HOST[:PORT]]... [--json]";
+  static final int EXIT_USAGE = Commands.EXIT_USAGE;
+  static final int EXIT_CONFIG = Commands.EXIT_CONFIG;
 
-  record Arguments(Optional<Path> config, List<InetAddress> ips, Optional<String> ehlo,
-      List<ResolverAddress> resolvers, boolean json, Optional<Path> postfixConfig) {}
+  public static final Command SPEC = new Command("check", "",
+      "Check the outbound identities and print findings with fixes.",
+      "Check each outbound identity the way strict receivers do (PTR present and single, forward-confirmed, "
+          + "not a provider's generic name; EHLO name valid, resolving to the address, matching the PTR) and "
+          + "print every finding with its evidence, the fix, and who can make it.\n\n"
+          + "Without --ip and --ehlo it checks the configured identities (ip = auto and ehlo = auto are read "
+          + "from Postfix and the kernel's route). With --ip or --ehlo it checks that one identity and, unless "
+          + "--config is given too, does not read the configuration file, so any user can run it.",
+      List.of(CommonOptions.CONFIG,
+          Option.valued("ip", "IP", "the configured identities' addresses",
+              "Check this source address (IPv4 or IPv6) instead of the configured identities.").many(),
+          Option.valued("ehlo", "NAME", "smtp_helo_name from postconf, else the host's FQDN, with --ip; "
+                  + "else the configured identities' names",
+              "Check this EHLO name instead of the configured identities'."),
+          Option.valued("resolver", "HOST[:PORT]", "the configuration's dns.resolvers, else /etc/resolv.conf",
+              "Ask this DNS resolver instead.").many(),
+          CommonOptions.POSTFIX_CONFIG,
+          Option.flag("json", "Print one JSON document instead of the report, for monitoring.")),
+      List.of(),
+      List.of(new Command.ExitCode(EXIT_PASS, "every identity passes"),
+          new Command.ExitCode(EXIT_WARN, "the worst finding is a warning"),
+          new Command.ExitCode(EXIT_FAIL, "an identity fails: receivers will refuse or defer its mail"),
+          new Command.ExitCode(EXIT_UNKNOWN, "DNS could not answer (timeout, SERVFAIL): nothing proven wrong"),
+          CommonOptions.USAGE_ERROR,
+          CommonOptions.INTERNAL_ERROR,
+          new Command.ExitCode(EXIT_CONFIG, "the configuration is invalid or unreadable (the message names the "
+              + "file and the reason), or there is nothing to check")),
+      0, (args, out, err) -> run(args, out, err, colour(), IdentityDiscovery.system()));
+
+  /** The command line, with values checked. */
+  record Request(Optional<Path> config, List<InetAddress> ips, Optional<String> ehlo,
+      List<ResolverAddress> resolvers, boolean json, Optional<Path> postfixConfig) {
+    boolean adHoc() {
+      return !ips.isEmpty() || ehlo.isPresent();
+    }
+  }
 
   private CheckCommand() {}
 
-  public static int run(String[] args) {
-    boolean colour = System.console() != null && System.getenv("NO_COLOR") == null
-        && !"dumb".equals(System.getenv("TERM"));
-    return run(args, System.out, System.err, colour, IdentityDiscovery.system());
+  private static boolean colour() {
+    return System.console() != null && System.getenv("NO_COLOR") == null && !"dumb".equals(System.getenv("TERM"));
   }
 
   static int run(String[] args, PrintStream out, PrintStream err, boolean colour, IdentityDiscovery discovery) {
-    Arguments a;
+    Request a;
     try {
-      a = parse(args);
+      a = request(Commands.parse(SPEC, args, out, err));
+    } catch (CommandExit e) {
+      return e.status();
     } catch (IllegalArgumentException e) {
-      err.println("ptrguard check: " + e.getMessage());
-      err.println(USAGE);
-      return EXIT_USAGE;
-    }
-    if (a == null) {
-      out.println(USAGE);
-      return EXIT_PASS;
+      return Commands.usageError(SPEC, err, e.getMessage());
     }
     Settings settings;
     try {
-      settings = ConfigLoader.load(a.config()).settings();
+      // An explicit identity needs nothing from the file (which is not readable by every user):
+      // the embedded defaults, unless --config asks for the file.
+      settings = a.adHoc() && a.config().isEmpty() ? ConfigLoader.parse("") : ConfigLoader.load(a.config()).settings();
     } catch (ConfigException e) {
       err.println("ptrguard: configuration is invalid:");
       e.problems().forEach(p -> err.println("  " + p));
       return EXIT_CONFIG;
     }
-    boolean adHoc = !a.ips().isEmpty() || a.ehlo().isPresent();
+    boolean adHoc = a.adHoc();
     List<Target> targets = new ArrayList<>();
     Verdict unjudged = Verdict.PASS;
     List<IdentitySettings> written = identities(a, settings);
@@ -133,42 +161,20 @@ public final class CheckCommand {
     return exitCode(overall);
   }
 
-  static Arguments parse(String[] args) {
-    Optional<Path> config = Optional.empty();
+  /** Checks the values' forms: a bad --ip or --resolver is a usage error naming it. */
+  static Request request(Arguments a) {
     List<InetAddress> ips = new ArrayList<>();
-    Optional<String> ehlo = Optional.empty();
-    List<ResolverAddress> resolvers = new ArrayList<>();
-    boolean json = false;
-    Optional<Path> postfixConfig = Optional.empty();
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      switch (arg) {
-        case "--help", "-h" -> {
-          return null;
-        }
-        case "--json" -> json = true;
-        case "--config", "--ip", "--ehlo", "--resolver", "--postfix-config" -> {
-          if (i + 1 >= args.length) {
-            throw new IllegalArgumentException(arg + " needs a value");
-          }
-          String value = args[++i];
-          switch (arg) {
-            case "--config" -> config = Optional.of(Path.of(value));
-            case "--postfix-config" -> postfixConfig = Optional.of(Path.of(value));
-            case "--ip" -> ips.add(IpLiterals.parse(value.replaceAll("^\\[|]$", ""))
-                .orElseThrow(() -> new IllegalArgumentException("--ip '" + value + "' is not an IP address")));
-            case "--ehlo" -> ehlo = Optional.of(value);
-            default -> resolvers.add(ResolverAddress.parse(value));
-          }
-        }
-        default -> throw new IllegalArgumentException("unexpected argument '" + arg + "'");
-      }
+    for (String value : a.all("ip")) {
+      ips.add(IpLiterals.parse(value.replaceAll("^\\[|]$", ""))
+          .orElseThrow(() -> new IllegalArgumentException("--ip '" + value + "' is not an IP address")));
     }
-    return new Arguments(config, List.copyOf(ips), ehlo, List.copyOf(resolvers), json, postfixConfig);
+    List<ResolverAddress> resolvers = a.all("resolver").stream().map(ResolverAddress::parse).toList();
+    return new Request(a.config(), List.copyOf(ips), a.value("ehlo"), resolvers, a.has("json"),
+        a.value("postfix-config").map(Path::of));
   }
 
   /** --ip/--ehlo describe one ad-hoc identity; otherwise the configured ones are checked. */
-  private static List<IdentitySettings> identities(Arguments a, Settings settings) {
+  private static List<IdentitySettings> identities(Request a, Settings settings) {
     if (a.ips().isEmpty() && a.ehlo().isEmpty()) {
       return settings.identities();
     }

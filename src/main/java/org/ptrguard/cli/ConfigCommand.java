@@ -24,30 +24,34 @@ import org.ptrguard.postfix.RouteModel;
  */
 public final class ConfigCommand {
   /** sysexits(3) EX_CONFIG. */
-  public static final int EXIT_CONFIG = 78;
-  static final int EXIT_USAGE = 64;
+  public static final int EXIT_CONFIG = Commands.EXIT_CONFIG;
+  static final int EXIT_USAGE = Commands.EXIT_USAGE;
+
+  public static final Command SPEC = new Command("config", "",
+      "Validate the configuration and print every effective value.",
+      "Read the configuration as serve would, report every problem with file and line, and print the "
+          + "effective value of every key with where it came from (the file and line, or the built-in default). "
+          + "Run it before 'systemctl reload ptrguard' to see what the reload would apply.",
+      List.of(CommonOptions.CONFIG, CommonOptions.POSTFIX_CONFIG),
+      List.of(),
+      List.of(new Command.ExitCode(0, "the configuration is valid (warnings, such as unknown keys, go to stderr)"),
+          CommonOptions.USAGE_ERROR,
+          CommonOptions.INTERNAL_ERROR,
+          new Command.ExitCode(EXIT_CONFIG, "the configuration is invalid or unreadable (the message names the "
+              + "file and the reason)")),
+      0, ConfigCommand::run);
 
   private ConfigCommand() {}
 
-  public static int run(String[] args) {
-    return run(args, System.out, System.err);
-  }
-
   static int run(String[] args, PrintStream out, PrintStream err) {
-    Optional<Path> file = Optional.empty();
-    Optional<Path> postfix = Optional.empty();
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--config") && i + 1 < args.length) {
-        file = Optional.of(Path.of(args[++i]));
-      } else if (args[i].equals("--postfix-config") && i + 1 < args.length) {
-        postfix = Optional.of(Path.of(args[++i]));
-      } else if (args[i].equals("--help") || args[i].equals("-h")) {
-        out.println("usage: ptrguard config [--config FILE] [--postfix-config DIR]");
-        return 0;
-      } else {
-        err.println("ptrguard config: unexpected argument '" + args[i] + "' (usage: ptrguard config [--config FILE] [--postfix-config DIR])");
-        return EXIT_USAGE;
-      }
+    Optional<Path> file;
+    Optional<Path> postfix;
+    try {
+      Arguments parsed = Commands.parse(SPEC, args, out, err);
+      file = parsed.config();
+      postfix = parsed.value("postfix-config").map(Path::of);
+    } catch (CommandExit e) {
+      return e.status();
     }
     LoadedConfig loaded;
     try {

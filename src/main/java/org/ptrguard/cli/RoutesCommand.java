@@ -29,34 +29,50 @@ import org.ptrguard.postfix.RouteModel;
  * recipients take for a sender, with every table lookup. Exit status as {@code check}.
  */
 public final class RoutesCommand {
-  static final String ROUTES_USAGE = "usage: ptrguard routes [--config FILE] [--postfix-config DIR] [--json]";
-  static final String ROUTE_USAGE =
-      "usage: ptrguard route --sender ADDR --rcpt ADDR... [--config FILE] [--postfix-config DIR] [--json]";
+  public static final Command ROUTES_SPEC = new Command("routes", "",
+      "List Postfix's delivery routes and the identity each leaves with.",
+      "List every delivery route of this Postfix (from postconf and postmap: relayhost, transport maps, "
+          + "sender-dependent relays, per-service overrides), why it is used, and the outbound identity receivers "
+          + "see on it, with its verdict and the fixes. Exit status as for check.",
+      List.of(CommonOptions.CONFIG, CommonOptions.POSTFIX_CONFIG,
+          Option.flag("json", "Print one JSON document instead of the report.")),
+      List.of(),
+      List.of(new Command.ExitCode(CheckCommand.EXIT_PASS, "every route's identity passes"),
+          new Command.ExitCode(CheckCommand.EXIT_WARN, "the worst finding is a warning"),
+          new Command.ExitCode(CheckCommand.EXIT_FAIL, "a route's identity fails"),
+          new Command.ExitCode(CheckCommand.EXIT_UNKNOWN, "DNS could not answer, or a route could not be judged"),
+          CommonOptions.USAGE_ERROR,
+          CommonOptions.INTERNAL_ERROR,
+          new Command.ExitCode(CheckCommand.EXIT_CONFIG, "the configuration is invalid or unreadable")),
+      0, (args, out, err) -> routes(args, out, err, System.console() != null && System.getenv("NO_COLOR") == null));
 
-  record Arguments(Optional<Path> config, Optional<Path> postfixConfig, Optional<String> sender, List<String> rcpts,
+  public static final Command ROUTE_SPEC = new Command("route", "",
+      "Show which route each recipient takes for a sender, and why.",
+      "Explain which delivery route Postfix takes for each recipient of a sender, with every table lookup "
+          + "on the way, as trivial-rewrite would decide it.",
+      List.of(Option.valued("sender", "ADDR", "the null sender (<>)", "The envelope sender."),
+          Option.valued("rcpt", "ADDR", "none: at least one is required", "A recipient to explain.").many(),
+          CommonOptions.CONFIG, CommonOptions.POSTFIX_CONFIG,
+          Option.flag("json", "Print one JSON document instead of the text.")),
+      List.of(),
+      List.of(new Command.ExitCode(CheckCommand.EXIT_PASS, "every recipient's route is known"),
+          new Command.ExitCode(CheckCommand.EXIT_UNKNOWN, "a recipient's route could not be determined"),
+          CommonOptions.USAGE_ERROR,
+          CommonOptions.INTERNAL_ERROR,
+          new Command.ExitCode(CheckCommand.EXIT_CONFIG, "the configuration is invalid or unreadable")),
+      0, RoutesCommand::route);
+
+  record Request(Optional<Path> config, Optional<Path> postfixConfig, Optional<String> sender, List<String> rcpts,
       boolean json) {}
 
   private RoutesCommand() {}
 
-  public static int routes(String[] args) {
-    return routes(args, System.out, System.err, System.console() != null && System.getenv("NO_COLOR") == null);
-  }
-
-  public static int route(String[] args) {
-    return route(args, System.out, System.err);
-  }
-
   static int routes(String[] args, PrintStream out, PrintStream err, boolean colour) {
-    Arguments a;
+    Request a;
     try {
-      a = parse(args, false, out);
-    } catch (IllegalArgumentException e) {
-      err.println("ptrguard routes: " + e.getMessage());
-      err.println(ROUTES_USAGE);
-      return CheckCommand.EXIT_USAGE;
-    }
-    if (a == null) {
-      return CheckCommand.EXIT_PASS;
+      a = parse(ROUTES_SPEC, args, out, err);
+    } catch (CommandExit e) {
+      return e.status();
     }
     Optional<Settings> settings = settings(a, err);
     if (settings.isEmpty()) {
@@ -80,16 +96,11 @@ public final class RoutesCommand {
   }
 
   static int route(String[] args, PrintStream out, PrintStream err) {
-    Arguments a;
+    Request a;
     try {
-      a = parse(args, true, out);
-    } catch (IllegalArgumentException e) {
-      err.println("ptrguard route: " + e.getMessage());
-      err.println(ROUTE_USAGE);
-      return CheckCommand.EXIT_USAGE;
-    }
-    if (a == null) {
-      return CheckCommand.EXIT_PASS;
+      a = parse(ROUTE_SPEC, args, out, err);
+    } catch (CommandExit e) {
+      return e.status();
     }
     Optional<Settings> settings = settings(a, err);
     if (settings.isEmpty()) {
@@ -113,43 +124,16 @@ public final class RoutesCommand {
     return unknown ? CheckCommand.EXIT_UNKNOWN : CheckCommand.EXIT_PASS;
   }
 
-  /** null = help printed; a usage error throws IllegalArgumentException. */
-  static Arguments parse(String[] args, boolean route, PrintStream out) {
-    String usage = route ? ROUTE_USAGE : ROUTES_USAGE; // printed for --help
-    Optional<Path> config = Optional.empty();
-    Optional<Path> postfix = Optional.empty();
-    Optional<String> sender = Optional.empty();
-    List<String> rcpts = new ArrayList<>();
-    boolean json = false;
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      if (arg.equals("--help") || arg.equals("-h")) {
-        out.println(usage);
-        return null;
-      } else if (arg.equals("--json")) {
-        json = true;
-      } else if (List.of("--config", "--postfix-config").contains(arg) || route && List.of("--sender", "--rcpt").contains(arg)) {
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException(arg + " needs a value");
-        }
-        String v = args[++i];
-        switch (arg) {
-          case "--config" -> config = Optional.of(Path.of(v));
-          case "--postfix-config" -> postfix = Optional.of(Path.of(v));
-          case "--sender" -> sender = Optional.of(v);
-          default -> rcpts.add(v);
-        }
-      } else {
-        throw new IllegalArgumentException("unexpected argument '" + arg + "'");
-      }
+  static Request parse(Command spec, String[] args, PrintStream out, PrintStream err) throws CommandExit {
+    Arguments a = Commands.parse(spec, args, out, err);
+    if (spec == ROUTE_SPEC && a.all("rcpt").isEmpty()) {
+      throw new CommandExit(Commands.usageError(spec, err, "at least one --rcpt is needed"));
     }
-    if (route && rcpts.isEmpty()) {
-      throw new IllegalArgumentException("at least one --rcpt is needed");
-    }
-    return new Arguments(config, postfix, sender, rcpts, json);
+    return new Request(a.config(), a.value("postfix-config").map(Path::of), a.value("sender"), a.all("rcpt"),
+        a.has("json"));
   }
 
-  private static Optional<Settings> settings(Arguments a, PrintStream err) {
+  private static Optional<Settings> settings(Request a, PrintStream err) {
     try {
       return Optional.of(ConfigLoader.load(a.config()).settings());
     } catch (ConfigException e) {

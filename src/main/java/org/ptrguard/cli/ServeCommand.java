@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.ptrguard.config.ConfigException;
 import org.ptrguard.config.ConfigLoader.LoadedConfig;
@@ -28,36 +27,37 @@ import org.slf4j.LoggerFactory;
  * readiness (see {@link SocketActivation} and {@link SystemdNotify}).
  */
 public final class ServeCommand {
-  /** sysexits(3). */
-  static final int EXIT_USAGE = 64;
-  static final int EXIT_UNAVAILABLE = 69;
-  static final int EXIT_CONFIG = 78;
-  static final String USAGE = "usage: ptrguard serve [--config FILE] [--listen inet:HOST:PORT|unix:/path]...";
+  static final int EXIT_USAGE = Commands.EXIT_USAGE;
+  static final int EXIT_UNAVAILABLE = Commands.EXIT_UNAVAILABLE;
+  static final int EXIT_CONFIG = Commands.EXIT_CONFIG;
+
+  public static final Command SPEC = new Command("serve", "", "Run the milter (the default command).",
+      "Run the milter until SIGTERM. Postfix connects to it as configured in smtpd_milters and "
+          + "non_smtpd_milters. The outbound identities are checked at start and kept fresh in the background, "
+          + "so the SMTP path never waits for DNS once they are warm. SIGHUP re-reads the configuration: a valid "
+          + "file applies to the next decision, an invalid one is logged and the running configuration stays. "
+          + "Under systemd, sockets passed by a .socket unit replace listen and --listen, and readiness, "
+          + "reloads and stopping are reported to the service manager.",
+      List.of(CommonOptions.CONFIG,
+          Option.valued("listen", "SPEC", "the configuration's listen (inet:127.0.0.1:8894)",
+              "Listen on SPEC instead of the configuration's listen: inet:HOST:PORT, inet:PORT@HOST, "
+                  + "inet6:PORT@HOST, unix:/path or local:/path, the forms smtpd_milters uses.")
+              .withShort('l').many()),
+      List.of(),
+      List.of(new Command.ExitCode(0, "stopped by SIGTERM or SIGINT (the JVM reports 143 for SIGTERM, "
+              + "which the systemd unit counts as success)"),
+          CommonOptions.USAGE_ERROR,
+          new Command.ExitCode(EXIT_UNAVAILABLE, "a listener could not be opened (address in use or not on this "
+              + "host, socket directory missing) or systemd passed a socket that is not a stream socket"),
+          CommonOptions.INTERNAL_ERROR,
+          new Command.ExitCode(EXIT_CONFIG, "the configuration or a --listen SPEC is invalid, or the configuration "
+              + "file cannot be read (the message names the file and the reason)")),
+      0, (args, out, err) -> run(args, out, err, new CountDownLatch(1)));
 
   private ServeCommand() {}
 
-  public static int run(String[] args) {
-    return run(args, System.err, new CountDownLatch(1));
-  }
-
-  /** Parsed command line. */
-  record Arguments(Optional<Path> config, List<String> listen) {}
-
-  static Optional<Arguments> parse(String[] args, PrintStream err) {
-    Optional<Path> config = Optional.empty();
-    List<String> listen = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (a.equals("--config") && i + 1 < args.length) {
-        config = Optional.of(Path.of(args[++i]));
-      } else if (a.equals("--listen") && i + 1 < args.length) {
-        listen.add(args[++i]);
-      } else {
-        err.println("ptrguard serve: unexpected argument '" + a + "' (" + USAGE + ")");
-        return Optional.empty();
-      }
-    }
-    return Optional.of(new Arguments(config, listen));
+  static int run(String[] args, PrintStream err, CountDownLatch stop) {
+    return run(args, System.out, err, stop);
   }
 
   /** Builds the server options from the settings; {@code listenOverride} replaces {@code listen} if not empty. */
@@ -75,14 +75,16 @@ public final class ServeCommand {
   }
 
   /** Runs until {@code stop} is released (by the shutdown hook on SIGTERM, or by a test). */
-  static int run(String[] args, PrintStream err, CountDownLatch stop) {
-    Optional<Arguments> parsed = parse(args, err);
-    if (parsed.isEmpty()) {
-      return EXIT_USAGE;
+  static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop) {
+    Arguments parsed;
+    try {
+      parsed = Commands.parse(SPEC, args, out, err);
+    } catch (CommandExit e) {
+      return e.status();
     }
     LoadedConfig loaded;
     try {
-      loaded = ConfigLoader.load(parsed.get().config());
+      loaded = ConfigLoader.load(parsed.config());
     } catch (ConfigException e) {
       err.println("ptrguard: configuration is invalid:");
       e.problems().forEach(p -> err.println("  " + p));
@@ -94,7 +96,7 @@ public final class ServeCommand {
     List<ListenAddress> listenOverride;
     try {
       // Listener specs are checked before anything starts, so a typo is a configuration error (78).
-      listenOverride = listenOverride(parsed.get(), log);
+      listenOverride = listenOverride(parsed, log);
       options(loaded.settings(), listenOverride);
     } catch (IllegalArgumentException e) {
       err.println("ptrguard: configuration is invalid:");
@@ -104,7 +106,7 @@ public final class ServeCommand {
     SystemdNotify systemd = SystemdNotify.fromEnvironment();
     Daemon daemon;
     try {
-      daemon = Daemon.start(parsed.get().config(), listenOverride, loaded, IdentityStatuses::start, systemd);
+      daemon = Daemon.start(parsed.config(), listenOverride, loaded, IdentityStatuses::start, systemd);
     } catch (IOException e) {
       // Logged only (once): under systemd stderr is the journal, where every line is logfmt.
       log.error("event=listen-failed error={}", LogValues.of(e.getMessage()));
@@ -146,7 +148,7 @@ public final class ServeCommand {
       log.info("event=socket-activation sockets={} note=\"listen and --listen are ignored\"", inherited.size());
       return inherited;
     }
-    return args.listen().stream().map(ListenAddress::parse).toList();
+    return args.all("listen").stream().map(ListenAddress::parse).toList();
   }
 
   /** "inet:127.0.0.1:8894 unix:/run/ptrguard/milter.sock" */

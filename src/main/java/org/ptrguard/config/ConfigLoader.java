@@ -66,7 +66,9 @@ public final class ConfigLoader {
 
   static LoadedConfig load(Optional<Path> explicitFile, Path systemFile, Map<String, String> env)
       throws ConfigException {
-    Optional<Path> file = explicitFile.or(() -> Files.exists(systemFile) ? Optional.of(systemFile) : Optional.empty());
+    // A system file that is there but out of reach (a directory this user cannot search) is an error
+    // naming it, not a silent fall-back to the defaults: notExists is false when existence is unknown.
+    Optional<Path> file = explicitFile.or(() -> Files.notExists(systemFile) ? Optional.empty() : Optional.of(systemFile));
     String source = file.map(Path::toString).orElse("embedded defaults");
     List<String> warnings = new ArrayList<>();
     return shallow(source, () -> {
@@ -112,10 +114,15 @@ public final class ConfigLoader {
 
   private static Config parseFile(Path file, List<String> warnings) throws ConfigException {
     if (!Files.isRegularFile(file)) {
+      Path dir = file.toAbsolutePath().getParent();
+      if (!Files.notExists(file) && dir != null && !Files.isExecutable(dir)) {
+        throw new ConfigException(file + ": cannot be reached: directory " + dir + " is not searchable by this user"
+            + access(dir));
+      }
       throw new ConfigException(file + ": no such configuration file");
     }
     if (!Files.isReadable(file)) {
-      throw new ConfigException(file + ": not readable by this user");
+      throw new ConfigException(file + ": not readable by this user" + access(file));
     }
     String text = ConfigFile.readSettled(file);
     if (ConfigFile.isBlank(text)) {
@@ -127,6 +134,19 @@ public final class ConfigLoader {
       return ConfigFile.parse(file, text, warnings);
     } catch (com.typesafe.config.ConfigException e) {
       throw new ConfigException(e.getMessage());
+    }
+  }
+
+  /** " (user alice; the file is root:ptrguard 0640)": why the file cannot be read, where that can be found out. */
+  private static String access(Path file) {
+    try {
+      java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(file,
+          java.nio.file.attribute.PosixFileAttributes.class);
+      return " (user " + System.getProperty("user.name") + "; the file is " + a.owner().getName() + ":"
+          + a.group().getName() + " " + java.nio.file.attribute.PosixFilePermissions.toString(a.permissions())
+          + "; run as root or a member of its group, or give check --ip and --ehlo, which need no configuration)";
+    } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+      return " (" + e.getMessage() + ")";
     }
   }
 

@@ -4,8 +4,8 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 
 /**
- * A milter listener: {@code inet:HOST:PORT} (IP literal; IPv6 in brackets), {@code unix:/path}, or a
- * listening socket handed over by systemd (socket activation; never parsed from configuration).
+ * A milter listener: an address and port, a unix socket path, or a listening socket handed over by
+ * systemd (socket activation; never parsed from configuration). See {@link #parse} for the spec forms.
  */
 public sealed interface ListenAddress {
 
@@ -53,43 +53,117 @@ public sealed interface ListenAddress {
     }
   }
 
-  /** @throws IllegalArgumentException with a message naming the expected forms */
+  /** The forms {@link #parse} accepts, for error messages and help. */
+  String FORMS = "inet:PORT@HOST, inet:HOST:PORT, inet6:PORT@HOST, unix:/path or local:/path";
+
+  /**
+   * Parses a socket spec in the forms Postfix's {@code smtpd_milters} and libmilter use, so an admin
+   * can copy the string from main.cf: {@code inet:PORT@HOST} and {@code inet:HOST:PORT} (IPv4, or an
+   * IPv6 literal in brackets), {@code inet6:PORT@HOST} (IPv6), {@code inet:PORT} / {@code inet6:PORT}
+   * (every address, as libmilter), {@code unix:/path} and {@code local:/path}. HOST may be a name
+   * such as {@code localhost}, resolved here, once (through /etc/hosts or DNS as the system does).
+   *
+   * @throws IllegalArgumentException with a message naming the spec, the problem and the forms
+   */
   static ListenAddress parse(String spec) {
-    String usage = "listener '" + spec + "' must be inet:HOST:PORT (IP literal, IPv6 as [::1]) or unix:/absolute/path";
-    if (spec == null) {
-      throw new IllegalArgumentException(usage);
+    if (spec == null || spec.isEmpty()) {
+      throw invalid(String.valueOf(spec), "it is empty");
     }
-    if (spec.startsWith("unix:")) {
-      String p = spec.substring(5);
-      if (!p.startsWith("/") || p.length() < 2 || p.indexOf('\0') >= 0) {
-        throw new IllegalArgumentException(usage);
+    int colon = spec.indexOf(':');
+    if (colon < 0) {
+      throw invalid(spec, "it has no type (inet:, inet6:, unix: or local:)");
+    }
+    String type = spec.substring(0, colon);
+    String rest = spec.substring(colon + 1);
+    return switch (type) {
+      case "unix", "local" -> unix(spec, rest);
+      case "inet" -> inet(spec, rest, false);
+      case "inet6" -> inet(spec, rest, true);
+      default -> throw invalid(spec, "unknown type '" + type + "'");
+    };
+  }
+
+  private static IllegalArgumentException invalid(String spec, String problem) {
+    return new IllegalArgumentException("listener '" + spec + "' is invalid: " + problem + "; use " + FORMS);
+  }
+
+  private static Unix unix(String spec, String path) {
+    if (!path.startsWith("/") || path.length() < 2) {
+      throw invalid(spec, "the socket path must be absolute");
+    }
+    if (path.indexOf('\0') >= 0) {
+      throw invalid(spec, "the socket path contains a NUL byte");
+    }
+    return new Unix(Path.of(path));
+  }
+
+  private static Inet inet(String spec, String rest, boolean ipv6) {
+    String host;
+    String port;
+    int at = rest.indexOf('@');
+    if (at >= 0) {
+      port = rest.substring(0, at);
+      host = rest.substring(at + 1);
+      if (host.isEmpty()) {
+        throw invalid(spec, "no host after '@'");
       }
-      return new Unix(Path.of(p));
+    } else if (rest.startsWith("[") || rest.indexOf(':') >= 0 && !ipv6) {
+      int last = rest.lastIndexOf(':');
+      if (last <= 0) {
+        throw invalid(spec, "no port");
+      }
+      host = rest.substring(0, last);
+      port = rest.substring(last + 1);
+      if (!host.startsWith("[") && host.indexOf(':') >= 0) {
+        throw invalid(spec, "an IPv6 address must be in brackets: inet:[::1]:PORT or inet6:PORT@::1");
+      }
+    } else {
+      host = "";
+      port = rest;
     }
-    if (!spec.startsWith("inet:")) {
-      throw new IllegalArgumentException(usage);
+    int number = port(spec, port);
+    return new Inet(address(spec, host, ipv6), number);
+  }
+
+  private static int port(String spec, String port) {
+    if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw invalid(spec, "port '" + port + "' is not a number from 0 to 65535");
     }
-    String rest = spec.substring(5);
-    int colon = rest.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new IllegalArgumentException(usage);
+    int number = Integer.parseInt(port);
+    if (number > 65535) {
+      throw invalid(spec, "port " + number + " is above 65535");
     }
-    String host = rest.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    } else if (host.indexOf(':') >= 0) {
-      throw new IllegalArgumentException(usage);
+    return number;
+  }
+
+  private static InetAddress address(String spec, String host, boolean ipv6) {
+    if (host.isEmpty()) {
+      // libmilter's inet:PORT: every address of the family (allow-from still limits who may talk).
+      return IpLiterals.parse(ipv6 ? "::" : "0.0.0.0").orElseThrow();
     }
-    InetAddress address = IpLiterals.parse(host).orElseThrow(() -> new IllegalArgumentException(usage));
-    int port;
+    String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    java.util.Optional<InetAddress> literal = IpLiterals.parse(bare);
+    if (literal.isPresent()) {
+      if (ipv6 && !(literal.get() instanceof java.net.Inet6Address)) {
+        throw invalid(spec, "inet6: needs an IPv6 address, " + bare + " is IPv4");
+      }
+      return literal.get();
+    }
+    if (!bare.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9.])?")) {
+      throw invalid(spec, "'" + host + "' is neither an IP address nor a host name");
+    }
+    InetAddress[] all;
     try {
-      port = Integer.parseInt(rest.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(usage);
+      all = InetAddress.getAllByName(bare);
+    } catch (java.net.UnknownHostException e) {
+      throw invalid(spec, "host name '" + bare + "' does not resolve");
     }
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException(usage);
+    Class<?> family = ipv6 ? java.net.Inet6Address.class : java.net.Inet4Address.class;
+    for (InetAddress a : all) {
+      if (family.isInstance(a)) {
+        return a;
+      }
     }
-    return new Inet(address, port);
+    throw invalid(spec, "host name '" + bare + "' has no " + (ipv6 ? "IPv6" : "IPv4") + " address");
   }
 }

@@ -77,6 +77,44 @@ class CheckCommandIT {
     assertThat(ptrguard("check", "--frobnicate").exit()).isEqualTo(64);
   }
 
+  /**
+   * As an unprivileged user (nobody): an explicit --ip/--ehlo check needs no configuration and runs;
+   * a configuration it cannot read is exit 78 naming the file, its owner, group and mode.
+   */
+  @Test
+  void anyUserChecksAnExplicitIdentityAndAnUnreadableConfigurationIsNamed() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+        "needs root to run the jar as nobody");
+    Path jar = dir.resolve("ptrguard.jar");
+    Files.copy(Path.of(System.getProperty("ptrguard.jar", "target/ptrguard.jar")), jar);
+    Path secret = dir.resolve("ptrguard.conf");
+    Files.writeString(secret, "mode = audit\n");
+    Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(jar, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    List<String> asNobody = List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
+        "java", "-jar", jar.toString());
+    Result adHoc = run(asNobody, "check", "--ip", "192.0.2.10", "--ehlo", "mail.example.com", "--resolver", resolver);
+    assertThat(adHoc.exit()).as(adHoc.err()).isZero();
+    assertThat(adHoc.out()).contains("PASS");
+    Result unreadable = run(asNobody, "check", "-c", secret.toString());
+    assertThat(unreadable.exit()).isEqualTo(78);
+    assertThat(unreadable.err()).contains(secret + ": not readable by this user (user nobody; the file is root:root rw-r-----");
+  }
+
+  static Result run(List<String> prefix, String... args) throws Exception {
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().remove("PTRGUARD_MODE");
+    Process p = pb.start();
+    p.getOutputStream().close();
+    var out = p.getInputStream().readAllBytes();
+    var err = p.getErrorStream().readAllBytes();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+  }
+
   @Test
   void brokenConfigurationExits78WithFileAndLine() throws Exception {
     Path conf = dir.resolve("ptrguard.conf");

@@ -38,8 +38,10 @@ class ServeCommandTest {
 
   @Test
   void badListenOptionExitsWith78AndUnknownArgumentWith64() {
-    assertThat(ServeCommand.run(new String[] {"--listen", "inet:localhost:25"}, err, new CountDownLatch(0))).isEqualTo(78);
-    assertThat(errBytes.toString(StandardCharsets.UTF_8)).contains("inet:localhost:25");
+    for (String bad : new String[] {"inet:127.0.0.1:x", "inet6:8894@127.0.0.1", "local:relative", "tcp:1.2.3.4:5"}) {
+      assertThat(ServeCommand.run(new String[] {"--listen=" + bad}, err, new CountDownLatch(0))).as(bad).isEqualTo(78);
+      assertThat(errBytes.toString(StandardCharsets.UTF_8)).contains("listener '" + bad + "' is invalid");
+    }
     assertThat(ServeCommand.run(new String[] {"--frobnicate"}, err, new CountDownLatch(0))).isEqualTo(64);
   }
 

@@ -330,7 +330,7 @@ class GuardPostfixIT {
   @Test
   void invalidConfigurationAtStartExits78() throws Exception {
     Path bad = dir.resolve("bad.conf");
-    Files.writeString(bad, "mode = audit\nlisten = [\"inet:localhost:25\"]\n");
+    Files.writeString(bad, "mode = audit\nlisten = [\"inet:25@\"]\n");
     Process p = new ProcessBuilder("java", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar"),
         "serve", "--config", bad.toString()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
