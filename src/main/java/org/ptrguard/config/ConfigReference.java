@@ -60,6 +60,11 @@ public final class ConfigReference {
           + "identity."),
       Key.element("identities[].services", "[]", "Postfix services (`{daemon_name}`) that select this identity."),
       Key.element("identities[].generic-ptr", "warn", "`warn` or `fail` for a provider-style PTR name."),
+      Key.of("routes.enabled", "`yes`: read Postfix's routes (postconf, postmap) and decide each recipient at RCPT by "
+          + "the route Postfix resolved for it (`{rcpt_mailer}`, `{rcpt_host}`); the identities above become overrides "
+          + "(NAT). `no`: one decision per session from the identities. See docs/routes.md."),
+      Key.of("routes.postfix-config", "The Postfix instance's configuration directory (as `postconf -c`); empty: the "
+          + "default instance."),
       Key.of("scope.clients", "Guard only sessions from these client CIDRs; empty: all sessions."),
       Key.of("dns.resolvers", "Resolvers to ask (`\"192.0.2.53\"`, `\"127.0.0.1:5353\"`, `\"[2001:db8::53]:53\"`); "
           + "empty: `/etc/resolv.conf`."),
