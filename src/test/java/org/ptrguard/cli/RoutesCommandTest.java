@@ -26,7 +26,7 @@ class RoutesCommandTest {
   void helpPrintsTheUsage() {
     assertThat(routes("--help")).isZero();
     assertThat(route("-h")).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains(RoutesCommand.ROUTES_USAGE).contains(RoutesCommand.ROUTE_USAGE);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains(RoutesCommand.ROUTES_SPEC.usage()).contains(RoutesCommand.ROUTE_SPEC.usage());
   }
 
   @Test
@@ -35,9 +35,9 @@ class RoutesCommandTest {
     assertThat(route("--sender", "a@example.org")).isEqualTo(CheckCommand.EXIT_USAGE);
     assertThat(route("--rcpt")).isEqualTo(CheckCommand.EXIT_USAGE);
     assertThat(err.toString(StandardCharsets.UTF_8))
-        .contains("ptrguard routes: unexpected argument '--sender'")
+        .contains("ptrguard routes: unknown option '--sender'")
         .contains("ptrguard route: at least one --rcpt is needed")
-        .contains("ptrguard route: --rcpt needs a value");
+        .contains("ptrguard route: option '--rcpt' needs a value (ADDR)");
   }
 
   @Test
