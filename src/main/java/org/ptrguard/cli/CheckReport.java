@@ -4,11 +4,11 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.ptrguard.identity.Addresses;
 import org.ptrguard.identity.Finding;
 import org.ptrguard.identity.IdentityReport;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.monitor.IdentityTargets.Target;
+import org.ptrguard.net.Addresses;
 
 /** The human report of {@code ptrguard check}: fits an 80-column terminal, colour only on a TTY. */
 final class CheckReport {

@@ -10,17 +10,17 @@ import java.util.Optional;
 import org.ptrguard.config.ConfigException;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
-import org.ptrguard.identity.Addresses;
 import org.ptrguard.identity.IdentityReport;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.monitor.IdentityTargets;
-import org.ptrguard.postfix.Route;
+import org.ptrguard.net.Addresses;
 import org.ptrguard.postfix.Route.Reach;
 import org.ptrguard.postfix.Route.SourceIdentity;
+import org.ptrguard.postfix.Route;
 import org.ptrguard.postfix.RouteDiscovery;
-import org.ptrguard.postfix.RouteExplainer;
 import org.ptrguard.postfix.RouteExplainer.Explanation;
 import org.ptrguard.postfix.RouteExplainer.Lookup;
+import org.ptrguard.postfix.RouteExplainer;
 import org.ptrguard.postfix.RouteModel;
 
 /**

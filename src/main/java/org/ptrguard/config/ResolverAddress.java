@@ -1,9 +1,10 @@
 package org.ptrguard.config;
 
-import org.ptrguard.net.IpLiterals;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
+import org.ptrguard.net.Addresses;
+import org.ptrguard.net.IpLiterals;
 
 /**
  * A DNS resolver written as {@code HOST}, {@code HOST:PORT}, {@code [IPv6]:PORT} or a bare IPv6
@@ -59,7 +60,6 @@ public record ResolverAddress(InetAddress address, int port) {
 
   @Override
   public String toString() {
-    String host = address.getHostAddress();
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    return Addresses.hostPort(address, port);
   }
 }

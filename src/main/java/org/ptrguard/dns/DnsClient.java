@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import org.ptrguard.net.Addresses;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedResolver;
@@ -77,8 +78,7 @@ public final class DnsClient {
   }
 
   static String hostPort(InetSocketAddress a) {
-    String host = a.getAddress().getHostAddress();
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    return Addresses.hostPort(a.getAddress(), a.getPort());
   }
 
   public String label() {

@@ -4,6 +4,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
+import org.ptrguard.net.Addresses;
 import org.xbill.DNS.Name;
 
 /**

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.ptrguard.net.Addresses;
 import org.ptrguard.net.IpLiterals;
 
 /**

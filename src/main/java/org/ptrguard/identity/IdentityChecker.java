@@ -22,6 +22,7 @@ import org.ptrguard.dns.DnsClient;
 import org.ptrguard.dns.DnsCounters;
 import org.ptrguard.dns.DnsOptions;
 import org.ptrguard.dns.DnsOutcome;
+import org.ptrguard.net.Addresses;
 import org.ptrguard.net.IpLiterals;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.ptrguard.net.Addresses;
 
 /**
  * Finds the MTA's outbound identity the way Postfix will use it: the bind addresses and HELO name

@@ -1,12 +1,12 @@
 package org.ptrguard.monitor;
 
 import java.util.Optional;
-import org.ptrguard.identity.Addresses;
 import org.ptrguard.identity.Identity;
 import org.ptrguard.identity.IdentityReport;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.monitor.IdentityTargets.Resolution;
 import org.ptrguard.monitor.IdentityTargets.Target;
+import org.ptrguard.net.Addresses;
 import org.ptrguard.ops.LogValues;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -16,7 +16,6 @@ import java.util.concurrent.TimeoutException;
 import org.ptrguard.config.Settings;
 import org.ptrguard.dns.DnsCounters;
 import org.ptrguard.dns.DnsOptions;
-import org.ptrguard.identity.Addresses;
 import org.ptrguard.identity.GenericNameClassifier;
 import org.ptrguard.identity.Identity;
 import org.ptrguard.identity.IdentityChecker;
@@ -26,6 +25,7 @@ import org.ptrguard.identity.Verdict;
 import org.ptrguard.monitor.IdentityTargets.Resolution;
 import org.ptrguard.monitor.IdentityTargets.Target;
 import org.ptrguard.monitor.RefreshingCache;
+import org.ptrguard.net.Addresses;
 import org.ptrguard.ops.Metrics;
 
 /**

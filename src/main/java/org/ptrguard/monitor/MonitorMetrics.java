@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.ptrguard.dns.DnsCounters;
-import org.ptrguard.identity.Addresses;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.monitor.IdentityTargets.Target;
+import org.ptrguard.net.Addresses;
 import org.ptrguard.ops.Metrics;
 
 /** The monitor's metrics, computed at scrape time from what the monitor already keeps. */

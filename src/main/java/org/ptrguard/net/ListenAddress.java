@@ -18,8 +18,7 @@ public sealed interface ListenAddress {
 
     @Override
     public String toString() {
-      String host = address.getHostAddress();
-      return "inet:" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+      return "inet:" + Addresses.hostPort(address, port);
     }
   }
 

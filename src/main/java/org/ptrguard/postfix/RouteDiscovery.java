@@ -17,8 +17,8 @@ import org.ptrguard.net.IpLiterals;
 import org.ptrguard.postfix.PostfixConfig.MasterService;
 import org.ptrguard.postfix.Route.Family;
 import org.ptrguard.postfix.Route.Nexthop;
-import org.ptrguard.postfix.Route.Selection;
 import org.ptrguard.postfix.Route.Selection.Kind;
+import org.ptrguard.postfix.Route.Selection;
 import org.ptrguard.postfix.Route.SourceIdentity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -240,7 +240,7 @@ public final class RouteDiscovery {
   private static SourceIdentity applyOverride(SourceIdentity d, IdentityOverride o, Optional<InetAddress> forced) {
     Optional<InetAddress> address = forced.isPresent() ? forced : d.address();
     String addressSource = forced.isPresent()
-        ? "ptrguard.conf identity '" + o.name() + "' (discovered: " + d.address().map(org.ptrguard.identity.Addresses::text)
+        ? "ptrguard.conf identity '" + o.name() + "' (discovered: " + d.address().map(org.ptrguard.net.Addresses::text)
             .orElse("none") + " from " + d.addressSource() + ")"
         : d.addressSource();
     String ehlo = o.ehlo().orElse(d.ehlo());
@@ -266,7 +266,7 @@ public final class RouteDiscovery {
     }
     if (!IdentityDiscovery.isGlobal(kernel.get())) {
       return new SourceIdentity(family, Optional.empty(), "the kernel's source address "
-          + org.ptrguard.identity.Addresses.text(kernel.get()) + " is not public (behind NAT: write the public address "
+          + org.ptrguard.net.Addresses.text(kernel.get()) + " is not public (behind NAT: write the public address "
           + "in an identities override)", ehlo, ehloSource, Optional.empty());
     }
     return new SourceIdentity(family, kernel, "kernel route to the Internet (no " + parameter + ")", ehlo, ehloSource,

@@ -8,11 +8,11 @@ import java.util.List;
 import org.ptrguard.config.ConfigException;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
-import org.ptrguard.identity.Addresses;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.milter.MilterReply;
 import org.ptrguard.milter.Modification;
 import org.ptrguard.monitor.IdentityStatus;
+import org.ptrguard.net.Addresses;
 
 /**
  * The reply and header texts the guard builds from DNS- and network-derived values. Property: a

@@ -1,17 +1,29 @@
-package org.ptrguard.identity;
+package org.ptrguard.net;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
 
-/** Addresses as admins write them: IPv6 in RFC 5952 form (2001:db8::10), not Java's long form. */
+/**
+ * The one place addresses are written as text: {@link #text} as admins write them (IPv6 in RFC 5952
+ * form, 2001:db8::10, not Java's long form), {@link #hostPort} for an address with a port.
+ */
 public final class Addresses {
   private Addresses() {}
+
+  /**
+   * {@code HOST:PORT}, an IPv6 host in brackets. The host keeps Java's long IPv6 form, which listener,
+   * resolver and metrics lines have always shown.
+   */
+  public static String hostPort(InetAddress address, int port) {
+    String host = address.getHostAddress();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
 
   public static String text(InetAddress address) {
     return address instanceof Inet4Address ? address.getHostAddress() : text(address.getAddress());
   }
 
-  static String text(byte[] b) {
+  public static String text(byte[] b) {
     if (b.length == 4) {
       return (b[0] & 0xff) + "." + (b[1] & 0xff) + "." + (b[2] & 0xff) + "." + (b[3] & 0xff);
     }

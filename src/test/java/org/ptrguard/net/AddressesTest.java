@@ -1,4 +1,4 @@
-package org.ptrguard.identity;
+package org.ptrguard.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
