@@ -6,12 +6,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import org.ptrguard.identity.Addresses;
 import org.ptrguard.identity.Identity;
-import org.ptrguard.postfix.Route;
+import org.ptrguard.net.Addresses;
 import org.ptrguard.postfix.Route.Family;
 import org.ptrguard.postfix.Route.Reach;
 import org.ptrguard.postfix.Route.SourceIdentity;
+import org.ptrguard.postfix.Route;
 import org.ptrguard.postfix.RouteModel;
 
 /**
