@@ -23,9 +23,31 @@ public sealed interface ListenAddress {
   }
 
   record Unix(Path path) implements ListenAddress {
+    /** sun_path holds 108 bytes on Linux, the terminating NUL included. */
+    public static final int MAX_PATH_BYTES = 107;
+    /**
+     * The socket is first bound at {@code DIR/.ptrguard-<up to 20 digits>/s} next to its path and
+     * then renamed into place (milter.UnixSocketFile), so that path must fit as well.
+     */
+    public static final int STAGING_EXTRA_BYTES = "/.ptrguard-".length() + 20 + "/s".length();
+
     public Unix {
       if (!path.isAbsolute()) {
         throw new IllegalArgumentException("unix socket path must be absolute: " + path);
+      }
+      // Checked here, at configuration time: a longer path used to be bound on the short staging
+      // path and renamed, giving a "ready" daemon that no client could connect to.
+      int bytes = path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      if (bytes > MAX_PATH_BYTES) {
+        throw new IllegalArgumentException("unix socket path is " + bytes + " bytes; the limit is " + MAX_PATH_BYTES
+            + " (sun_path, 108 bytes with the terminating NUL): " + path);
+      }
+      Path dir = path.getParent();
+      int dirBytes = dir == null ? 0 : dir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      if (dirBytes + STAGING_EXTRA_BYTES > MAX_PATH_BYTES) {
+        throw new IllegalArgumentException("unix socket directory is " + dirBytes + " bytes; the limit is "
+            + (MAX_PATH_BYTES - STAGING_EXTRA_BYTES) + " (the socket is bound first in a private subdirectory there,"
+            + " and that path must stay within sun_path's " + MAX_PATH_BYTES + " bytes): " + dir);
       }
     }
 
