@@ -144,6 +144,12 @@ public final class Guard implements MilterHandlerFactory {
     return true;
   }
 
+  /** audit.add-header in audit mode: every message is followed to end of message for its header. */
+  boolean auditHeader() {
+    Settings settings = state.get().settings();
+    return settings.mode() == Mode.AUDIT && settings.audit().addHeader();
+  }
+
   /** Decides one recipient from its route; logs a line when the route is not healthy. */
   RouteDecider.RecipientDecision decideRecipient(MilterContext ctx, String recipient, Optional<String> client) {
     Settings settings = state.get().settings();

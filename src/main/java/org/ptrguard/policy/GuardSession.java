@@ -105,7 +105,8 @@ final class GuardSession implements MilterHandler {
     if (decidedForSession) {
       return CONTINUE;
     }
-    if (guard.routesHealthy(ctx, client, stage)) {
+    // audit.add-header wants every message to end of message, healthy or not.
+    if (!guard.auditHeader() && guard.routesHealthy(ctx, client, stage)) {
       decidedForSession = true;
       perRecipient = false;
       return CompletableFuture.completedFuture(MilterReply.ACCEPT);
@@ -161,7 +162,9 @@ final class GuardSession implements MilterHandler {
     }
     if (mine.stream().allMatch(RouteDecider.RecipientDecision::healthy)) {
       guard.messageSummary(ctx, client, mine);
-      return EndOfMessageReply.of(MilterReply.CONTINUE);
+      return guard.auditHeader()
+          ? EndOfMessageReply.of(MilterReply.CONTINUE, Modification.addHeader(HEADER, "pass routes=healthy"))
+          : EndOfMessageReply.of(MilterReply.CONTINUE);
     }
     Optional<Decision> header = mine.stream().map(RouteDecider.RecipientDecision::decision)
         .filter(d -> d != null && d.action() == Decision.Action.ADD_HEADER).findFirst();

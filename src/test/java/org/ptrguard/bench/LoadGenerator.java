@@ -395,6 +395,9 @@ public final class LoadGenerator {
       case "{client_resolve}" -> "OK";
       case "i" -> qid;
       case "{auth_authen}" -> "alice";
+      // what Postfix passes at RCPT for MX delivery by the default transport
+      case "{rcpt_mailer}" -> "smtp";
+      case "{rcpt_host}" -> "dest.example.test";
       default -> "";
     };
   }

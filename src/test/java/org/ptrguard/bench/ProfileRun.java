@@ -17,6 +17,7 @@ import org.ptrguard.testing.TestDnsServer;
  * generator's table and the server's CPU time per session. Then: {@code jfr print --events
  * jdk.ExecutionSample /tmp/p.jfr}. {@code -Dptrguard.profile.linger-s=N} keeps the server up N seconds
  * after the run (default 5) before its RSS is printed, e.g. to take {@code jcmd PID VM.native_memory}.
+ * {@code -Dptrguard.jar=...} runs another build (e.g. an older release) the same way.
  */
 public final class ProfileRun {
   private ProfileRun() {}
@@ -26,7 +27,9 @@ public final class ProfileRun {
     int concurrency = Integer.parseInt(args[1]);
     Duration seconds = Duration.ofSeconds(Long.parseLong(args[2]));
     List<String> flags = new ArrayList<>(List.of(args).subList(3, args.length));
-    String settings = "mode = audit\naudit.add-header = " + (scenario == Scenario.MESSAGE);
+    // -Dptrguard.profile.settings adds configuration lines, e.g. routes { enabled = yes, ... }
+    String settings = "mode = audit\naudit.add-header = " + (scenario == Scenario.MESSAGE) + "\n"
+        + System.getProperty("ptrguard.profile.settings", "");
     try (TestDnsServer dns = PtrguardServer.startDns();
          PtrguardServer p = PtrguardServer.start(Files.createTempDirectory("ptrguard-profile-"), dns, settings, flags)
              .awaitWarm()) {

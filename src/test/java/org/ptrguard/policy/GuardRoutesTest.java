@@ -276,6 +276,19 @@ class GuardRoutesTest {
   }
 
   @Test
+  void auditHeaderFollowsHealthyMessagesToEndOfMessage() throws Exception {
+    breakSmtpB(false);
+    try (MilterTestClient c = start("mode = audit, audit.add-header = true")) {
+      assertThat(hello(c).code()).isEqualTo('c');
+      c.mail("<alice@example.com>");
+      assertThat(rcpt(c, "bob@example.net", "smtp", "example.net").code()).isEqualTo('c');
+      EndOfMessage eom = c.endOfMessage();
+      assertThat(eom.modifications()).singleElement()
+          .satisfies(m -> assertThat(m.strings(0)).containsExactly("X-PTRGuard", "pass routes=healthy"));
+    }
+  }
+
+  @Test
   void withoutARouteModelSessionsAreDecidedAsBefore() throws Exception {
     Settings settings = ConfigLoader.parse("mode = enforce");
     GuardSessionTest.TableSource source = new GuardSessionTest.TableSource();
