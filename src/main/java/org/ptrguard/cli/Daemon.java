@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import org.ptrguard.config.ConfigException;
 import org.ptrguard.config.ConfigLoader.LoadedConfig;
@@ -27,7 +26,7 @@ import org.ptrguard.ops.SystemdNotify;
 import org.ptrguard.policy.Guard;
 import org.ptrguard.monitor.RouteStatusSource;
 import org.ptrguard.monitor.RouteStatuses;
-import org.ptrguard.postfix.RouteDiscovery;
+import org.ptrguard.postfix.RouteWatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +45,6 @@ final class Daemon implements AutoCloseable {
   private final IdentityMonitor monitor;
   /** Present in route mode (routes.enabled): per-route verdicts for per-recipient decisions. */
   private final Optional<RouteStatuses> routes;
-  /** The settings route discovery reads its overrides from (swapped on reload). */
-  private final AtomicReference<Settings> routeSettings;
   private final Guard guard;
   private final MilterServer server;
   private final MetricsServer metricsServer;
@@ -55,8 +52,8 @@ final class Daemon implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Daemon(Optional<Path> configFile, List<ListenAddress> listenOverride, SystemdNotify systemd, Settings settings,
-      Metrics metrics, IdentityMonitor monitor, Optional<RouteStatuses> routes, AtomicReference<Settings> routeSettings,
-      Guard guard, MilterServer server, MetricsServer metricsServer) {
+      Metrics metrics, IdentityMonitor monitor, Optional<RouteStatuses> routes, Guard guard, MilterServer server,
+      MetricsServer metricsServer) {
     this.configFile = configFile;
     this.listenOverride = listenOverride;
     this.systemd = systemd;
@@ -64,7 +61,6 @@ final class Daemon implements AutoCloseable {
     this.metrics = metrics;
     this.monitor = monitor;
     this.routes = routes;
-    this.routeSettings = routeSettings;
     this.guard = guard;
     this.server = server;
     this.metricsServer = metricsServer;
@@ -84,10 +80,9 @@ final class Daemon implements AutoCloseable {
     BuildInfo.register(metrics);
     IdentityMonitor monitor = monitors.apply(settings, metrics);
     Optional<RouteStatuses> routes = Optional.empty();
-    AtomicReference<Settings> routeSettings = new AtomicReference<>(settings);
     MilterServer server = null;
     try {
-      routes = startRoutes(routeSettings);
+      routes = startRoutes(settings);
       Guard guard = new Guard(settings, monitor, routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE),
           metrics);
       server = MilterServer.start(ServeCommand.options(settings, listenOverride), guard);
@@ -111,8 +106,8 @@ final class Daemon implements AutoCloseable {
       LOG.info("event=listening listeners={} config={} mode={}", LogValues.of(listeners), LogValues.of(loaded.source()), mode);
       // Ready as soon as Postfix can connect: a session that beats the first check waits for it.
       systemd.ready("mode=" + mode + " listening on " + listeners);
-      return new Daemon(configFile, listenOverride, systemd, settings, metrics, monitor, routes, routeSettings,
-          guard, server, metricsServer);
+      return new Daemon(configFile, listenOverride, systemd, settings, metrics, monitor, routes, guard, server,
+          metricsServer);
     } catch (IOException | InterruptedException | RuntimeException e) {
       if (server != null) {
         server.close();
@@ -124,16 +119,16 @@ final class Daemon implements AutoCloseable {
   }
 
   /**
-   * Route mode: the route model is read (postconf, postmap) and its identities checked in the
-   * background; the overrides follow the newest settings at each re-read.
+   * Route mode: Postfix's routes are read now (postconf, postmap; before the listeners, so the first
+   * session already follows them) and watched; their identities are checked in the background.
    */
-  private static Optional<RouteStatuses> startRoutes(AtomicReference<Settings> current) {
-    Settings settings = current.get();
+  private static Optional<RouteStatuses> startRoutes(Settings settings) {
     if (!settings.routes().enabled()) {
       return Optional.empty();
     }
-    RouteDiscovery discovery = RouteChecks.discovery(settings.routes().postfixConfig());
-    return Optional.of(RouteStatuses.start(settings, () -> RouteChecks.discover(discovery, current.get())));
+    RouteWatcher watcher = new RouteWatcher(RouteChecks.discovery(settings.routes().postfixConfig()),
+        RouteChecks.overrides(settings)).watch(RouteStatuses.WATCH_INTERVAL);
+    return Optional.of(RouteStatuses.start(settings, watcher));
   }
 
   private static Map<List<String>, Double> perLabel(Map<String, Long> counts) {
@@ -200,10 +195,8 @@ final class Daemon implements AutoCloseable {
     if (!next.routes().equals(settings.routes())) {
       LOG.warn("event=reload note=\"routes.enabled and routes.postfix-config change only at restart\"");
     }
-    routes.ifPresent(r -> {
-      routeSettings.set(next);
-      r.update(next); // re-reads Postfix's routes too: a reload follows Postfix's own reload
-    });
+    // re-reads Postfix's routes too: a reload follows Postfix's own reload
+    routes.ifPresent(r -> r.update(next, RouteChecks.overrides(next)));
     Settings before = settings;
     settings = next;
     LOG.info("event=reload result=applied mode={} previous-mode={} identities={}",

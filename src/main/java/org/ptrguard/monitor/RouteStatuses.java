@@ -3,6 +3,7 @@ package org.ptrguard.monitor;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -10,7 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 import org.ptrguard.config.Settings;
 import org.ptrguard.dns.DnsClient;
 import org.ptrguard.dns.DnsCounters;
@@ -24,22 +24,25 @@ import org.ptrguard.net.Addresses;
 import org.ptrguard.ops.LogValues;
 import org.ptrguard.postfix.Route.Family;
 import org.ptrguard.postfix.Route;
+import org.ptrguard.postfix.IdentityOverride;
 import org.ptrguard.postfix.RouteModel;
+import org.ptrguard.postfix.RouteWatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps one verdict per distinct route identity (source address + EHLO name: services that share
  * one are checked once), refreshed in the background by TTL, and serves them as a
- * {@link RouteSnapshot} rebuilt whenever a verdict or the route model changes. The model is read off
- * the SMTP path: at start, on {@link #update} (reload), and when one of its files changes on disk
- * (a table rebuilt by postmap, main.cf or master.cf edited), checked every {@link #WATCH_INTERVAL}.
+ * {@link RouteSnapshot} rebuilt whenever a verdict or the route model changes. The model comes from
+ * a {@link RouteWatcher} (re-read on reload and when a table, main.cf or master.cf changes on disk),
+ * off the SMTP path.
  */
 public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger("org.ptrguard.routes");
-  static final Duration WATCH_INTERVAL = Duration.ofSeconds(2);
+  /** How often the watched Postfix files are stat'ed for changes. */
+  public static final Duration WATCH_INTERVAL = Duration.ofSeconds(2);
 
-  private final Supplier<RouteModel> discovery;
+  private final RouteWatcher watcher;
   private final ScheduledExecutorService scheduler;
   private final RefreshingCache<Identity, IdentityReport> cache;
   private final DestinationFamilies families;
@@ -48,8 +51,8 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
   private volatile RouteSnapshot snapshot = RouteSnapshot.INACTIVE;
   private volatile CompletableFuture<Void> loaded;
 
-  private RouteStatuses(Settings settings, Supplier<RouteModel> discovery, Clock clock) {
-    this.discovery = discovery;
+  private RouteStatuses(Settings settings, RouteWatcher watcher, Clock clock) {
+    this.watcher = watcher;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ptrguard-routes");
       t.setDaemon(true);
@@ -70,17 +73,16 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
     }, this::changed, timing(settings), scheduler, clock);
     this.families = new DestinationFamilies(
         new DnsClient(dns.resolvers(), dns.timeout(), scheduler, new DnsCounters()), scheduler, clock);
-    this.loaded = load("start");
-    scheduler.scheduleWithFixedDelay(this::reloadIfChanged, WATCH_INTERVAL.toMillis(), WATCH_INTERVAL.toMillis(),
-        TimeUnit.MILLISECONDS);
+    this.loaded = apply(watcher.current());
+    watcher.onChange(m -> loaded = apply(m));
   }
 
   /**
-   * Reads the route model and starts checking every route identity, all in the background; until
-   * the model is read, sessions are decided as without routes.
+   * Starts checking every route identity of the watcher's model in the background; until the first
+   * snapshot is built, sessions are decided as without routes. Takes ownership of the watcher.
    */
-  public static RouteStatuses start(Settings settings, Supplier<RouteModel> discovery) {
-    return new RouteStatuses(settings, discovery, Clock.systemUTC());
+  public static RouteStatuses start(Settings settings, RouteWatcher watcher) {
+    return new RouteStatuses(settings, watcher, Clock.systemUTC());
   }
 
   private static RefreshingCache.Timing timing(Settings s) {
@@ -88,33 +90,20 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
     return new RefreshingCache.Timing(s.refresh().min(), s.refresh().max(), s.dns().staleMax(), retry);
   }
 
-  private CompletableFuture<Void> load(String why) {
+  /** Starts checks for the model's identities (the others are forgotten) and serves the model. */
+  private CompletableFuture<Void> apply(RouteModel next) {
     return CompletableFuture.runAsync(() -> {
-      RouteModel next;
-      try {
-        next = discovery.get();
-      } catch (RuntimeException e) {
-        LOG.warn("event=routes-unreadable why={} error={} note=\"keeping the routes read before\"", why, LogValues.of(e));
-        return;
-      }
       model = next;
       Set<Identity> ids = identities(next);
       cache.retainOnly(ids);
       ids.forEach(cache::get);
       for (Route r : next.routes()) {
-        LOG.info("event=route why={} service={} selection={} nexthop={} reach={} identities={}", why,
+        LOG.info("event=route service={} selection={} nexthop={} reach={} identities={}",
             LogValues.of(r.service()), LogValues.of(r.selection().describe()), LogValues.of(r.nexthop().text()),
             r.reach().word(), LogValues.of(describe(r)));
       }
       rebuild();
     }, scheduler);
-  }
-
-  private void reloadIfChanged() {
-    RouteModel m = model;
-    if (m != null && m.changedOnDisk()) {
-      loaded = load("file-changed");
-    }
   }
 
   private static String describe(Route r) {
@@ -188,14 +177,18 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
     }
   }
 
-  /** Re-reads the route model (reload); identities that did not change keep their verdicts. */
-  public void update(Settings settings) {
+  /**
+   * Reload: new refresh timing, and Postfix's routes re-read with the new overrides; identities that
+   * did not change keep their verdicts.
+   */
+  public void update(Settings settings, List<IdentityOverride> overrides) {
     cache.setTiming(timing(settings));
-    loaded = load("reload");
+    watcher.reload(overrides);
   }
 
   @Override
   public void close() {
+    watcher.close();
     scheduler.shutdownNow();
     checker.close();
   }

@@ -377,7 +377,7 @@ class RoutesLabIT {
         "moved.example.com", "smtp-b:"));
     sender.reload();
     guard.reload();
-    guard.awaitLog("event=route why=reload", TIMEOUT);
+    guard.awaitLog("event=routes-loaded reason=reload", TIMEOUT);
     MultiSubmission moved = submitUntil("move-1", MOVED, r -> r.startsWith("451"));
     assertThat(moved.rcptReplies().values()).singleElement().asString().startsWith("451 4.7.25").contains("route smtp-b");
 
@@ -387,7 +387,7 @@ class RoutesLabIT {
     back.queueId().orElseThrow(() -> new AssertionError(back.transcript()));
     String to = back.rcptReplies().keySet().iterator().next();
     assertThat(awaitSeen(inbox("rcv2"), to, back.subject())).isEqualTo(new Seen(MAIL, MAIL, GOOD_V4));
-    guard.awaitLog("event=route why=file-changed", TIMEOUT);
+    guard.awaitLog("event=routes-loaded reason=file-changed", TIMEOUT);
   }
 
   /**
