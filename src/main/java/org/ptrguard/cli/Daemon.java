@@ -103,7 +103,8 @@ final class Daemon implements AutoCloseable {
       }
       String listeners = ServeCommand.describe(server.boundAddresses());
       String mode = settings.mode().name().toLowerCase(Locale.ROOT);
-      LOG.info("event=listening listeners={} config={} mode={}", LogValues.of(listeners), LogValues.of(loaded.source()), mode);
+      LOG.info("event=listening listeners={} config={} mode={} version={}", LogValues.of(listeners),
+          LogValues.of(loaded.source()), mode, LogValues.of(BuildInfo.version()));
       // Ready as soon as Postfix can connect: a session that beats the first check waits for it.
       systemd.ready("mode=" + mode + " listening on " + listeners);
       return new Daemon(configFile, listenOverride, systemd, settings, metrics, monitor, routes, guard, server,

@@ -27,6 +27,12 @@ public final class DecisionLine {
 
   public static String format(Mode mode, Decision d, String stage, Optional<String> client,
       Optional<String> daemon, long connectionId) {
+    return format(mode, d, stage, client, daemon, Optional.empty(), connectionId);
+  }
+
+  /** As above, with {@code queue-id=} when Postfix sent its queue ID (macro {@code i}, from DATA on). */
+  public static String format(Mode mode, Decision d, String stage, Optional<String> client,
+      Optional<String> daemon, Optional<String> queueId, long connectionId) {
     StringBuilder line = new StringBuilder(256)
         .append("event=decision mode=").append(mode.name().toLowerCase(java.util.Locale.ROOT))
         .append(" action=").append(d.action().word());
@@ -34,8 +40,9 @@ public final class DecisionLine {
       line.append(" would=").append(d.wouldBlock().word());
     }
     line.append(identityPart(d.status()))
-        .append(" stage=").append(stage)
-        .append(" client=").append(LogValues.of(client.orElse("-")))
+        .append(" stage=").append(stage);
+    queueId.ifPresent(q -> line.append(" queue-id=").append(LogValues.of(q)));
+    line.append(" client=").append(LogValues.of(client.orElse("-")))
         .append(" daemon=").append(LogValues.of(daemon.orElse("-")))
         .append(" conn=").append(connectionId);
     return line.toString();

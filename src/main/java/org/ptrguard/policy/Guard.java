@@ -99,6 +99,8 @@ public final class Guard implements MilterHandlerFactory {
       .events(MilterEvent.CONNECT, MilterEvent.HELO, MilterEvent.MAIL)
       .noReply(MilterEvent.CONNECT)
       .actions(MilterAction.ADD_HEADERS, MilterAction.QUARANTINE)
+      // Postfix's queue ID exists only from DATA on: asked for where a held or marked message ends.
+      .macros(MacroStage.END_OF_MESSAGE, "i")
       .build();
 
   /**
@@ -234,6 +236,22 @@ public final class Guard implements MilterHandlerFactory {
         .completeOnTimeout(IdentityStatus.unknown(identity.name(), "-", ehlo,
             "identity check not finished within " + budget.toMillis() + " ms"), budget.toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete((s, e) -> waiting.decrementAndGet());
+  }
+
+  /**
+   * A message that the session's decision keeps to end of message (hold, or the audit header): one more
+   * decision line, now with Postfix's queue ID, so {@code postqueue -p} and the mail log can be matched
+   * to it. Not counted again in the metrics: the decision was counted when it was made.
+   */
+  void messageDecided(Decision d, Optional<String> client, MilterContext ctx) {
+    Mode mode = state.get().settings().mode();
+    String line = DecisionLine.format(mode, d, "message", client, ctx.macro("{daemon_name}"), ctx.macro("i"),
+        ctx.connectionId());
+    if (d.action() == Action.HOLD) {
+      DECISIONS.warn(line);
+    } else {
+      DECISIONS.info(line);
+    }
   }
 
   private void record(Mode mode, Decision d, String stage, Optional<String> client, MilterContext ctx) {

@@ -143,6 +143,9 @@ final class GuardSession implements MilterHandler {
     if (d == null) {
       return CompletableFuture.completedFuture(EndOfMessageReply.of(MilterReply.CONTINUE));
     }
+    if (d.action() == Decision.Action.HOLD || d.action() == Decision.Action.ADD_HEADER) {
+      guard.messageDecided(d, client, ctx);
+    }
     return CompletableFuture.completedFuture(switch (d.action()) {
       case HOLD -> EndOfMessageReply.of(MilterReply.CONTINUE, Modification.quarantine(d.note()));
       case ADD_HEADER -> EndOfMessageReply.of(MilterReply.CONTINUE, Modification.addHeader(HEADER, d.note()));

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.ptrguard.testing.JournalStream;
 import org.ptrguard.testing.PrivatePostfix;
 import org.ptrguard.testing.ProcessResult;
+import org.ptrguard.testing.QueuedMessage;
 import org.ptrguard.testing.SmtpReply;
 import org.ptrguard.testing.SmtpSink;
 import org.ptrguard.testing.SmtpTestClient;
@@ -175,6 +176,8 @@ class GuardPostfixIT {
     assertThat(logText().lines().filter(l -> l.contains("event=decision mode=audit")))
         .allSatisfy(l -> assertThat(l).startsWith("<6>level=info logger=decision event=decision"));
     assertThat(logText()).contains("<4>level=warn logger=identity event=identity identity=default ip=192.0.2.13");
+    assertThat(logText()).containsPattern("<6>level=info logger=Daemon event=listening .* version="
+        + java.util.regex.Pattern.quote(org.ptrguard.ops.BuildInfo.version()) + "\n");
   }
 
   @Test
@@ -213,6 +216,11 @@ class GuardPostfixIT {
     assertThat(postfix.holdCount()).isEqualTo(2);
     assertThat(sink.messageCount()).isEqualTo(before);
     assertThat(logText()).contains("action=hold identity=default ip=192.0.2.13");
+    // Each held message can be matched to its decision by Postfix's queue ID.
+    List<String> held = postfix.queue().stream().filter(QueuedMessage::onHold).map(QueuedMessage::queueId).toList();
+    // (The line is written before ptrguard answers end of message, so before Postfix holds the message.)
+    assertThat(held).hasSize(2).allSatisfy(id -> assertThat(logText()).containsPattern(
+        "<4>level=warn logger=decision event=decision mode=enforce action=hold .* stage=message queue-id=" + id + " "));
   }
 
   @Test
