@@ -126,10 +126,6 @@ public final class MilterReply {
     return Optional.ofNullable(text);
   }
 
-  public boolean isReplyCode() {
-    return code == MilterProtocol.SMFIR_REPLYCODE;
-  }
-
   /**
    * Whether this reply ends the SMTP session's dealings with the milter when given at CONNECT or
    * HELO: Postfix then closes the milter socket.

@@ -3,10 +3,8 @@ package org.ptrguard.milter;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -85,11 +83,6 @@ record Negotiation(
     return new Negotiation(version, actions, protocol, lists, List.copyOf(warnings));
   }
 
-  /** Whether the MTA will send this event at all. */
-  boolean sends(MilterEvent event) {
-    return (protocol & event.notSentFlag()) == 0;
-  }
-
   /** Whether the MTA waits for a reply to this event. */
   boolean expectsReply(MilterEvent event) {
     return (protocol & event.noReplyFlag()) == 0;
@@ -97,16 +90,6 @@ record Negotiation(
 
   boolean allows(MilterAction action) {
     return (actions & action.bit()) != 0;
-  }
-
-  Set<MilterAction> allowedActions() {
-    Set<MilterAction> set = EnumSet.noneOf(MilterAction.class);
-    for (MilterAction a : MilterAction.values()) {
-      if (allows(a)) {
-        set.add(a);
-      }
-    }
-    return set;
   }
 
   /** The OPTNEG reply frame (shared between connections that negotiated the same; never modified). */

@@ -38,10 +38,6 @@ public final class SystemdNotify {
     return new SystemdNotify(path == null || path.isEmpty() ? Optional.empty() : Optional.of(path));
   }
 
-  public boolean enabled() {
-    return socketPath.isPresent();
-  }
-
   public void ready(String status) {
     send("READY=1\nSTATUS=" + oneLine(status));
   }
