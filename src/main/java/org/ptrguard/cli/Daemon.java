@@ -3,6 +3,7 @@ package org.ptrguard.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,7 +15,10 @@ import org.ptrguard.config.ConfigLoader.LoadedConfig;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
 import org.ptrguard.milter.MilterServer;
+import org.ptrguard.milter.MilterServerOptions;
 import org.ptrguard.monitor.IdentityMonitor;
+import org.ptrguard.monitor.RouteStatusSource;
+import org.ptrguard.monitor.RouteStatuses;
 import org.ptrguard.net.ListenAddress;
 import org.ptrguard.ops.BuildInfo;
 import org.ptrguard.ops.JvmMetrics;
@@ -85,7 +89,7 @@ final class Daemon implements AutoCloseable {
       routes = startRoutes(settings);
       Guard guard = new Guard(settings, monitor, routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE),
           metrics);
-      server = MilterServer.start(ServeCommand.options(settings, listenOverride), guard);
+      server = MilterServer.start(options(settings, listenOverride), guard);
       MilterServer s = server;
       metrics.gauge("ptrguard_milter_connections", "Open milter connections", List.of(),
           () -> Map.of(List.of(), (double) s.openConnections()));
@@ -101,7 +105,7 @@ final class Daemon implements AutoCloseable {
       if (settings.metrics().listen().isPresent()) {
         metricsServer = MetricsServer.start(settings.metrics().listen().get(), metrics);
       }
-      String listeners = ServeCommand.describe(server.boundAddresses());
+      String listeners = describe(server.boundAddresses());
       String mode = settings.mode().name().toLowerCase(Locale.ROOT);
       LOG.info("event=listening listeners={} config={} mode={} version={}", LogValues.of(listeners),
           LogValues.of(loaded.source()), mode, LogValues.of(BuildInfo.version()));
@@ -165,7 +169,7 @@ final class Daemon implements AutoCloseable {
       return false;
     } finally {
       // systemctl reload waits for READY=1 after RELOADING=1: it must come whatever happened between.
-      systemd.ready(applied ? "mode=" + mode(settings) + " listening on " + ServeCommand.describe(server.boundAddresses())
+      systemd.ready(applied ? "mode=" + mode(settings) + " listening on " + describe(server.boundAddresses())
           : "mode=" + mode(settings) + "; last reload rejected, see the journal");
     }
   }
@@ -217,5 +221,34 @@ final class Daemon implements AutoCloseable {
     }
     routes.ifPresent(RouteStatuses::close);
     monitor.close();
+  }
+
+  /** Builds the server options from the settings; {@code listenOverride} replaces {@code listen} if not empty. */
+  static MilterServerOptions options(Settings settings, List<ListenAddress> listenOverride) {
+    List<ListenAddress> listeners = listenOverride.isEmpty() ? settings.listen() : listenOverride;
+    Settings.LimitSettings limits = settings.limits();
+    return MilterServerOptions.defaults()
+        .withListeners(listeners)
+        .withAllowFrom(settings.allowFrom())
+        .withMaxFrameBytes(limits.maxFrameBytes())
+        .withMaxConnections(limits.maxConnections())
+        .withIdleTimeout(limits.idleTimeout())
+        .withMacroLimits(limits.maxMacrosPerStage(), limits.maxMacroBytes())
+        .withUnixSocket(settings.unixSocket().mode(), settings.unixSocket().group());
+  }
+
+  /** "inet:127.0.0.1:8894 unix:/run/ptrguard/milter.sock" */
+  static String describe(List<java.net.SocketAddress> addresses) {
+    List<String> out = new ArrayList<>();
+    for (java.net.SocketAddress a : addresses) {
+      if (a instanceof java.net.InetSocketAddress inet) {
+        out.add(new ListenAddress.Inet(inet.getAddress(), inet.getPort()).toString());
+      } else if (a instanceof io.netty.channel.unix.DomainSocketAddress d) {
+        out.add("unix:" + d.path());
+      } else {
+        out.add("unix:" + a);
+      }
+    }
+    return String.join(" ", out);
   }
 }

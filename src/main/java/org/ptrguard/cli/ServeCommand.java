@@ -2,15 +2,11 @@ package org.ptrguard.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.ptrguard.config.ConfigException;
 import org.ptrguard.config.ConfigLoader.LoadedConfig;
 import org.ptrguard.config.ConfigLoader;
-import org.ptrguard.config.Settings;
-import org.ptrguard.milter.MilterServerOptions;
 import org.ptrguard.monitor.IdentityStatuses;
 import org.ptrguard.net.ListenAddress;
 import org.ptrguard.ops.LogValues;
@@ -60,20 +56,6 @@ public final class ServeCommand {
     return run(args, System.out, err, stop);
   }
 
-  /** Builds the server options from the settings; {@code listenOverride} replaces {@code listen} if not empty. */
-  static MilterServerOptions options(Settings settings, List<ListenAddress> listenOverride) {
-    List<ListenAddress> listeners = listenOverride.isEmpty() ? settings.listen() : listenOverride;
-    Settings.LimitSettings limits = settings.limits();
-    return MilterServerOptions.defaults()
-        .withListeners(listeners)
-        .withAllowFrom(settings.allowFrom())
-        .withMaxFrameBytes(limits.maxFrameBytes())
-        .withMaxConnections(limits.maxConnections())
-        .withIdleTimeout(limits.idleTimeout())
-        .withMacroLimits(limits.maxMacrosPerStage(), limits.maxMacroBytes())
-        .withUnixSocket(settings.unixSocket().mode(), settings.unixSocket().group());
-  }
-
   /** Runs until {@code stop} is released (by the shutdown hook on SIGTERM, or by a test). */
   static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop) {
     Arguments parsed;
@@ -97,7 +79,7 @@ public final class ServeCommand {
     try {
       // Listener specs are checked before anything starts, so a typo is a configuration error (78).
       listenOverride = listenOverride(parsed, log);
-      options(loaded.settings(), listenOverride);
+      Daemon.options(loaded.settings(), listenOverride);
     } catch (IllegalArgumentException e) {
       err.println("ptrguard: configuration is invalid:");
       err.println("  " + e.getMessage());
@@ -149,20 +131,5 @@ public final class ServeCommand {
       return inherited;
     }
     return args.all("listen").stream().map(ListenAddress::parse).toList();
-  }
-
-  /** "inet:127.0.0.1:8894 unix:/run/ptrguard/milter.sock" */
-  static String describe(List<java.net.SocketAddress> addresses) {
-    List<String> out = new ArrayList<>();
-    for (java.net.SocketAddress a : addresses) {
-      if (a instanceof java.net.InetSocketAddress inet) {
-        out.add(new ListenAddress.Inet(inet.getAddress(), inet.getPort()).toString());
-      } else if (a instanceof io.netty.channel.unix.DomainSocketAddress d) {
-        out.add("unix:" + d.path());
-      } else {
-        out.add("unix:" + a);
-      }
-    }
-    return String.join(" ", out);
   }
 }

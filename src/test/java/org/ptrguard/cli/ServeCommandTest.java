@@ -47,7 +47,7 @@ class ServeCommandTest {
 
   @Test
   void optionsComeFromListenAllowFromAndLimits() throws Exception {
-    MilterServerOptions o = ServeCommand.options(ConfigLoader.parse(String.join("\n",
+    MilterServerOptions o = Daemon.options(ConfigLoader.parse(String.join("\n",
         "listen = [\"inet:[::1]:9999\", \"unix:/run/ptrguard/milter.sock\"]",
         "allow-from = [\"192.0.2.0/24\"]",
         "limits { max-frame-bytes = 70000, max-connections = 7, idle-timeout = 30s, max-macros-per-stage = 9, max-macro-bytes = 2048 }")),
@@ -59,7 +59,7 @@ class ServeCommandTest {
     assertThat(o.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(o.maxMacrosPerStage()).isEqualTo(9);
     assertThat(o.maxMacroBytes()).isEqualTo(2048);
-    MilterServerOptions overridden = ServeCommand.options(ConfigLoader.parse(""), List.of(ListenAddress.parse("inet:127.0.0.1:1")));
+    MilterServerOptions overridden = Daemon.options(ConfigLoader.parse(""), List.of(ListenAddress.parse("inet:127.0.0.1:1")));
     assertThat(overridden.listeners()).containsExactly(ListenAddress.parse("inet:127.0.0.1:1"));
   }
 
