@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import org.ptrguard.config.ConfigException;
@@ -17,6 +20,7 @@ import org.ptrguard.config.Settings;
 import org.ptrguard.milter.MilterServer;
 import org.ptrguard.milter.MilterServerOptions;
 import org.ptrguard.monitor.IdentityMonitor;
+import org.ptrguard.monitor.IdentityStatusSource;
 import org.ptrguard.monitor.RouteStatusSource;
 import org.ptrguard.monitor.RouteStatuses;
 import org.ptrguard.net.ListenAddress;
@@ -87,8 +91,8 @@ final class Daemon implements AutoCloseable {
     MilterServer server = null;
     try {
       routes = startRoutes(settings);
-      Guard guard = new Guard(settings, monitor, routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE),
-          metrics);
+      Guard guard = new Guard(settings, monitor.current(),
+          routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE), metrics);
       server = MilterServer.start(options(settings, listenOverride), guard);
       MilterServer s = server;
       metrics.gauge("ptrguard_milter_connections", "Open milter connections", List.of(),
@@ -195,8 +199,21 @@ final class Daemon implements AutoCloseable {
       LOG.warn("event=reload note=\"listen, allow-from, unix-socket, limits and metrics change only at restart\"");
     }
     Logging.setLevel(next.log().level());
-    guard.update(next);
-    monitor.update(next);
+    // The guard keeps deciding with the previous settings and their verdicts until the new
+    // identities can be served, then takes both in one swap (the wait is bounded by the check budget).
+    IdentityStatusSource statuses;
+    try {
+      statuses = monitor.update(next).toCompletableFuture()
+          .get(next.dns().checkBudget().toMillis() + 5000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      LOG.error("event=reload result=rejected reason=interrupted kept-mode={}", mode(settings));
+      return false;
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.error("event=reload result=rejected reason={} kept-mode={}", LogValues.of(e.toString()), mode(settings));
+      return false;
+    }
+    guard.update(next, statuses);
     if (!next.routes().equals(settings.routes())) {
       LOG.warn("event=reload note=\"routes.enabled and routes.postfix-config change only at restart\"");
     }

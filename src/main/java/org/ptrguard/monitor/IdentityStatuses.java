@@ -40,8 +40,8 @@ public final class IdentityStatuses implements IdentityMonitor {
   private final RefreshingCache<Identity, IdentityReport> cache;
   private volatile IdentityChecker checker;
   private volatile DnsOptions dnsOptions;
-  private volatile CompletableFuture<Resolution> resolution;
-  private final Map<String, Served> served = new ConcurrentHashMap<>();
+  /** The statuses of the configuration last prepared (by start or {@link #update}). */
+  private volatile View current;
   /** Lookups of every checker this monitor has had: a reload that swaps the checker keeps counting. */
   private final DnsCounters lookups = new DnsCounters();
 
@@ -66,7 +66,7 @@ public final class IdentityStatuses implements IdentityMonitor {
       }
     }, IdentityEventLog::changed, timing(settings), scheduler, clock);
     MonitorMetrics.register(metrics, this::currentVerdicts, lookups);
-    this.resolution = resolveAsync(settings);
+    this.current = new View(resolveAsync(settings));
   }
 
   /** Starts checking every configured identity at once, in the background. */
@@ -88,7 +88,6 @@ public final class IdentityStatuses implements IdentityMonitor {
     CompletableFuture<Resolution> r = CompletableFuture.supplyAsync(() -> {
       Resolution res = IdentityTargets.resolve(settings.identities(), discovery);
       IdentityEventLog.resolved(res);
-      cache.retainOnly(res.targets().stream().map(Target::identity).toList());
       res.targets().forEach(t -> cache.get(t.identity()));
       return res;
     }, scheduler);
@@ -97,30 +96,81 @@ public final class IdentityStatuses implements IdentityMonitor {
 
   @Override
   public Optional<IdentityStatus> peek(String identity) {
-    CompletableFuture<Resolution> r = resolution;
-    if (!r.isDone()) {
-      return Optional.empty();
+    return current.peek(identity);
+  }
+
+  @Override
+  public CompletionStage<IdentityStatus> status(String identity) {
+    return current.status(identity);
+  }
+
+  @Override
+  public IdentityStatusSource current() {
+    return current;
+  }
+
+  /**
+   * The statuses of one configuration's identities: one resolution of them, over the shared cache.
+   * The guard holds a view together with the settings it belongs to and swaps both at once on
+   * reload, so a decision never pairs one configuration's mode with another's identity.
+   */
+  private final class View implements IdentityStatusSource {
+    private final CompletableFuture<Resolution> resolution;
+    private final Map<String, Served> served = new ConcurrentHashMap<>();
+
+    View(CompletableFuture<Resolution> resolution) {
+      this.resolution = resolution;
     }
-    Resolution res = r.join();
-    Served last = served.get(identity);
-    if (last != null && last.resolution() == res && last.stillCurrent(cache)) {
-      return last.status(); // the usual case: nothing changed since the last session asked
-    }
-    List<Target> targets = IdentityTargets.of(res.targets(), identity);
-    if (targets.isEmpty()) {
-      return Optional.of(unresolved(identity));
-    }
-    List<RefreshingCache.Entry<IdentityReport>> entries = new ArrayList<>();
-    for (Target t : targets) {
-      Optional<RefreshingCache.Entry<IdentityReport>> e = cache.peek(t.identity());
-      if (e.isEmpty()) {
+
+    @Override
+    public Optional<IdentityStatus> peek(String identity) {
+      CompletableFuture<Resolution> r = resolution;
+      if (!r.isDone()) {
         return Optional.empty();
       }
-      entries.add(e.get());
+      Resolution res = r.join();
+      Served last = served.get(identity);
+      if (last != null && last.stillCurrent(cache)) {
+        return last.status(); // the usual case: nothing changed since the last session asked
+      }
+      List<Target> targets = IdentityTargets.of(res.targets(), identity);
+      if (targets.isEmpty()) {
+        return Optional.of(unresolved(identity));
+      }
+      List<RefreshingCache.Entry<IdentityReport>> entries = new ArrayList<>();
+      for (Target t : targets) {
+        Optional<RefreshingCache.Entry<IdentityReport>> e = cache.peek(t.identity());
+        if (e.isEmpty()) {
+          return Optional.empty();
+        }
+        entries.add(e.get());
+      }
+      Optional<IdentityStatus> status = Optional.of(worst(identity, entries));
+      served.put(identity, new Served(targets, entries, status));
+      return status;
     }
-    Optional<IdentityStatus> status = Optional.of(worst(identity, entries));
-    served.put(identity, new Served(res, targets, entries, status));
-    return status;
+
+    @Override
+    public CompletionStage<IdentityStatus> status(String identity) {
+      return resolution.thenCompose(r -> {
+        List<Target> targets = IdentityTargets.of(r.targets(), identity);
+        if (targets.isEmpty()) {
+          return CompletableFuture.completedFuture(unresolved(identity));
+        }
+        List<CompletableFuture<RefreshingCache.Entry<IdentityReport>>> loads =
+            targets.stream().map(t -> cache.get(t.identity()).toCompletableFuture()).toList();
+        return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new))
+            .thenApply(v -> worst(identity, loads.stream().map(CompletableFuture::join).toList()));
+      });
+    }
+
+    /** Completes when every target has a first verdict, or after {@code budget}. */
+    CompletableFuture<View> firstVerdicts(Duration budget) {
+      return resolution.thenCompose(r -> CompletableFuture.allOf(r.targets().stream()
+              .map(t -> cache.get(t.identity()).toCompletableFuture()).toArray(CompletableFuture[]::new)))
+          .completeOnTimeout(null, budget.toMillis(), TimeUnit.MILLISECONDS)
+          .handle((v, e) -> this);
+    }
   }
 
   /**
@@ -128,7 +178,7 @@ public final class IdentityStatuses implements IdentityMonitor {
    * for the status; building it anew each time was a tenth of what ptrguard allocated per session.
    * A refresh replaces the cache entry object, so comparing entries by identity is enough.
    */
-  private record Served(Resolution resolution, List<Target> targets, List<RefreshingCache.Entry<IdentityReport>> entries,
+  private record Served(List<Target> targets, List<RefreshingCache.Entry<IdentityReport>> entries,
       Optional<IdentityStatus> status) {
     boolean stillCurrent(RefreshingCache<Identity, IdentityReport> cache) {
       for (int i = 0; i < targets.size(); i++) {
@@ -141,23 +191,9 @@ public final class IdentityStatuses implements IdentityMonitor {
   }
 
   @Override
-  public CompletionStage<IdentityStatus> status(String identity) {
-    return resolution.thenCompose(r -> {
-      List<Target> targets = IdentityTargets.of(r.targets(), identity);
-      if (targets.isEmpty()) {
-        return CompletableFuture.completedFuture(unresolved(identity));
-      }
-      List<CompletableFuture<RefreshingCache.Entry<IdentityReport>>> loads =
-          targets.stream().map(t -> cache.get(t.identity()).toCompletableFuture()).toList();
-      return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new))
-          .thenApply(v -> worst(identity, loads.stream().map(CompletableFuture::join).toList()));
-    });
-  }
-
-  @Override
   public boolean awaitFirstVerdicts(Duration timeout) throws InterruptedException {
     try {
-      Resolution r = resolution.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      Resolution r = current.resolution.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       CompletableFuture<?>[] loads = r.targets().stream()
           .map(t -> cache.get(t.identity()).toCompletableFuture()).toArray(CompletableFuture[]::new);
       CompletableFuture.allOf(loads).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -167,8 +203,14 @@ public final class IdentityStatuses implements IdentityMonitor {
     }
   }
 
+  /**
+   * Prepares the statuses of {@code settings}' identities and returns them once each has a first
+   * verdict (or the check budget has passed). Until then this monitor, and the guard holding the
+   * previous view, keep serving the previous configuration's verdicts: an identity a reload leaves
+   * unchanged is still in the cache, so its view is ready at once and no session waits.
+   */
   @Override
-  public void update(Settings settings) {
+  public CompletionStage<IdentityStatusSource> update(Settings settings) {
     DnsOptions next = IdentityTargets.dnsOptions(settings.dns());
     if (!next.equals(dnsOptions)) {
       IdentityChecker old = checker;
@@ -178,7 +220,21 @@ public final class IdentityStatuses implements IdentityMonitor {
       scheduler.schedule(old::close, settings.dns().checkBudget().toMillis() + 1000, TimeUnit.MILLISECONDS);
     }
     cache.setTiming(timing(settings));
-    resolution = resolveAsync(settings);
+    View view = new View(resolveAsync(settings));
+    return view.firstVerdicts(settings.dns().checkBudget()).thenApply(v -> {
+      current = v;
+      // Addresses no configuration uses any more leave the cache once sessions deciding with the
+      // previous view are done with them (a decision holds a view at most the check budget).
+      scheduler.schedule(this::retainCurrent, settings.dns().checkBudget().toMillis() + 1000, TimeUnit.MILLISECONDS);
+      return v;
+    });
+  }
+
+  private void retainCurrent() {
+    CompletableFuture<Resolution> r = current.resolution;
+    if (r.isDone() && !r.isCompletedExceptionally()) {
+      cache.retainOnly(r.join().targets().stream().map(Target::identity).toList());
+    }
   }
 
   @Override
@@ -208,7 +264,7 @@ public final class IdentityStatuses implements IdentityMonitor {
 
   private List<MonitorMetrics.TargetVerdict> currentVerdicts() {
     List<MonitorMetrics.TargetVerdict> out = new ArrayList<>();
-    CompletableFuture<Resolution> r = resolution;
+    CompletableFuture<Resolution> r = current.resolution;
     if (r.isDone() && !r.isCompletedExceptionally()) {
       for (Target t : r.join().targets()) {
         Optional<RefreshingCache.Entry<IdentityReport>> e = cache.peek(t.identity());

@@ -42,14 +42,13 @@ public final class Guard implements MilterHandlerFactory {
   private static final Logger LOG = LoggerFactory.getLogger(Guard.class);
 
   /** Everything a decision reads, swapped atomically on reload. */
-  record State(Settings settings, IdentitySelector selector, List<CidrRange> scope) {
-    static State of(Settings settings) {
-      return new State(settings, new IdentitySelector(settings.identities()), settings.scope().clients());
+  record State(Settings settings, IdentitySelector selector, List<CidrRange> scope, IdentityStatusSource statuses) {
+    static State of(Settings settings, IdentityStatusSource statuses) {
+      return new State(settings, new IdentitySelector(settings.identities()), settings.scope().clients(), statuses);
     }
   }
 
   private final AtomicReference<State> state;
-  private final IdentityStatusSource statuses;
   private final RouteDecider routes;
   private final AtomicInteger waiting = new AtomicInteger();
   private final Metrics.CounterFamily decisions;
@@ -61,8 +60,7 @@ public final class Guard implements MilterHandlerFactory {
 
   /** @param routes per-route verdicts; while its snapshot is inactive, sessions are decided as before */
   public Guard(Settings settings, IdentityStatusSource statuses, RouteStatusSource routes, Metrics metrics) {
-    this.state = new AtomicReference<>(State.of(settings));
-    this.statuses = statuses;
+    this.state = new AtomicReference<>(State.of(settings, statuses));
     this.routes = new RouteDecider(routes);
     this.decisions = metrics.counter("ptrguard_decisions_total", "Guard decisions by mode, action and verdict",
         "mode", "action", "verdict");
@@ -73,7 +71,16 @@ public final class Guard implements MilterHandlerFactory {
 
   /** Applies a reloaded configuration; decisions already under way finish with the old one. */
   public void update(Settings settings) {
-    state.set(State.of(settings));
+    update(settings, state.get().statuses());
+  }
+
+  /**
+   * Applies a reloaded configuration together with its identities' statuses, in one swap: a
+   * decision reads both from the same State, so it never pairs one configuration's mode with the
+   * other's identity.
+   */
+  public void update(Settings settings, IdentityStatusSource statuses) {
+    state.set(State.of(settings, statuses));
     showDecisionSeries(settings.mode());
   }
 
@@ -209,16 +216,17 @@ public final class Guard implements MilterHandlerFactory {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     String name = identity.get().name();
-    return statusFor(st.settings(), identity.get()).thenApply(status -> {
-      // The settings may have been reloaded while a cold check ran: decide with the newest.
-      Settings now = state.get().settings();
-      Decision d = DecisionMaker.decide(now, status);
-      record(now.mode(), d, stage, client, ctx);
+    return statusFor(st, identity.get()).thenApply(status -> {
+      // Decided with the settings the status belongs to, even if a reload came during a cold wait.
+      Decision d = DecisionMaker.decide(st.settings(), status);
+      record(st.settings().mode(), d, stage, client, ctx);
       return Optional.of(d);
     });
   }
 
-  private CompletionStage<IdentityStatus> statusFor(Settings settings, IdentitySettings identity) {
+  private CompletionStage<IdentityStatus> statusFor(State st, IdentitySettings identity) {
+    Settings settings = st.settings();
+    IdentityStatusSource statuses = st.statuses();
     Optional<IdentityStatus> warm = statuses.peek(identity.name());
     if (warm.isPresent()) {
       return CompletableFuture.completedFuture(warm.get());

@@ -105,6 +105,22 @@ public final class PtrguardServer extends ServerProcess {
     signal("HUP");
   }
 
+  /**
+   * Rewrites the configuration in place as an editor or {@code cat > file} does: truncate, write the
+   * first half, pause {@code midWrite}, write the rest. A reader in between sees an empty or a
+   * half-written file. Sends no signal.
+   */
+  public void rewriteInPlace(String settings, Duration midWrite) throws IOException, InterruptedException {
+    byte[] text = config(milterPort, metricsPort, dnsPort, settings).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(conf,
+        java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+      int half = text.length / 2;
+      f.write(java.nio.ByteBuffer.wrap(text, 0, half));
+      Thread.sleep(midWrite.toMillis());
+      f.write(java.nio.ByteBuffer.wrap(text, half, text.length - half));
+    }
+  }
+
   public String metrics() throws IOException, InterruptedException {
     HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
         .timeout(Duration.ofSeconds(10)).build();
