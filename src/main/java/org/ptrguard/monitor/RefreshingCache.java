@@ -122,8 +122,30 @@ public final class RefreshingCache<K, V> {
     }
   }
 
+  /**
+   * New timing (a reload). Refreshes already scheduled further out than the new timing allows are
+   * brought forward: a warm key must not keep an hour-long refresh after refresh.max became 1s.
+   */
   public void setTiming(Timing timing) {
+    Timing before = this.timing;
     this.timing = timing;
+    if (timing.equals(before)) {
+      return;
+    }
+    Instant now = clock.instant();
+    slots.forEach((key, slot) -> {
+      synchronized (slot) {
+        Entry<V> served = slot.served;
+        if (served == null || slot.next == null || slot.inFlight != null) {
+          return;
+        }
+        Duration due = policy.definitive(served.value()) && !served.stale() ? refreshDelay(served.value()) : timing.retry();
+        long left = Math.max(0, Duration.between(now, served.loadedAt().plus(due)).toMillis());
+        if (slot.next.getDelay(TimeUnit.MILLISECONDS) > left) {
+          schedule(key, slot, Duration.ofMillis(left));
+        }
+      }
+    });
   }
 
   private CompletionStage<Entry<V>> load(K key, Slot<V> slot) {

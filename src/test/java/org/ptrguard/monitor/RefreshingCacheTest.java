@@ -77,6 +77,16 @@ class RefreshingCacheTest {
   }
 
   @Test
+  void shorterTimingFromAReloadAppliesToWarmKeysAtOnce() throws Exception {
+    RefreshingCache<String, Result> cache = cache(timing(3_600_000, 3_600_000, 60_000, 60_000));
+    cache.get("a").toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(loads.get()).isEqualTo(1);
+    // Warm with a refresh an hour away; the reload says refresh every 200 ms.
+    cache.setTiming(timing(200, 200, 60_000, 200));
+    eventually(() -> assertThat(loads.get()).as("refreshes under the new timing").isGreaterThanOrEqualTo(3));
+  }
+
+  @Test
   void coldReadWaitsForTheFirstLoadAndWarmReadsDoNotLoad() throws Exception {
     RefreshingCache<String, Result> cache = cache(timing(60_000, 3_600_000, 60_000, 1_000));
     assertThat(cache.peek("a")).isEmpty();
