@@ -1,5 +1,7 @@
 package org.ptrguard.config;
 
+import static org.ptrguard.config.Origins.where;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigList;
@@ -554,10 +556,5 @@ public final class ConfigLoader {
 
   private static List<String> lower(List<String> values) {
     return values.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();
-  }
-
-  /** "file: 12: " for a value's origin, as typesafe-config writes it in its own messages. */
-  static String where(ConfigOrigin origin) {
-    return origin == null ? "" : origin.description() + ": ";
   }
 }

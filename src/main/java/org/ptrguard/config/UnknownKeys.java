@@ -26,7 +26,7 @@ final class UnknownKeys {
     for (Map.Entry<String, ConfigValue> e : admin.entrySet()) {
       String key = e.getKey();
       if (!known.contains(key)) {
-        warnings.add(ConfigLoader.where(e.getValue().origin()) + key + ": unknown key" + suggestion(key, known) + ", ignored");
+        warnings.add(Origins.where(e.getValue().origin()) + key + ": unknown key" + suggestion(key, known) + ", ignored");
       }
     }
     return warnings;
