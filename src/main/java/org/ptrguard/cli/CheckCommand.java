@@ -156,7 +156,7 @@ public final class CheckCommand {
     if (a.json()) {
       out.println(Json.write(json(overall, targets, reports)));
     } else {
-      new CheckReport(out, colour).print(resolver, targets, reports, overall);
+      new CheckReport(out, colour).print(resolver, targets, reports, overall, exitCode(overall));
     }
     return exitCode(overall);
   }

@@ -21,14 +21,14 @@ final class CheckReport {
     this.colour = colour;
   }
 
-  void print(String resolver, List<Target> targets, List<IdentityReport> reports, Verdict overall) {
+  void print(String resolver, List<Target> targets, List<IdentityReport> reports, Verdict overall, int exitCode) {
     out.println("ptrguard check: " + reports.size() + (reports.size() == 1 ? " identity" : " identities")
         + ", resolver " + resolver);
     for (int i = 0; i < reports.size(); i++) {
       identity(targets.get(i), reports.get(i));
     }
     out.println();
-    out.println("overall: " + badge(overall) + " (exit " + CheckCommand.exitCode(overall) + ")");
+    out.println("overall: " + badge(overall) + " (exit " + exitCode + ")");
   }
 
   private void identity(Target t, IdentityReport r) {
