@@ -45,7 +45,9 @@ public final class ConfigReference {
           + "in `enforce.block-on`."),
       Key.of("listen", "Milter listeners, in the forms of Postfix's `smtpd_milters`: `inet:HOST:PORT` (IPv6 as "
           + "`inet:[::1]:PORT`), `inet:PORT@HOST`, `inet6:PORT@HOST`, `unix:/path` or `local:/path`. HOST may be a "
-          + "name such as `localhost`, resolved once at start."),
+          + "name such as `localhost`, resolved once at start. A unix path may be at most 107 bytes (the kernel's "
+          + "sun_path) and its directory at most 74 (the socket is bound first in a private subdirectory there); "
+          + "longer is a configuration error."),
       Key.of("unix-socket.mode", "Mode a unix socket is created with (Postfix must be able to write to it)."),
       Key.of("unix-socket.group", "Group a unix socket is created with; empty: ptrguard's own group."),
       Key.of("allow-from", "TCP peers allowed to talk to the milter (CIDRs or addresses); others are closed at accept."),
@@ -92,8 +94,11 @@ public final class ConfigReference {
           + "is closed, unless its packet is under 4 KiB, as all packets for the events ptrguard asks Postfix for are)."),
       Key.of("limits.max-connections", "Concurrent milter connections; more are refused with a log line "
           + "(per-connection lines, refusals included, are limited to one per kind and second, with `suppressed=N`)."),
-      Key.of("limits.idle-timeout", "A milter client silent this long is disconnected."),
-      Key.of("limits.max-macros-per-stage", "Macros accepted per milter stage and connection."),
+      Key.of("limits.idle-timeout", "A milter client silent this long is disconnected. A packet must also arrive "
+          + "whole within this time (at most 10 s) of its first byte, however slowly it trickles in "
+          + "(`event=milter-frame-timeout`)."),
+      Key.of("limits.max-macros-per-stage", "Macros accepted per milter stage and connection; a packet with more "
+          + "is refused while it is read, before any macro is stored."),
       Key.of("limits.max-macro-bytes", "Bytes of macro names and values accepted per connection."),
       Key.of("limits.max-waiting-sessions", "Sessions that may wait for a cold identity check at once; later ones "
           + "get the `on-dns-error` answer at once."));
