@@ -21,7 +21,6 @@ import org.ptrguard.identity.Identity;
 import org.ptrguard.identity.IdentityChecker;
 import org.ptrguard.identity.IdentityDiscovery;
 import org.ptrguard.identity.IdentityReport;
-import org.ptrguard.identity.Verdict;
 import org.ptrguard.monitor.IdentityTargets.Resolution;
 import org.ptrguard.monitor.IdentityTargets.Target;
 import org.ptrguard.monitor.RefreshingCache;
@@ -54,17 +53,7 @@ public final class IdentityStatuses implements IdentityMonitor {
     });
     this.dnsOptions = IdentityTargets.dnsOptions(settings.dns());
     this.checker = new IdentityChecker(dnsOptions, GenericNameClassifier.standard(), lookups);
-    this.cache = new RefreshingCache<>(identity -> checker.check(identity), new RefreshingCache.ValuePolicy<>() {
-      @Override
-      public Duration ttl(IdentityReport report) {
-        return report.minTtl();
-      }
-
-      @Override
-      public boolean definitive(IdentityReport report) {
-        return report.verdict() != Verdict.UNKNOWN;
-      }
-    }, IdentityEventLog::changed, timing(settings), scheduler, clock);
+    this.cache = new RefreshingCache<>(identity -> checker.check(identity), ReportPolicy.INSTANCE, IdentityEventLog::changed, ReportPolicy.timing(settings), scheduler, clock);
     MonitorMetrics.register(metrics, this::currentVerdicts, lookups);
     this.current = new View(resolveAsync(settings));
   }
@@ -76,12 +65,6 @@ public final class IdentityStatuses implements IdentityMonitor {
 
   public static IdentityStatuses start(Settings settings, Metrics metrics, IdentityDiscovery discovery) {
     return new IdentityStatuses(settings, metrics, discovery, Clock.systemUTC());
-  }
-
-  private static RefreshingCache.Timing timing(Settings s) {
-    // A failed check is retried sooner than a good one is refreshed, but not in a tight loop.
-    Duration retry = s.refresh().min().compareTo(Duration.ofSeconds(30)) < 0 ? s.refresh().min() : Duration.ofSeconds(30);
-    return new RefreshingCache.Timing(s.refresh().min(), s.refresh().max(), s.dns().staleMax(), retry);
   }
 
   private CompletableFuture<Resolution> resolveAsync(Settings settings) {
@@ -219,7 +202,7 @@ public final class IdentityStatuses implements IdentityMonitor {
       // Checks still running on the old checker finish within its budget; close it after that.
       scheduler.schedule(old::close, settings.dns().checkBudget().toMillis() + 1000, TimeUnit.MILLISECONDS);
     }
-    cache.setTiming(timing(settings));
+    cache.setTiming(ReportPolicy.timing(settings));
     View view = new View(resolveAsync(settings));
     return view.firstVerdicts(settings.dns().checkBudget()).thenApply(v -> {
       current = v;

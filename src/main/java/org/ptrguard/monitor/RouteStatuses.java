@@ -60,17 +60,7 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
     });
     DnsOptions dns = IdentityTargets.dnsOptions(settings.dns());
     this.checker = new IdentityChecker(dns, GenericNameClassifier.standard());
-    this.cache = new RefreshingCache<>(checker::check, new RefreshingCache.ValuePolicy<>() {
-      @Override
-      public Duration ttl(IdentityReport report) {
-        return report.minTtl();
-      }
-
-      @Override
-      public boolean definitive(IdentityReport report) {
-        return report.verdict() != Verdict.UNKNOWN;
-      }
-    }, this::changed, timing(settings), scheduler, clock);
+    this.cache = new RefreshingCache<>(checker::check, ReportPolicy.INSTANCE, this::changed, ReportPolicy.timing(settings), scheduler, clock);
     this.families = new DestinationFamilies(
         new DnsClient(dns.resolvers(), dns.timeout(), scheduler, new DnsCounters()), scheduler, clock);
     this.loaded = apply(watcher.current());
@@ -83,11 +73,6 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
    */
   public static RouteStatuses start(Settings settings, RouteWatcher watcher) {
     return new RouteStatuses(settings, watcher, Clock.systemUTC());
-  }
-
-  private static RefreshingCache.Timing timing(Settings s) {
-    Duration retry = s.refresh().min().compareTo(Duration.ofSeconds(30)) < 0 ? s.refresh().min() : Duration.ofSeconds(30);
-    return new RefreshingCache.Timing(s.refresh().min(), s.refresh().max(), s.dns().staleMax(), retry);
   }
 
   /** Starts checks for the model's identities (the others are forgotten) and serves the model. */
@@ -182,7 +167,7 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
    * did not change keep their verdicts.
    */
   public void update(Settings settings, List<IdentityOverride> overrides) {
-    cache.setTiming(timing(settings));
+    cache.setTiming(ReportPolicy.timing(settings));
     watcher.reload(overrides);
   }
 
