@@ -178,12 +178,27 @@ class RoutesLabIT {
   }
 
   /** Rewrites the transport table and rebuilds it with Postfix's own postmap. */
+  /** When the transport table was last built, so that the next build gets a later mtime. */
+  private static long lastTableBuild;
+
   static void writeTransport(Map<String, String> entries) throws IOException {
+    // Postfix notices a rebuilt table by its modification time in whole seconds: two builds within
+    // one second look unchanged to a running trivial-rewrite, which then keeps the old routes.
+    long wait = lastTableBuild + 1100 - System.currentTimeMillis();
+    if (wait > 0) {
+      try {
+        Thread.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting to rebuild the transport table", e);
+      }
+    }
     StringBuilder text = new StringBuilder();
     entries.forEach((k, v) -> text.append(k).append(' ').append(v).append('\n'));
     Files.writeString(transport, text.toString());
     ProcessResult r = Commands.run(TIMEOUT, List.of("postmap", "hash:" + transport));
     assertThat(r.ok()).as(r.describe()).isTrue();
+    lastTableBuild = System.currentTimeMillis();
   }
 
   private static Path mailDir(String name) throws IOException {
