@@ -68,6 +68,8 @@ static sfsistat bl_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
   smfi_setsymlist(ctx, SMFIM_CONNECT,
                   "j {daemon_name} {daemon_addr} {client_addr} {client_name} {client_ptr} {client_resolve}");
   smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen} i");
+  /* The queue ID again at end of message, where ptrguard's held-message line names it. */
+  smfi_setsymlist(ctx, SMFIM_EOM, "i");
   return SMFIS_CONTINUE;
 }
 
