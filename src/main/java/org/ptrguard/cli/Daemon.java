@@ -109,12 +109,6 @@ final class Daemon implements AutoCloseable {
       if (settings.metrics().listen().isPresent()) {
         metricsServer = MetricsServer.start(settings.metrics().listen().get(), metrics);
       }
-      String listeners = describe(server.boundAddresses());
-      String mode = settings.mode().name().toLowerCase(Locale.ROOT);
-      LOG.info("event=listening listeners={} config={} mode={} version={}", LogValues.of(listeners),
-          LogValues.of(loaded.source()), mode, LogValues.of(BuildInfo.version()));
-      // Ready as soon as Postfix can connect: a session that beats the first check waits for it.
-      systemd.ready("mode=" + mode + " listening on " + listeners);
       return new Daemon(configFile, listenOverride, systemd, settings, metrics, monitor, routes, guard, server,
           metricsServer);
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -147,6 +141,20 @@ final class Daemon implements AutoCloseable {
   }
 
   /** Logs readiness once every identity has its first verdict (or the budget has passed). */
+  /**
+   * Says that the daemon is listening: the log line and READY=1. Separate from {@link #start} so the
+   * caller first installs the SIGHUP handler: systemd may send a reload as soon as it sees READY=1,
+   * and a SIGHUP before the handler exists would stop the JVM.
+   */
+  void announceListening(String source) {
+    String listeners = describe(server.boundAddresses());
+    String mode = settings.mode().name().toLowerCase(Locale.ROOT);
+    LOG.info("event=listening listeners={} config={} mode={} version={}", LogValues.of(listeners),
+        LogValues.of(source), mode, LogValues.of(BuildInfo.version()));
+    // Ready as soon as Postfix can connect: a session that beats the first check waits for it.
+    systemd.ready("mode=" + mode + " listening on " + listeners);
+  }
+
   boolean awaitReady() throws InterruptedException {
     Duration budget = settings.dns().checkBudget().plus(Duration.ofSeconds(1));
     boolean all = monitor.awaitFirstVerdicts(budget);

@@ -105,6 +105,7 @@ public final class ServeCommand {
       stop.countDown();
     }, "ptrguard-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
+    daemon.announceListening(loaded.source());
     try {
       daemon.awaitReady();
       stop.await();
