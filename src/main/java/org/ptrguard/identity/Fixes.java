@@ -21,7 +21,7 @@ final class Fixes {
   }
 
   private static String text(Name reverse) {
-    return reverse.toString().toLowerCase();
+    return DnsEvidence.lower(reverse);
   }
 
   static String ptrMissing(Name reverse, InetAddress ip, String host, String who) {
