@@ -58,7 +58,7 @@ final class CheckReport {
   }
 
   void field(String name, String value) {
-    wrap(String.format("  %-14s", name + ":"), " ".repeat(16), value);
+    wrap(String.format(Locale.ROOT, "  %-14s", name + ":"), " ".repeat(16), value);
   }
 
   String badge(Verdict v) {

@@ -2,6 +2,7 @@ package org.ptrguard.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** Plain-text help of a command ({@code ptrguard help CMD}, {@code CMD --help}) and of ptrguard itself. */
 public final class Help {
@@ -44,9 +45,9 @@ public final class Help {
     wrap(Commands.DESCRIPTION, "", s);
     s.append("\nCommands:\n");
     for (Command c : commands) {
-      s.append(String.format("  %-10s %s%n", c.name(), c.summary()));
+      s.append(String.format(Locale.ROOT, "  %-10s %s%n", c.name(), c.summary()));
     }
-    s.append(String.format("  %-10s %s%n", "help", "Print the help of a command: ptrguard help COMMAND."));
+    s.append(String.format(Locale.ROOT, "  %-10s %s%n", "help", "Print the help of a command: ptrguard help COMMAND."));
     s.append("\nOptions:\n");
     s.append("  -V, --version   Print the version and exit.\n");
     s.append("  -h, --help      Print this help and exit.\n\n");

@@ -2,6 +2,7 @@ package org.ptrguard.cli;
 
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** A minimal JSON writer for the check report: objects, arrays, strings, numbers, booleans, null. */
@@ -63,7 +64,7 @@ final class Json {
         case '\f' -> out.append("\\f");
         default -> {
           if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-            out.append(String.format("\\u%04x", (int) c));
+            out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
           } else {
             out.append(c);
           }

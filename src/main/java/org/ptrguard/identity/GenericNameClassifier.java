@@ -148,8 +148,8 @@ public final class GenericNameClassifier {
     if (value > 99_999 && containsNumber(host, Long.toString(value))) {
       return Optional.of("as the number " + value);
     }
-    String hex = String.format("%02x%02x%02x%02x", o[0], o[1], o[2], o[3]);
-    String hexReversed = String.format("%02x%02x%02x%02x", o[3], o[2], o[1], o[0]);
+    String hex = String.format(Locale.ROOT, "%02x%02x%02x%02x", o[0], o[1], o[2], o[3]);
+    String hexReversed = String.format(Locale.ROOT, "%02x%02x%02x%02x", o[3], o[2], o[1], o[0]);
     if (containsHex(host, hex) || containsHex(host, hexReversed)) {
       return Optional.of("in hexadecimal");
     }
@@ -192,7 +192,7 @@ public final class GenericNameClassifier {
   private static Optional<String> ipv6(String host, byte[] b) {
     StringBuilder nibbles = new StringBuilder();
     for (byte x : b) {
-      nibbles.append(String.format("%02x", x & 0xff));
+      nibbles.append(String.format(Locale.ROOT, "%02x", x & 0xff));
     }
     String all = nibbles.toString();
     String compact = host.replaceAll("[^0-9a-f]", "");
@@ -218,7 +218,7 @@ public final class GenericNameClassifier {
       if (i > 0) {
         s.append(sep);
       }
-      s.append(padded ? String.format("%03d", octets[i]) : Integer.toString(octets[i]));
+      s.append(padded ? String.format(Locale.ROOT, "%03d", octets[i]) : Integer.toString(octets[i]));
     }
     return s.toString();
   }

@@ -1,5 +1,7 @@
 package org.ptrguard.ops;
 
+import java.util.Locale;
+
 /**
  * Renders values for logfmt lines. Anything that came from the network (HELO names, addresses,
  * macros) goes through here, so no CR, LF, NUL, escape sequence or megabyte-long value reaches the
@@ -28,10 +30,10 @@ public final class LogValues {
         out.append('\\').append(c);
         quote = true;
       } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
-        out.append(String.format("\\x%02x", (int) c));
+        out.append(String.format(Locale.ROOT, "\\x%02x", (int) c));
         quote = true;
       } else if (invisibleOrBreaking(c)) {
-        out.append(String.format("\\u%04x", (int) c));
+        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
         quote = true;
       } else {
         if (c == ' ' || c == '=') {
