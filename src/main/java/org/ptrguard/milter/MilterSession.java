@@ -1,5 +1,8 @@
 package org.ptrguard.milter;
 
+import static org.ptrguard.milter.HandlerCalls.safely;
+import static org.ptrguard.milter.HandlerCalls.unwrap;
+
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -8,8 +11,6 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.util.ArrayDeque;
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -51,29 +52,21 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
   /** Postfix waits for each reply, so only MACRO frames and no-reply events can pile up. */
   static final int MAX_QUEUED_FRAMES = 4096;
 
-  /** libmilter's lookup order: newest stage first. */
-  private static final MacroStage[] LOOKUP_ORDER = {
-      MacroStage.END_OF_MESSAGE, MacroStage.END_OF_HEADERS, MacroStage.DATA, MacroStage.RCPT,
-      MacroStage.MAIL, MacroStage.HELO, MacroStage.CONNECT};
-
   private final MilterHandlerFactory factory;
   private final ProtocolNeeds needs;
   private final MilterServerOptions options;
   private final SessionInfo info;
-  private final Map<MacroStage, Map<String, String>> macros = new EnumMap<>(MacroStage.class);
-  private final Map<MacroStage, Integer> macroBytes = new EnumMap<>(MacroStage.class);
+  private final MacroStore macros = new MacroStore();
   private final ArrayDeque<MilterCommand> queue = new ArrayDeque<>();
 
   private ChannelHandlerContext ctx;
+  private SessionState state = SessionState.opening();
+  /** The handler of the current SMTP session; null before it is created and once told it is closed. */
   private MilterHandler handler;
-  private Negotiation negotiation;
-  private ConnectInfo connectInfo;
+  /** A handler callback is pending: later frames wait in the queue. */
   private boolean busy;
+  /** drain() is on the stack (a reply written inside it can make the channel writable again and re-enter). */
   private boolean draining;
-  private boolean closing;
-  private boolean handlerClosed;
-  /** Set after a reply at CONNECT/HELO on which Postfix closes the milter socket. */
-  private boolean mtaWillClose;
   private ScheduledFuture<?> progressTimer;
 
   private final MilterStats stats;
@@ -99,19 +92,12 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
 
   @Override
   public Optional<String> macro(String name) {
-    String key = MilterCommandDecoder.canonicalMacroName(name);
-    for (MacroStage stage : LOOKUP_ORDER) {
-      Map<String, String> m = macros.get(stage);
-      if (m != null && m.containsKey(key)) {
-        return Optional.of(m.get(key));
-      }
-    }
-    return Optional.empty();
+    return macros.get(name);
   }
 
   @Override
   public Optional<ConnectInfo> connectInfo() {
-    return Optional.ofNullable(connectInfo);
+    return state.connectInfo();
   }
 
   // ---- Netty events
@@ -119,12 +105,7 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    try {
-      handler = factory.newSession(info);
-    } catch (RuntimeException e) {
-      LOG.error("event=milter-handler-error stage=new-session conn={} error={}", info.connectionId(), LogValues.of(e));
-      closing = true;
-      ctx.close();
+    if (!newHandler()) {
       return;
     }
     LOG.debug("event=milter-open conn={} remote={}", info.connectionId(), LogValues.of(info.remoteAddress()));
@@ -137,7 +118,7 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
       ReferenceCountUtil.release(msg);
       return;
     }
-    if (closing) {
+    if (state.closing()) {
       return;
     }
     if (queue.size() >= MAX_QUEUED_FRAMES) {
@@ -156,8 +137,7 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
       }
       logLimit.info(LOG, "idle-timeout", "event=milter-idle-timeout conn={} remote={} idle={}", info.connectionId(),
           LogValues.of(info.remoteAddress()), options.idleTimeout());
-      closing = true;
-      ctx.close();
+      close();
       return;
     }
     ctx.fireUserEventTriggered(evt);
@@ -166,7 +146,7 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof IOException) {
-      if (closing || mtaWillClose) {
+      if (state.closing() || state.mtaWillClose()) {
         LOG.debug("event=milter-connection-error conn={} error={}", info.connectionId(), LogValues.of(cause.getMessage()));
       } else {
         logLimit.info(LOG, "connection-error", "event=milter-connection-error conn={} remote={} error={}", info.connectionId(),
@@ -176,16 +156,15 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
       logLimit.warn(LOG, "internal-error", "event=milter-internal-error conn={} error={}", info.connectionId(),
           LogValues.of(cause));
     }
-    closing = true;
-    ctx.close();
+    close();
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    closing = true;
+    state = state.close();
     queue.clear();
     stopProgress();
-    LOG.debug("event=milter-closed conn={} expected={}", info.connectionId(), mtaWillClose);
+    LOG.debug("event=milter-closed conn={} expected={}", info.connectionId(), state.mtaWillClose());
     notifyClosed();
     ctx.fireChannelInactive();
   }
@@ -200,20 +179,20 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
     try {
       // Replies that cannot leave (a client that does not read them) stop processing and reading,
       // so memory for them stays at Netty's write-buffer high-water mark. Postfix reads every reply.
-      while (!busy && !closing && !queue.isEmpty() && ctx.channel().isWritable()) {
+      while (!busy && !state.closing() && !queue.isEmpty() && ctx.channel().isWritable()) {
         process(queue.poll());
       }
     } finally {
       draining = false;
     }
-    if (!closing && ctx.channel().isActive()) {
+    if (!state.closing() && ctx.channel().isActive()) {
       ctx.channel().config().setAutoRead(!busy && ctx.channel().isWritable());
     }
   }
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (!closing) {
+    if (!state.closing()) {
       drain();
     }
     ctx.fireChannelWritabilityChanged();
@@ -225,7 +204,7 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
       protocolError(m.reason());
       return;
     }
-    if (negotiation == null && !(command instanceof OptionNegotiation)) {
+    if (state.negotiated().isEmpty() && !(command instanceof OptionNegotiation)) {
       protocolError("expected OPTNEG first, got " + command.getClass().getSimpleName());
       return;
     }
@@ -234,14 +213,14 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
     } else if (command instanceof Macro m) {
       storeMacros(m);
     } else if (command instanceof Connect c) {
-      connectInfo = c.info();
-      clearMacrosAfter(MacroStage.CONNECT);
+      state = state.connected(c.info());
+      macros.clearAfter(MacroStage.CONNECT);
       event(MilterEvent.CONNECT, () -> handler.connect(this, c.info()));
     } else if (command instanceof Helo h) {
-      clearMacrosAfter(MacroStage.HELO);
+      macros.clearAfter(MacroStage.HELO);
       event(MilterEvent.HELO, () -> handler.helo(this, h.name()));
     } else if (command instanceof Mail m) {
-      clearMacrosAfter(MacroStage.MAIL);
+      macros.clearAfter(MacroStage.MAIL);
       event(MilterEvent.MAIL, () -> handler.mail(this, m.argv()));
     } else if (command instanceof Rcpt r) {
       event(MilterEvent.RCPT, () -> handler.rcpt(this, r.argv()));
@@ -267,16 +246,18 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
   }
 
   private void negotiate(OptionNegotiation offer) {
-    if (negotiation != null && connectInfo != null) {
+    if (state instanceof SessionState.InSession) {
       protocolError("OPTNEG in the middle of an SMTP session");
       return;
     }
+    Negotiation negotiation;
     try {
       negotiation = Negotiation.negotiate(offer, needs);
     } catch (Negotiation.Refused e) {
       protocolError(e.getMessage());
       return;
     }
+    state = new SessionState.Negotiated(negotiation);
     negotiation.warnings().forEach(w -> logLimit.warn(LOG, "negotiation", "event=milter-negotiation conn={} warning={}",
         info.connectionId(), LogValues.of(w)));
     if (LOG.isDebugEnabled()) {
@@ -297,22 +278,14 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
       protocolError(m.pairs() + " macros for stage " + stage.get() + ", limit " + options.maxMacrosPerStage());
       return;
     }
-    macros.put(stage.get(), m.macros());
-    macroBytes.put(stage.get(), m.bytes());
-    int total = macroBytes.values().stream().mapToInt(Integer::intValue).sum();
+    int total = macros.put(stage.get(), m.macros(), m.bytes());
     if (total > options.maxMacroBytes()) {
       protocolError("macros take " + total + " bytes, limit " + options.maxMacroBytes());
     }
   }
 
-  /** A new CONNECT/HELO/MAIL makes the macros of every later stage stale (libmilter does the same). */
-  private void clearMacrosAfter(MacroStage stage) {
-    macros.keySet().removeIf(s -> s.id() > stage.id());
-    macroBytes.keySet().removeIf(s -> s.id() > stage.id());
-  }
-
   private void event(MilterEvent event, Supplier<CompletionStage<MilterReply>> call) {
-    boolean replyExpected = negotiation.expectsReply(event);
+    boolean replyExpected = state.negotiated().orElseThrow().expectsReply(event);
     if (!needs.events().contains(event)) {
       // The MTA could not be told to skip it: answer for the handler.
       if (replyExpected) {
@@ -323,12 +296,8 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
     await(safely(call), (reply, error) -> finishEvent(event, reply, error, replyExpected));
   }
 
-  private void finishEvent(MilterEvent event, MilterReply reply, Throwable error, boolean replyExpected) {
-    if (error != null || reply == null) {
-      LOG.warn("event=milter-handler-error conn={} stage={} error={}", info.connectionId(), event,
-          LogValues.of(error == null ? "null reply" : unwrap(error)));
-      reply = MilterReply.TEMPFAIL;
-    }
+  private void finishEvent(MilterEvent event, MilterReply answer, Throwable error, boolean replyExpected) {
+    MilterReply reply = orTempfail(event.name(), answer, error, MilterReply.TEMPFAIL);
     if (!replyExpected) {
       // ACCEPT only says "nothing more to do here", which costs nothing to leave unsaid; any other
       // reply would have changed the mail's fate, so dropping it is worth a line.
@@ -346,7 +315,7 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
       reply = MilterReply.TEMPFAIL;
     }
     if (connectionStage && reply.endsConnection()) {
-      mtaWillClose = true;
+      state = state.mtaClosing();
     }
     send(OutboundFrame.of(reply));
   }
@@ -364,13 +333,10 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
     await(stage, this::finishEndOfMessage);
   }
 
-  private void finishEndOfMessage(EndOfMessageReply reply, Throwable error) {
+  private void finishEndOfMessage(EndOfMessageReply answer, Throwable error) {
     stopProgress();
-    if (error != null || reply == null) {
-      LOG.warn("event=milter-handler-error conn={} stage=END_OF_MESSAGE error={}", info.connectionId(),
-          LogValues.of(error == null ? "null reply" : unwrap(error)));
-      reply = EndOfMessageReply.of(MilterReply.TEMPFAIL);
-    }
+    EndOfMessageReply reply = orTempfail("END_OF_MESSAGE", answer, error, EndOfMessageReply.of(MilterReply.TEMPFAIL));
+    Negotiation negotiation = state.negotiated().orElseThrow();
     for (Modification m : reply.modifications()) {
       if (negotiation.allows(m.action())) {
         ctx.write(OutboundFrame.of(m));
@@ -386,7 +352,7 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
   private void startProgress() {
     long every = options.progressInterval().toMillis();
     progressTimer = ctx.executor().scheduleAtFixedRate(() -> {
-      if (!closing && ctx.channel().isActive()) {
+      if (!state.closing() && ctx.channel().isActive()) {
         LOG.debug("event=milter-progress conn={}", info.connectionId());
         send(OutboundFrame.progress());
       }
@@ -404,13 +370,13 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
     try {
       handler.abort(this);
     } catch (RuntimeException e) {
-      LOG.warn("event=milter-handler-error conn={} stage=ABORT error={}", info.connectionId(), LogValues.of(e));
+      handlerError("ABORT", e);
     }
-    clearMacrosAfter(MacroStage.HELO);
+    macros.clearAfter(MacroStage.HELO);
   }
 
   private void quit() {
-    closing = true;
+    state = state.close();
     queue.clear();
     ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
   }
@@ -419,36 +385,67 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
   private void quitNewConnection() {
     notifyClosed();
     macros.clear();
-    macroBytes.clear();
-    connectInfo = null;
-    mtaWillClose = false;
+    state = new SessionState.Negotiated(state.negotiated().orElseThrow());
+    newHandler();
+  }
+
+  /**
+   * The handler for a new SMTP session (at connect, and again after QUIT_NC). A factory that fails
+   * leaves no handler to answer for: the connection closes, and Postfix applies its milter_default_action.
+   *
+   * @return false when the connection is closing for it
+   */
+  private boolean newHandler() {
     try {
       handler = factory.newSession(info);
-      handlerClosed = false;
+      return true;
     } catch (RuntimeException e) {
       LOG.error("event=milter-handler-error stage=new-session conn={} error={}", info.connectionId(), LogValues.of(e));
-      closing = true;
-      ctx.close();
+      close();
+      return false;
     }
   }
 
+  /** Tells the current handler, once, that its SMTP session is over. */
   private void notifyClosed() {
-    if (handlerClosed || handler == null) {
+    MilterHandler closed = handler;
+    if (closed == null) {
       return;
     }
-    handlerClosed = true;
+    handler = null;
     try {
-      handler.closed(this);
+      closed.closed(this);
     } catch (RuntimeException e) {
-      LOG.warn("event=milter-handler-error conn={} stage=closed error={}", info.connectionId(), LogValues.of(e));
+      handlerError("closed", e);
     }
+  }
+
+  /**
+   * The handler's reply, or {@code tempfail} when the handler failed or answered nothing: the MTA
+   * waits for a reply, and a temporary failure is the one that loses no mail.
+   */
+  private <T> T orTempfail(String stage, T reply, Throwable error, T tempfail) {
+    if (error == null && reply != null) {
+      return reply;
+    }
+    handlerError(stage, error == null ? "null reply" : unwrap(error));
+    return tempfail;
+  }
+
+  private void handlerError(String stage, Object error) {
+    LOG.warn("event=milter-handler-error conn={} stage={} error={}", info.connectionId(), stage, LogValues.of(error));
+  }
+
+  private void close() {
+    state = state.close();
+    ctx.close();
   }
 
   private void protocolError(String reason) {
-    if (closing) {
+    if (state.closing()) {
       return;
     }
-    closing = true;
+    state = state.close();
     queue.clear();
     stats.protocolError();
     logLimit.warn(LOG, "protocol-error", "event=milter-protocol-error conn={} remote={} reason={}", info.connectionId(),
@@ -466,7 +463,7 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
     busy = true;
     stage.whenComplete((value, error) -> onLoop(() -> {
       busy = false;
-      if (closing || !ctx.channel().isActive()) {
+      if (state.closing() || !ctx.channel().isActive()) {
         stopProgress();
         return;
       }
@@ -485,22 +482,5 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
     } catch (RejectedExecutionException e) {
       LOG.debug("event=milter-late-completion conn={} reason=event-loop-stopped", info.connectionId());
     }
-  }
-
-  private static <T> CompletionStage<T> safely(Supplier<? extends CompletionStage<T>> call) {
-    try {
-      CompletionStage<T> stage = call.get();
-      return stage != null ? stage : CompletableFuture.failedFuture(new NullPointerException("handler returned null"));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 }
