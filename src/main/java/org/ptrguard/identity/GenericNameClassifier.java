@@ -52,6 +52,8 @@ public final class GenericNameClassifier {
   /** Words that appear in legitimate server names too; they count only next to other evidence. */
   private static final Set<String> WEAK = Set.of("client", "clients", "customer", "customers", "cust", "user",
       "users", "host", "static", "res", "wifi", "wireless", "mobile", "lte", "ip", "vps", "node", "ec");
+  /** Words of mail-service names; with the address spelled and no dynamic word, the name is a mail host. */
+  private static final Set<String> MAIL_SERVICE = Set.of("smtp", "mta", "outbound", "mailout", "smtpout", "relay");
   private static final Pattern TOKEN = Pattern.compile("[a-z]+");
   private static final Pattern DIGIT_GROUP = Pattern.compile("\\d+");
 
@@ -86,34 +88,39 @@ public final class GenericNameClassifier {
     }
     String host = String.join(".", split.hostLabels());
     InetAddress address = IpLiterals.unmapped(ip);
+    String addressText = Addresses.text(address);
+    String domain = split.registrableDomain();
+    String scheme = scheme(domain);
+    List<String> tokens = tokens(split.hostLabels());
+    Optional<String> strong = tokens.stream().filter(STRONG::contains).findFirst();
+    // A mail-service name that spells its address (SendGrid's o<address>.outbound-mail) is still a
+    // mail host to receivers: SpamAssassin exempts such names from RDNS_DYNAMIC. A dynamic word wins.
+    boolean mailService = strong.isEmpty() && tokens.stream().anyMatch(MAIL_SERVICE::contains);
     Optional<String> full = address instanceof Inet4Address v4 ? fullIpv4(host, v4.getAddress())
         : ipv6(host, address.getAddress());
-    if (full.isPresent()) {
-      return new GenericVerdict(true, "'" + host + "' spells the address " + Addresses.text(address) + " (" + full.get() + ")");
+    if (full.isPresent() && !mailService) {
+      return new GenericVerdict(true, "'" + host + "' spells the address " + addressText + " " + full.get() + scheme);
     }
     Optional<String> inDomain = address instanceof Inet4Address v4 ? domainSpellsAddress(split, v4.getAddress())
         : Optional.empty();
     if (inDomain.isPresent()) {
-      return new GenericVerdict(true, "the domain '" + split.registrableDomain() + "' spells the address "
-          + Addresses.text(address) + " (" + inDomain.get() + ")");
+      return new GenericVerdict(true, "the domain '" + domain + "' spells the address " + addressText + " "
+          + inDomain.get() + scheme);
+    }
+    if (strong.isPresent()) {
+      return new GenericVerdict(true, "'" + host + "' contains the access-network word '" + strong.get() + "'" + scheme);
+    }
+    if (mailService) {
+      return GenericVerdict.NOT_GENERIC;
     }
     Optional<String> partial = address instanceof Inet4Address v4 ? partialIpv4(host, v4.getAddress()) : Optional.empty();
-    List<String> tokens = tokens(split.hostLabels());
-    Optional<String> strong = tokens.stream().filter(STRONG::contains).findFirst();
-    if (strong.isPresent()) {
-      return new GenericVerdict(true, "'" + host + "' contains the access-network word '" + strong.get() + "'");
-    }
     Optional<String> weak = tokens.stream().filter(WEAK::contains).findFirst();
-    if (partial.isPresent() && (weak.isPresent() || numberHeavy(host))) {
-      return new GenericVerdict(true, "'" + host + "' spells part of the address " + Addresses.text(address)
-          + " (" + partial.get() + ")" + weak.map(w -> " next to the word '" + w + "'").orElse(""));
+    if (partial.isPresent() && (weak.isPresent() || numberHeavy(host) || !scheme.isEmpty())) {
+      return new GenericVerdict(true, "'" + host + "' spells part of the address " + addressText + " (" + partial.get() + ")"
+          + weak.map(w -> " next to the word '" + w + "'").orElse("") + scheme);
     }
-    if (partial.isPresent() && providerDefaults.containsKey(split.registrableDomain())) {
-      return new GenericVerdict(true, "'" + host + "' spells part of the address under " + split.registrableDomain());
-    }
-    String provider = providerDefaults.get(split.registrableDomain());
-    if (provider != null && host.chars().anyMatch(Character::isDigit)) {
-      return new GenericVerdict(true, "'" + ptrName + "' has the shape of a " + provider);
+    if (!scheme.isEmpty() && host.chars().anyMatch(Character::isDigit)) {
+      return new GenericVerdict(true, "'" + host + "' is a numbered host name under " + domain + scheme);
     }
     if (weak.isPresent() && numberHeavy(host) && !mailWord(tokens)) {
       return new GenericVerdict(true, "'" + host + "' is a numbered '" + weak.get() + "' name");
@@ -121,37 +128,53 @@ public final class GenericNameClassifier {
     return GenericVerdict.NOT_GENERIC;
   }
 
+  /** "; scheme: ..." for a registrable domain known for default names, else "". */
+  private String scheme(String domain) {
+    String provider = providerDefaults.get(domain);
+    return provider == null ? "" : "; provider scheme: " + provider + " (" + domain + ")";
+  }
+
   // ---- address encodings
 
+  /** How the whole address is spelled in {@code host}, with the matched text, e.g. "dashed ('198-51-100-7')". */
   private static Optional<String> fullIpv4(String host, byte[] b) {
     int[] o = {b[0] & 0xff, b[1] & 0xff, b[2] & 0xff, b[3] & 0xff};
     int[] r = {o[3], o[2], o[1], o[0]};
     for (String sep : new String[] {".", "-", "_", "x"}) {
-      if (containsNumber(host, join(o, sep, false))) {
-        return Optional.of(sep.equals(".") ? "dotted" : "separated by '" + sep + "'");
-      }
-      if (containsNumber(host, join(r, sep, false))) {
-        return Optional.of("reversed, separated by '" + sep + "'");
-      }
-      if (containsNumber(host, join(o, sep, true)) || containsNumber(host, join(r, sep, true))) {
-        return Optional.of("zero-padded");
+      String form = separatorForm(sep);
+      for (boolean padded : new boolean[] {false, true}) {
+        String prefix = padded ? "zero-padded, " : "";
+        String forward = join(o, sep, padded);
+        if (containsNumber(host, forward)) {
+          return Optional.of(prefix + form + " ('" + forward + "')");
+        }
+        String reversed = join(r, sep, padded);
+        if (containsNumber(host, reversed)) {
+          return Optional.of(prefix + "reversed " + form + " ('" + reversed + "')");
+        }
       }
     }
-    if (containsNumber(host, join(o, "", true)) || containsNumber(host, join(r, "", true))) {
-      return Optional.of("zero-padded, concatenated");
+    for (int[] order : new int[][] {o, r}) {
+      String padded = join(order, "", true);
+      if (containsNumber(host, padded)) {
+        return Optional.of("zero-padded, concatenated" + (order == r ? ", reversed" : "") + " ('" + padded + "')");
+      }
     }
     String fwd = join(o, "", false);
     if (fwd.length() >= 8 && containsNumber(host, fwd)) {
-      return Optional.of("concatenated");
+      return Optional.of("concatenated ('" + fwd + "')");
     }
     long value = ((long) o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3];
     if (value > 99_999 && containsNumber(host, Long.toString(value))) {
-      return Optional.of("as the number " + value);
+      return Optional.of("as the 32-bit number " + value);
     }
     String hex = String.format(Locale.ROOT, "%02x%02x%02x%02x", o[0], o[1], o[2], o[3]);
     String hexReversed = String.format(Locale.ROOT, "%02x%02x%02x%02x", o[3], o[2], o[1], o[0]);
-    if (containsHex(host, hex) || containsHex(host, hexReversed)) {
-      return Optional.of("in hexadecimal");
+    if (containsHex(host, hex)) {
+      return Optional.of("in hexadecimal ('" + hex + "')");
+    }
+    if (containsHex(host, hexReversed)) {
+      return Optional.of("in hexadecimal, reversed ('" + hexReversed + "')");
     }
     return Optional.empty();
   }
@@ -178,15 +201,22 @@ public final class GenericNameClassifier {
    */
   private static Optional<String> partialIpv4(String host, byte[] b) {
     int[] o = {b[0] & 0xff, b[1] & 0xff, b[2] & 0xff, b[3] & 0xff};
+    int[][] triples = {{o[0], o[1], o[2]}, {o[1], o[2], o[3]}, {o[2], o[1], o[0]}, {o[3], o[2], o[1]}};
     for (String sep : new String[] {".", "-", "_"}) {
-      for (int[] three : new int[][] {{o[0], o[1], o[2]}, {o[1], o[2], o[3]}, {o[2], o[1], o[0]}, {o[3], o[2], o[1]}}) {
-        if (containsNumber(host, join(three, sep, false))) {
-          return Optional.of("three octets");
+      for (int i = 0; i < triples.length; i++) {
+        String text = join(triples[i], sep, false);
+        if (containsNumber(host, text)) {
+          return Optional.of("three octets" + (i < 2 ? "" : ", reversed") + ", " + separatorForm(sep) + ": '" + text + "'");
         }
       }
     }
     return Optional.empty();
   }
+
+  private static String separatorForm(String sep) {
+    return sep.equals(".") ? "dotted" : sep.equals("-") ? "dashed" : "separated by '" + sep + "'";
+  }
+
 
   /** The address's hex digits in a label: a long run of its nibbles, or its interface id. */
   private static Optional<String> ipv6(String host, byte[] b) {
@@ -200,14 +230,14 @@ public final class GenericNameClassifier {
       for (int start = 0; start + len <= 32; start++) {
         String run = all.substring(start, start + len);
         if (!run.chars().allMatch(c -> c == '0') && compact.contains(run) && host.replace("-", "").replace(".", "").contains(run)) {
-          return Optional.of("as " + len + " of its hex digits");
+          return Optional.of("as " + len + " of its hex digits ('" + run + "')");
         }
       }
     }
     // Dashed textual form, e.g. 2001-db8-0-1--25
     String text = Addresses.text(b).replace(':', '-');
     if (text.length() >= 8 && host.contains(text)) {
-      return Optional.of("in dashed form");
+      return Optional.of("dashed ('" + text + "')");
     }
     return Optional.empty();
   }
