@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.ptrguard.config.Settings;
 import org.ptrguard.config.Settings.IdentitySettings;
-import org.ptrguard.config.Settings.Severity;
 import org.ptrguard.dns.DnsOptions;
 import org.ptrguard.identity.GenericNameClassifier;
 import org.ptrguard.identity.Identity;
@@ -117,7 +116,7 @@ final class RouteChecks {
     Map<Key, Target> out = new LinkedHashMap<>();
     first.forEach((key, id) -> {
       String name = id.overriddenBy().orElse(String.join(",", services.get(key)));
-      out.put(key, new Target(name, new Identity(name, key.ip(), key.ehlo(), genericIsFail(settings, id.overriddenBy())),
+      out.put(key, new Target(name, new Identity(name, key.ip(), key.ehlo(), genericPtr(settings, id.overriddenBy())),
           id.addressSource() + "; routes via " + String.join(", ", services.get(key)), id.ehloSource()));
     });
     return out;
@@ -150,10 +149,10 @@ final class RouteChecks {
     return new Checked(model, reports, resolver);
   }
 
-  private static boolean genericIsFail(Settings settings, Optional<String> identityName) {
+  private static Identity.GenericPtr genericPtr(Settings settings, Optional<String> identityName) {
     return settings.identities().stream()
         .filter(i -> identityName.isEmpty() || i.name().equals(identityName.get()))
-        .findFirst().map(i -> i.genericPtr() == Severity.FAIL).orElse(false);
+        .findFirst().map(i -> Identity.GenericPtr.valueOf(i.genericPtr().name())).orElse(Identity.GenericPtr.WARN);
   }
 
   /** Hand-written identities that apply to no service of the model (kept and checked as written). */

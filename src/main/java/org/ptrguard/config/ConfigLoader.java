@@ -35,6 +35,7 @@ import org.ptrguard.config.Settings.OnDnsError;
 import org.ptrguard.config.Settings.RouteSettings;
 import org.ptrguard.config.Settings.RefreshSettings;
 import org.ptrguard.config.Settings.ScopeSettings;
+import org.ptrguard.config.Settings.GenericPtr;
 import org.ptrguard.config.Settings.Severity;
 import org.ptrguard.config.Settings.UnixSocketSettings;
 import java.net.InetAddress;
@@ -305,7 +306,7 @@ public final class ConfigLoader {
       String ehlo = ic.hasPath("ehlo") ? sub.string("ehlo") : IdentitySettings.AUTO;
       List<String> senders = ic.hasPath("senders") ? sub.stringList("senders") : List.of();
       List<String> services = ic.hasPath("services") ? sub.stringList("services") : List.of();
-      Severity generic = ic.hasPath("generic-ptr") ? sub.enumValue("generic-ptr", Severity.class, Severity.WARN) : Severity.WARN;
+      GenericPtr generic = ic.hasPath("generic-ptr") ? sub.enumValue("generic-ptr", GenericPtr.class, GenericPtr.WARN) : GenericPtr.WARN;
       sub.problems.forEach(p -> problems.add(p + " (in " + label + ")"));
       int before = problems.size();
       if (name.isBlank()) {

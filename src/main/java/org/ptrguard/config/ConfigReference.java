@@ -61,7 +61,9 @@ public final class ConfigReference {
       Key.element("identities[].senders", "[]", "Sender domains (and their subdomains) at MAIL FROM that select this "
           + "identity."),
       Key.element("identities[].services", "[]", "Postfix services (`{daemon_name}`) that select this identity."),
-      Key.element("identities[].generic-ptr", "warn", "`warn` or `fail` for a provider-style PTR name."),
+      Key.element("identities[].generic-ptr", "warn", "What a provider-style PTR name (`ptr.generic`) does to the "
+          + "identity: `off` (no finding, e.g. a relay host whose receivers ignore it), `warn` or `fail`. The finding "
+          + "names the shape that matched: the address's spelling, the word, or the provider's naming scheme."),
       Key.of("routes.enabled", "`yes`: read Postfix's routes (postconf, postmap) and decide each recipient at RCPT by "
           + "the route Postfix resolved for it (`{rcpt_mailer}`, `{rcpt_host}`); the identities above become overrides "
           + "(NAT). `no`: one decision per session from the identities. See docs/routes.md."),
@@ -110,7 +112,7 @@ public final class ConfigReference {
       "  { name = newsletters, ip = [\"203.0.113.20\"], ehlo = news.example.org,",
       "    senders = [\"news.example.org\"],       # chosen by MAIL FROM domain (and its subdomains)",
       "    services = [\"submission-news\"],       # and/or by Postfix's {daemon_name}",
-      "    generic-ptr = warn }                  # warn (default) or fail for a provider-style PTR name",
+      "    generic-ptr = warn }                  # off, warn (default) or fail for a provider-style PTR name",
       "]");
 
   private static final Config REFERENCE = ConfigFactory.parseResources(ConfigReference.class.getClassLoader(),

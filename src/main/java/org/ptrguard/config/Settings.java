@@ -35,8 +35,11 @@ public record Settings(
 
   public enum Mode { AUDIT, ENFORCE }
 
-  /** The verdict levels the configuration can name (generic-ptr severity, enforce.block-on). */
+  /** The verdict levels the configuration can name (enforce.block-on). */
   public enum Severity { WARN, FAIL }
+
+  /** What a provider-default PTR name does to an identity ({@code generic-ptr}). */
+  public enum GenericPtr { OFF, WARN, FAIL }
 
   public enum EnforceAction { TEMPFAIL, HOLD }
 
@@ -54,7 +57,7 @@ public record Settings(
       Optional<String> ehlo,
       List<String> senders,
       List<String> services,
-      Severity genericPtr) {
+      GenericPtr genericPtr) {
     /** The word that stands for "discover it" in {@code ip} and {@code ehlo}. */
     public static final String AUTO = "auto";
 

@@ -41,6 +41,13 @@ final class Fixes {
         + host + ". and keep " + host + ". " + a(ip) + " " + Addresses.text(ip) + " in your domain.";
   }
 
+  static String ptrNotPublic(Name reverse, InetAddress ip, String ptrName, String host, String who, String resolver) {
+    return "Ask " + who + " to set " + text(reverse) + " PTR " + host + ". (a name in your public domain) and create "
+        + host + ". " + a(ip) + " " + Addresses.text(ip) + " at your DNS host. " + ptrName + " exists only in a private"
+        + " or reserved namespace: if the resolver " + resolver + " answers for it, that is a local or split-horizon"
+        + " zone, which receivers never see.";
+  }
+
   static String fcrdnsNoAddress(String ptrName, InetAddress ip, Name reverse, String who) {
     return "Create " + ptrName + ". " + a(ip) + " " + Addresses.text(ip) + " at the DNS host of "
         + HostNames.split(ptrName).registrableDomain() + ", or ask " + who + " to point " + text(reverse)

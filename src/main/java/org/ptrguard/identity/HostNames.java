@@ -2,19 +2,41 @@ package org.ptrguard.identity;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /** Host-name rules as strict receivers apply them to EHLO and PTR names. Pure; never throws. */
 public final class HostNames {
   private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?");
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-  /** Suffixes that exist only inside private networks or are reserved (RFC 2606, 6761, 8375). */
-  private static final Set<String> NON_PUBLIC = Set.of("local", "localdomain", "lan", "home", "internal",
-      "intranet", "corp", "private", "priv", "test", "invalid", "localhost", "example", "home.arpa",
-      "in-addr.arpa", "ip6.arpa");
+  /**
+   * Suffixes receivers cannot resolve, with why: special-use names (RFC 6761, 6762, 7686, 8375, 9476,
+   * ICANN's .internal), the reverse-mapping tree, and names private networks use that the root has
+   * never delegated. The longest matching suffix wins (home.arpa before arpa-less home).
+   */
+  private static final Map<String, String> NON_PUBLIC = Map.ofEntries(
+      Map.entry("localhost", "the loopback name (RFC 6761)"),
+      Map.entry("localdomain", "a hosts-file convention, never delegated in the public DNS"),
+      Map.entry("local", "multicast DNS, answered only on the local link (RFC 6762)"),
+      Map.entry("home.arpa", "reserved for home networks (RFC 8375)"),
+      Map.entry("internal", "reserved by ICANN for private use, never delegated"),
+      Map.entry("in-addr.arpa", "the IPv4 reverse-mapping tree: a PTR owner, not a host name"),
+      Map.entry("ip6.arpa", "the IPv6 reverse-mapping tree: a PTR owner, not a host name"),
+      Map.entry("test", "reserved for testing (RFC 6761)"),
+      Map.entry("example", "reserved for documentation (RFC 6761)"),
+      Map.entry("invalid", "reserved to be invalid (RFC 6761)"),
+      Map.entry("onion", "a Tor onion service name (RFC 7686)"),
+      Map.entry("alt", "reserved for non-DNS name systems (RFC 9476)"),
+      Map.entry("lan", "a private-network name, never delegated in the public DNS"),
+      Map.entry("home", "a private-network name ICANN will not delegate (name collision)"),
+      Map.entry("corp", "a private-network name ICANN will not delegate (name collision)"),
+      Map.entry("mail", "a private-network name ICANN will not delegate (name collision)"),
+      Map.entry("intranet", "a private-network name, never delegated in the public DNS"),
+      Map.entry("intra", "a private-network name, never delegated in the public DNS"),
+      Map.entry("private", "a private-network name, never delegated in the public DNS"),
+      Map.entry("priv", "a private-network name, never delegated in the public DNS"));
 
   /** A name split at its registrable domain: {@code a.b.example.co.uk} -> [a, b], example.co.uk, co.uk. */
   public record RegistrableSplit(List<String> hostLabels, String registrableDomain, String publicSuffix) {}
@@ -65,12 +87,48 @@ public final class HostNames {
     if (tld.chars().allMatch(Character::isDigit)) {
       return Optional.of("'" + n + "' ends in a numeric label");
     }
-    for (String suffix : NON_PUBLIC) {
-      if (n.equals(suffix) || n.endsWith("." + suffix)) {
-        return Optional.of("'" + n + "' is under ." + suffix + ", which is not resolvable on the Internet");
-      }
+    Optional<String> suffix = specialSuffix(n);
+    if (suffix.isPresent()) {
+      return Optional.of("'" + n + "' is under ." + suffix.get() + ", which is not resolvable on the Internet");
     }
     return Optional.empty();
+  }
+
+  /**
+   * Why receivers on the Internet cannot resolve {@code name}, or empty when they can (as far as
+   * names tell): a special-use or private suffix, a single label, or a top-level domain the public
+   * suffix list does not know (only when the full list is installed; the embedded subset is too small
+   * to tell). A local resolver answering for such a name proves nothing about what receivers see.
+   */
+  public static Optional<String> notPublic(String name) {
+    String n = normalize(name);
+    if (n.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<String> suffix = specialSuffix(n);
+    if (suffix.isPresent()) {
+      return Optional.of("." + suffix.get() + " is " + NON_PUBLIC.get(suffix.get()));
+    }
+    int dot = n.lastIndexOf('.');
+    if (dot < 0) {
+      return Optional.of("'" + n + "' is a single label, which receivers cannot resolve");
+    }
+    String tld = n.substring(dot + 1);
+    if (PublicSuffixes.system().knowsTopLevelDomain(tld).filter(known -> !known).isPresent()) {
+      return Optional.of("." + tld + " is not a top-level domain of the public DNS (" + PublicSuffixes.system().description() + ")");
+    }
+    return Optional.empty();
+  }
+
+  /** The longest special-use or private suffix {@code n} (normalized) is or ends in. */
+  private static Optional<String> specialSuffix(String n) {
+    String best = null;
+    for (String suffix : NON_PUBLIC.keySet()) {
+      if ((n.equals(suffix) || n.endsWith("." + suffix)) && (best == null || suffix.length() > best.length())) {
+        best = suffix;
+      }
+    }
+    return Optional.ofNullable(best);
   }
 
   /** Splits at the registrable domain (public suffix plus one label). */

@@ -44,14 +44,36 @@ final class PtrJudge {
       out.add(new Finding("ptr.multiple", Verdict.WARN, ip + " has " + names.size()
           + " PTR records; receivers may use any of them", evidence, Fixes.ptrMultiple(s.reverse(), names, s.suggestedName(), who)));
     }
+    notPublic(s, names, evidence, who, out);
     List<String> confirming = confirm(s, seen.forward(), evidence, who, names.get(0), out);
     String judged = confirming.isEmpty() ? names.get(0) : confirming.get(0);
     GenericNameClassifier.GenericVerdict g = generic.classify(judged, s.ip());
-    if (g.generic()) {
-      out.add(new Finding("ptr.generic", s.identity().genericIsFail() ? Verdict.FAIL : Verdict.WARN,
+    if (g.generic() && s.identity().genericPtr() != Identity.GenericPtr.OFF) {
+      out.add(new Finding("ptr.generic", s.identity().genericPtr() == Identity.GenericPtr.FAIL ? Verdict.FAIL : Verdict.WARN,
           "PTR name " + judged + " looks provider-assigned", List.of(g.reason()), Fixes.ptrGeneric(s.reverse(), s.ip(), s.suggestedName(), who)));
     }
     return confirming.stream().filter(n -> !generic.classify(n, s.ip()).generic()).findFirst();
+  }
+
+  /**
+   * PTR names under a suffix receivers cannot resolve (.lan, .internal, an in-addr.arpa name, ...):
+   * a FAIL of its own, because no receiver can ever forward-confirm them, even when the resolver
+   * ptrguard asks (a local one, a split-horizon view) answers for them.
+   */
+  private static void notPublic(CheckSubject s, List<String> names, List<String> ptrEvidence, String who, Judgement out) {
+    List<String> why = new ArrayList<>();
+    for (String name : names) {
+      HostNames.notPublic(name).ifPresent(reason -> why.add(name + ": " + reason));
+    }
+    if (why.isEmpty()) {
+      return;
+    }
+    List<String> evidence = new ArrayList<>(ptrEvidence);
+    evidence.addAll(why);
+    String name = why.get(0).substring(0, why.get(0).indexOf(':'));
+    out.add(new Finding("ptr.not-public", Verdict.FAIL, "PTR name " + name + " is not a public DNS name; receivers"
+        + " cannot resolve it, so they never forward-confirm it", evidence,
+        Fixes.ptrNotPublic(s.reverse(), s.ip(), name, s.suggestedName(), who, s.resolver())));
   }
 
   /** Forward confirmation: the PTR names that resolve back to the address (a finding when none does). */

@@ -36,12 +36,16 @@ public final class PublicSuffixes {
   private final Set<String> wildcards;
   private final Set<String> exceptions;
   private final String description;
+  /** Whether this is the whole list (every delegated TLD has a rule), not the embedded subset. */
+  private final boolean complete;
 
-  private PublicSuffixes(Set<String> rules, Set<String> wildcards, Set<String> exceptions, String description) {
+  private PublicSuffixes(Set<String> rules, Set<String> wildcards, Set<String> exceptions, String description,
+      boolean complete) {
     this.rules = Set.copyOf(rules);
     this.wildcards = Set.copyOf(wildcards);
     this.exceptions = Set.copyOf(exceptions);
     this.description = description;
+    this.complete = complete;
   }
 
   /** The list this process uses, read once on first use. */
@@ -110,7 +114,7 @@ public final class PublicSuffixes {
       }
     }
     return new PublicSuffixes(rules, wildcards, exceptions, description + ", " + (rules.size() + wildcards.size()
-        + exceptions.size()) + " rules");
+        + exceptions.size()) + " rules", icannOnly);
   }
 
   private static Optional<String> ascii(String rule) {
@@ -119,6 +123,18 @@ public final class PublicSuffixes {
     } catch (IllegalArgumentException notAName) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Whether {@code tld} (lower case, ASCII) is a top-level domain of the public DNS: the list's ICANN
+   * section has a rule for every delegated TLD ({@code com}, or {@code *.ck} for a wildcard one).
+   * Empty with the embedded subset, which lists only some TLDs and so cannot say "unknown".
+   */
+  public Optional<Boolean> knowsTopLevelDomain(String tld) {
+    if (!complete) {
+      return Optional.empty();
+    }
+    return Optional.of(rules.contains(tld) || wildcards.contains(tld));
   }
 
   /** Which list this is, for {@code ptrguard config}. */

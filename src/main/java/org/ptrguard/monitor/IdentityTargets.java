@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.ptrguard.config.ResolverAddress;
 import org.ptrguard.config.Settings.IdentitySettings;
-import org.ptrguard.config.Settings.Severity;
 import org.ptrguard.config.Settings;
 import org.ptrguard.dns.DnsOptions;
 import org.ptrguard.identity.Identity;
@@ -44,9 +43,9 @@ public final class IdentityTargets {
         ehlo = autoEhlo.value().get();
         ehloFrom = autoEhlo.provenance();
       }
-      boolean genericIsFail = id.genericPtr() == Severity.FAIL;
+      Identity.GenericPtr genericPtr = Identity.GenericPtr.valueOf(id.genericPtr().name());
       for (InetAddress ip : id.literalIps()) {
-        targets.add(new Target(id.name(), new Identity(id.name(), ip, ehlo, genericIsFail), literalSource, ehloFrom));
+        targets.add(new Target(id.name(), new Identity(id.name(), ip, ehlo, genericPtr), literalSource, ehloFrom));
       }
       if (id.autoIp()) {
         autoAddresses = autoAddresses != null ? autoAddresses : discovery.addresses();
@@ -54,7 +53,7 @@ public final class IdentityTargets {
         for (Discovered<InetAddress> d : autoAddresses) {
           if (d.value().isPresent()) {
             any = true;
-            targets.add(new Target(id.name(), new Identity(id.name(), d.value().get(), ehlo, genericIsFail), d.provenance(), ehloFrom));
+            targets.add(new Target(id.name(), new Identity(id.name(), d.value().get(), ehlo, genericPtr), d.provenance(), ehloFrom));
           } else {
             problems.add("identity " + id.name() + ": " + d.provenance());
           }

@@ -52,7 +52,7 @@ class ConfigLoaderTest {
       assertThat(id.name()).isEqualTo("default");
       assertThat(id.autoIp()).isTrue();
       assertThat(id.autoEhlo()).isTrue();
-      assertThat(id.genericPtr()).isEqualTo(Severity.WARN);
+      assertThat(id.genericPtr()).isEqualTo(Settings.GenericPtr.WARN);
     });
     assertThat(s.dns().resolvers()).isEmpty();
     assertThat(s.dns().timeout()).isEqualTo(Duration.ofSeconds(2));
@@ -107,7 +107,7 @@ class ConfigLoaderTest {
     assertThat(s.identities().get(0).autoIp()).isFalse();
     assertThat(s.identities().get(1).literalIps()).extracting(a -> a.getHostAddress()).containsExactly("198.51.100.7");
     assertThat(s.identities().get(1).senders()).containsExactly("example.org");
-    assertThat(s.identities().get(1).genericPtr()).isEqualTo(Severity.FAIL);
+    assertThat(s.identities().get(1).genericPtr()).isEqualTo(Settings.GenericPtr.FAIL);
     assertThat(s.dns().resolvers()).extracting(ResolverAddress::toString)
         .containsExactly("192.0.2.53:53", "127.0.0.1:5353", "[2001:db8:0:0:0:0:0:53]:53");
     assertThat(s.dns().timeout()).isEqualTo(Duration.ofMillis(500));
