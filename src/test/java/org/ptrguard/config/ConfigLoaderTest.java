@@ -235,4 +235,16 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .satisfies(e -> assertThat(((ConfigException) e).problems()).anySatisfy(p -> assertThat(p).contains("log.level")));
   }
+
+  @Test
+  void genericPtrCanBeTurnedOffPerIdentity() throws Exception {
+    Settings s = loadFile("""
+        identities = [
+          { name = relay, ip = "198.51.100.7", ehlo = relay.example.org, generic-ptr = off }
+          { name = main, ip = "203.0.113.10", ehlo = mail.example.com }
+        ]
+        """).settings();
+    assertThat(s.identities()).extracting(Settings.IdentitySettings::genericPtr)
+        .containsExactly(Settings.GenericPtr.OFF, Settings.GenericPtr.WARN);
+  }
 }
