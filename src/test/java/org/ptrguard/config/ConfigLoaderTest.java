@@ -240,7 +240,7 @@ class ConfigLoaderTest {
   void genericPtrCanBeTurnedOffPerIdentity() throws Exception {
     Settings s = loadFile("""
         identities = [
-          { name = relay, ip = "198.51.100.7", ehlo = relay.example.org, generic-ptr = off }
+          { name = relay, ip = "198.51.100.7", ehlo = relay.example.org, senders = [example.org], generic-ptr = off }
           { name = main, ip = "203.0.113.10", ehlo = mail.example.com }
         ]
         """).settings();
