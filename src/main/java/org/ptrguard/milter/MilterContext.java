@@ -14,4 +14,10 @@ public interface MilterContext {
 
   /** The CONNECT information of the current SMTP session, once CONNECT has arrived. */
   Optional<ConnectInfo> connectInfo();
+
+  /**
+   * What this connection asked the MTA for at negotiation (fixed for the connection's life): an
+   * event missing from {@code needs().events()} never reaches the handler on this connection.
+   */
+  ProtocolNeeds needs();
 }

@@ -100,6 +100,11 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
     return state.connectInfo();
   }
 
+  @Override
+  public ProtocolNeeds needs() {
+    return needs;
+  }
+
   // ---- Netty events
 
   @Override

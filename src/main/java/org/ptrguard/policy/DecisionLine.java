@@ -68,11 +68,16 @@ public final class DecisionLine {
     return text;
   }
 
-  /** Route mode, every direct route healthy: the session (or message) is let go at once. */
-  public static String routesHealthy(Mode mode, String stage, Optional<String> client, Optional<String> daemon,
-      long connectionId) {
-    return "event=decision mode=" + word(mode) + " action=accept routes=healthy stage=" + stage
-        + tail(client, daemon, connectionId);
+  /**
+   * Route mode, every direct route healthy: the session (or message) is let go at once (accept), or
+   * one message gets the audit header (add-header, with its queue ID).
+   */
+  public static String routesHealthy(Mode mode, Action action, String stage, Optional<String> queueId,
+      Optional<String> client, Optional<String> daemon, long connectionId) {
+    StringBuilder line = new StringBuilder(160).append("event=decision mode=").append(word(mode))
+        .append(" action=").append(action.word()).append(" routes=healthy stage=").append(stage);
+    queueId.ifPresent(q -> line.append(" queue-id=").append(LogValues.of(q)));
+    return line.append(tail(client, daemon, connectionId)).toString();
   }
 
   /** One recipient whose route is not healthy: which route, why, and what was done. */

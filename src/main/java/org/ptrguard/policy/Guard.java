@@ -111,9 +111,9 @@ public final class Guard implements MilterHandlerFactory {
       .build();
 
   /**
-   * With a route model, RCPT is negotiated too, with the macros that name Postfix's resolved route.
-   * A session whose routes are all healthy still ends at HELO (ACCEPT), so it costs what it did;
-   * RCPT events only flow in sessions that continue because some route is broken.
+   * With a route model and some route broken, RCPT is negotiated too, with the macros that name
+   * Postfix's resolved route. A connection opened while every route is healthy gets {@link #NEEDS}:
+   * no RCPT round trips, so it costs what it did without routes (see {@link #needs()}).
    */
   static final ProtocolNeeds ROUTE_NEEDS = ProtocolNeeds.builder()
       .events(MilterEvent.CONNECT, MilterEvent.HELO, MilterEvent.MAIL, MilterEvent.RCPT)
@@ -123,9 +123,15 @@ public final class Guard implements MilterHandlerFactory {
       .macros(MacroStage.END_OF_MESSAGE, "i")
       .build();
 
+  /**
+   * Asked per connection. RCPT events (a round trip and three macros per recipient) are asked for
+   * only while some direct route is not healthy: a connection opened with every route healthy is
+   * decided on that health for its whole life (see GuardSession), as a session without routes is
+   * decided once at HELO. This is what keeps route mode as cheap as before while all is well.
+   */
   @Override
   public ProtocolNeeds needs() {
-    return routes.active() ? ROUTE_NEEDS : NEEDS;
+    return routes.needsRecipients(state.get().settings()) ? ROUTE_NEEDS : NEEDS;
   }
 
   @Override
@@ -133,35 +139,55 @@ public final class Guard implements MilterHandlerFactory {
     return new GuardSession(this);
   }
 
+  /**
+   * The settings, selector, scope and identity statuses in use now. A session reads it once per
+   * event and makes that event's whole decision from it, so a reload never mixes two configurations
+   * in one decision.
+   */
+  State state() {
+    return state.get();
+  }
+
   /** True when sessions are decided per route (a route model is loaded). */
   boolean routeMode() {
     return routes.active();
   }
 
+  /** In route mode: true when no direct route would be blocked under these settings. */
+  boolean routesHealthy(State st) {
+    return routes.allHealthy(st.settings());
+  }
+
   /**
-   * In route mode: true (and one decision line logged) when every direct route is healthy, so the
-   * session or message can be let go at once; false when recipients must be looked at one by one.
+   * Route mode, every route healthy: the session is let go (or, with the audit header, followed to
+   * end of message without looking at recipients). Counted once and logged in one line.
    */
-  boolean routesHealthy(MilterContext ctx, Optional<String> client, String stage) {
-    Settings settings = state.get().settings();
-    if (!routes.allHealthy(settings)) {
-      return false;
+  void sessionHealthy(State st, MilterContext ctx, Optional<String> client, String stage) {
+    Settings settings = st.settings();
+    Action action = auditHeader(st) ? Action.ADD_HEADER : Action.ACCEPT;
+    decisions.labels(settings.mode().name().toLowerCase(Locale.ROOT), action.word(), "pass").increment();
+    if (action == Action.ACCEPT) {
+      DECISIONS.info(DecisionLine.routesHealthy(settings.mode(), action, stage, Optional.empty(), client,
+          ctx.macro("{daemon_name}"), ctx.connectionId()));
     }
-    decisions.labels(settings.mode().name().toLowerCase(Locale.ROOT), Action.ACCEPT.word(), "pass").increment();
-    DECISIONS.info(DecisionLine.routesHealthy(settings.mode(), stage, client, ctx.macro("{daemon_name}"),
-        ctx.connectionId()));
-    return true;
+  }
+
+  /** audit.add-header, all routes healthy: the line for one message, with Postfix's queue ID. */
+  void messageHealthy(State st, MilterContext ctx, Optional<String> client) {
+    DECISIONS.info(DecisionLine.routesHealthy(st.settings().mode(), Action.ADD_HEADER, "message", ctx.macro("i"),
+        client, ctx.macro("{daemon_name}"), ctx.connectionId()));
   }
 
   /** audit.add-header in audit mode: every message is followed to end of message for its header. */
-  boolean auditHeader() {
-    Settings settings = state.get().settings();
+  static boolean auditHeader(State st) {
+    Settings settings = st.settings();
     return settings.mode() == Mode.AUDIT && settings.audit().addHeader();
   }
 
   /** Decides one recipient from its route; logs a line when the route is not healthy. */
-  RouteDecider.RecipientDecision decideRecipient(MilterContext ctx, String recipient, Optional<String> client) {
-    Settings settings = state.get().settings();
+  RouteDecider.RecipientDecision decideRecipient(State st, MilterContext ctx, String recipient,
+      Optional<String> client) {
+    Settings settings = st.settings();
     RouteDecider.RecipientDecision rd = routes.decide(settings, recipient, ctx.macro("{rcpt_mailer}"),
         ctx.macro("{rcpt_host}"));
     if (rd.healthy()) {
@@ -183,9 +209,9 @@ public final class Guard implements MilterHandlerFactory {
   }
 
   /** The one line for a message whose recipients were looked at one by one and all found healthy. */
-  void messageSummary(MilterContext ctx, Optional<String> client, List<RouteDecider.RecipientDecision> recipients) {
-    Settings settings = state.get().settings();
-    DECISIONS.info(DecisionLine.messageSummary(settings.mode(), recipients, client, ctx.macro("{daemon_name}"),
+  void messageSummary(State st, MilterContext ctx, Optional<String> client,
+      List<RouteDecider.RecipientDecision> recipients) {
+    DECISIONS.info(DecisionLine.messageSummary(st.settings().mode(), recipients, client, ctx.macro("{daemon_name}"),
         ctx.macro("i"), ctx.connectionId()));
   }
 
@@ -194,20 +220,19 @@ public final class Guard implements MilterHandlerFactory {
     DECISIONS.warn(DecisionLine.messageHeld(held, client, ctx.macro("{daemon_name}"), ctx.macro("i"), ctx.connectionId()));
   }
 
-  boolean needsSender() {
-    return state.get().selector().needsSender();
+  static boolean needsSender(State st) {
+    return st.selector().needsSender();
   }
 
   /** Empty scope guards everyone; otherwise only clients with an address inside it. */
-  boolean inScope(Optional<InetAddress> client) {
-    List<CidrRange> scope = state.get().scope();
+  static boolean inScope(State st, Optional<InetAddress> client) {
+    List<CidrRange> scope = st.scope();
     return scope.isEmpty() || client.map(a -> scope.stream().anyMatch(r -> r.contains(a))).orElse(false);
   }
 
   /** Decides for the traffic of this session (and this sender, at MAIL); never fails. */
-  CompletionStage<Optional<Decision>> decide(MilterContext ctx, Optional<String> client, Optional<String> sender,
-      String stage) {
-    State st = state.get();
+  CompletionStage<Optional<Decision>> decide(State st, MilterContext ctx, Optional<String> client,
+      Optional<String> sender, String stage) {
     Optional<IdentitySettings> identity = st.selector().select(ctx.macro("{daemon_name}"), sender);
     if (identity.isEmpty()) {
       LOG.info("event=unguarded reason=no-identity-applies stage={} client={} daemon={} sender={} conn={}", stage,
@@ -251,8 +276,8 @@ public final class Guard implements MilterHandlerFactory {
    * decision line, now with Postfix's queue ID, so {@code postqueue -p} and the mail log can be matched
    * to it. Not counted again in the metrics: the decision was counted when it was made.
    */
-  void messageDecided(Decision d, Optional<String> client, MilterContext ctx) {
-    Mode mode = state.get().settings().mode();
+  void messageDecided(State st, Decision d, Optional<String> client, MilterContext ctx) {
+    Mode mode = st.settings().mode();
     String line = DecisionLine.format(mode, d, "message", client, ctx.macro("{daemon_name}"), ctx.macro("i"),
         ctx.connectionId());
     if (d.action() == Action.HOLD) {

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionStage;
 import org.ptrguard.milter.ConnectInfo;
 import org.ptrguard.milter.EndOfMessageReply;
 import org.ptrguard.milter.MilterContext;
+import org.ptrguard.milter.MilterEvent;
 import org.ptrguard.milter.MilterHandler;
 import org.ptrguard.milter.MilterReply;
 import org.ptrguard.milter.Modification;
@@ -23,6 +24,8 @@ import org.ptrguard.milter.Modification;
  */
 final class GuardSession implements MilterHandler {
   static final String HEADER = "X-PTRGuard";
+  /** The audit header's value for a message whose recipients' routes are all healthy. */
+  static final String HEALTHY_ROUTES = "pass routes=healthy";
 
   private final Guard guard;
   private Optional<InetAddress> clientAddress = Optional.empty();
@@ -37,6 +40,8 @@ final class GuardSession implements MilterHandler {
   private Decision decision;
   /** Route mode with some route broken: recipients are decided one by one at RCPT. */
   private boolean perRecipient;
+  /** Route mode, all healthy, audit.add-header: each message gets the header and a line at its end. */
+  private boolean healthyHeader;
   /** The current message's recipients (per-recipient mode only). */
   private final List<RouteDecider.RecipientDecision> recipients = new ArrayList<>();
 
@@ -51,8 +56,9 @@ final class GuardSession implements MilterHandler {
     decidedForSession = false;
     decision = null;
     perRecipient = false;
+    healthyHeader = false;
     recipients.clear();
-    inScope = guard.inScope(clientAddress);
+    inScope = Guard.inScope(guard.state(), clientAddress);
     if (!inScope) {
       return CompletableFuture.completedFuture(MilterReply.ACCEPT);
     }
@@ -65,13 +71,14 @@ final class GuardSession implements MilterHandler {
     if (!inScope) {
       return CompletableFuture.completedFuture(MilterReply.ACCEPT);
     }
+    Guard.State st = guard.state();
     if (guard.routeMode()) {
-      return routeModeStart(ctx, "helo");
+      return routeModeStart(ctx, st, "helo");
     }
-    if (decidedForSession || guard.needsSender()) {
+    if (decidedForSession || Guard.needsSender(st)) {
       return CONTINUE;
     }
-    return guard.decide(ctx, client, Optional.empty(), "helo").thenApply(d -> {
+    return guard.decide(st, ctx, client, Optional.empty(), "helo").thenApply(d -> {
       decidedForSession = true;
       decision = d.orElse(null);
       return reply(d);
@@ -86,33 +93,43 @@ final class GuardSession implements MilterHandler {
     if (decidedForSession) {
       return CONTINUE;
     }
+    Guard.State st = guard.state();
     if (guard.routeMode()) {
       recipients.clear();
-      return routeModeStart(ctx, "mail");
+      return routeModeStart(ctx, st, "mail");
     }
     Optional<String> sender = argv.isEmpty() ? Optional.empty() : IdentitySelector.senderDomain(argv.get(0));
-    return guard.decide(ctx, client, sender, "mail").thenApply(d -> {
+    return guard.decide(st, ctx, client, sender, "mail").thenApply(d -> {
       decision = d.orElse(null);
       return reply(d);
     });
   }
 
   /**
-   * Route mode at HELO or MAIL: all routes healthy lets the session go at once (as without routes);
+   * Route mode at HELO or MAIL: all routes healthy lets the session go at once (as without routes),
+   * or with the audit header follows its messages to end of message without looking at recipients;
    * otherwise the recipients are looked at one by one.
+   *
+   * <p>A connection opened while every route was healthy was not sent RCPT events (Guard#needs): it
+   * keeps that health for its life, as a session without routes keeps its HELO decision.
    */
-  private CompletionStage<MilterReply> routeModeStart(MilterContext ctx, String stage) {
+  private CompletionStage<MilterReply> routeModeStart(MilterContext ctx, Guard.State st, String stage) {
     if (decidedForSession) {
       return CONTINUE;
     }
-    // audit.add-header wants every message to end of message, healthy or not.
-    if (!guard.auditHeader() && guard.routesHealthy(ctx, client, stage)) {
-      decidedForSession = true;
-      perRecipient = false;
-      return CompletableFuture.completedFuture(MilterReply.ACCEPT);
+    boolean rcptFlows = ctx.needs().events().contains(MilterEvent.RCPT);
+    if (rcptFlows && !guard.routesHealthy(st)) {
+      perRecipient = true;
+      return CONTINUE;
     }
-    perRecipient = true;
-    return CONTINUE;
+    decidedForSession = true;
+    perRecipient = false;
+    guard.sessionHealthy(st, ctx, client, stage);
+    if (Guard.auditHeader(st)) {
+      healthyHeader = true;
+      return CONTINUE;
+    }
+    return CompletableFuture.completedFuture(MilterReply.ACCEPT);
   }
 
   @Override
@@ -121,7 +138,7 @@ final class GuardSession implements MilterHandler {
       return CONTINUE;
     }
     String recipient = argv.isEmpty() ? "" : argv.get(0);
-    RouteDecider.RecipientDecision rd = guard.decideRecipient(ctx, recipient, client);
+    RouteDecider.RecipientDecision rd = guard.decideRecipient(guard.state(), ctx, recipient, client);
     // Kept even when refused: a message with a refused recipient has had its line, no summary.
     recipients.add(rd);
     if (rd.decision() != null && rd.decision().action() == Decision.Action.TEMPFAIL) {
@@ -134,7 +151,12 @@ final class GuardSession implements MilterHandler {
   @Override
   public CompletionStage<EndOfMessageReply> endOfMessage(MilterContext ctx) {
     if (perRecipient) {
-      return CompletableFuture.completedFuture(endOfRoutedMessage(ctx));
+      return CompletableFuture.completedFuture(endOfRoutedMessage(ctx, guard.state()));
+    }
+    if (healthyHeader) {
+      guard.messageHealthy(guard.state(), ctx, client);
+      return CompletableFuture.completedFuture(
+          EndOfMessageReply.of(MilterReply.CONTINUE, Modification.addHeader(HEADER, HEALTHY_ROUTES)));
     }
     Decision d = decision;
     if (!decidedForSession) {
@@ -144,7 +166,7 @@ final class GuardSession implements MilterHandler {
       return CompletableFuture.completedFuture(EndOfMessageReply.of(MilterReply.CONTINUE));
     }
     if (d.action() == Decision.Action.HOLD || d.action() == Decision.Action.ADD_HEADER) {
-      guard.messageDecided(d, client, ctx);
+      guard.messageDecided(guard.state(), d, client, ctx);
     }
     return CompletableFuture.completedFuture(switch (d.action()) {
       case HOLD -> EndOfMessageReply.of(MilterReply.CONTINUE, Modification.quarantine(d.note()));
@@ -154,7 +176,7 @@ final class GuardSession implements MilterHandler {
   }
 
   /** Hold when any accepted recipient's route is broken; one summary line when all were healthy. */
-  private EndOfMessageReply endOfRoutedMessage(MilterContext ctx) {
+  private EndOfMessageReply endOfRoutedMessage(MilterContext ctx, Guard.State st) {
     List<RouteDecider.RecipientDecision> mine = List.copyOf(recipients);
     recipients.clear();
     List<RouteDecider.RecipientDecision> held = mine.stream()
@@ -164,9 +186,9 @@ final class GuardSession implements MilterHandler {
       return EndOfMessageReply.of(MilterReply.CONTINUE, Modification.quarantine(held.get(0).decision().note()));
     }
     if (mine.stream().allMatch(RouteDecider.RecipientDecision::healthy)) {
-      guard.messageSummary(ctx, client, mine);
-      return guard.auditHeader()
-          ? EndOfMessageReply.of(MilterReply.CONTINUE, Modification.addHeader(HEADER, "pass routes=healthy"))
+      guard.messageSummary(st, ctx, client, mine);
+      return Guard.auditHeader(st)
+          ? EndOfMessageReply.of(MilterReply.CONTINUE, Modification.addHeader(HEADER, HEALTHY_ROUTES))
           : EndOfMessageReply.of(MilterReply.CONTINUE);
     }
     Optional<Decision> header = mine.stream().map(RouteDecider.RecipientDecision::decision)

@@ -46,12 +46,21 @@ final class RouteDecider {
     return source.snapshot().active();
   }
 
+  /** True when a route model is in use and some direct route is not healthy under these settings. */
+  boolean needsRecipients(Settings settings) {
+    RouteSnapshot snapshot = source.snapshot();
+    return snapshot.active() && !allHealthy(snapshot, settings);
+  }
+
   /**
    * True when no route that reaches receivers directly would be blocked: then the session can end
    * at HELO as it always did, and no recipient needs looking at.
    */
   boolean allHealthy(Settings settings) {
-    RouteSnapshot snapshot = source.snapshot();
+    return allHealthy(source.snapshot(), settings);
+  }
+
+  private boolean allHealthy(RouteSnapshot snapshot, Settings settings) {
     Health h = health;
     if (h.snapshot() == snapshot && h.settings() == settings) {
       return h.allHealthy();

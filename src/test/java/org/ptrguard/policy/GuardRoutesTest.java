@@ -160,9 +160,34 @@ class GuardRoutesTest {
   void allRoutesHealthyEndsTheSessionAtHeloAsBefore() throws Exception {
     breakSmtpB(false);
     try (MilterTestClient c = start("mode = enforce")) {
+      // No RCPT round trips on a connection opened while every route is healthy.
+      assertThat(c.negotiated().sent(MilterEvent.RCPT)).isFalse();
+      assertThat(c.negotiated().macroLists()).doesNotContainKey(MacroStage.RCPT.id());
       assertThat(hello(c).code()).isEqualTo('a');
     }
     assertThat(log.linesContaining("event=decision mode=enforce action=accept routes=healthy stage=helo")).hasSize(1);
+  }
+
+  @Test
+  void aConnectionKeepsTheRouteHealthItWasOpenedWith() throws Exception {
+    breakSmtpB(false);
+    try (MilterTestClient healthy = start("mode = enforce")) {
+      breakSmtpB(true);
+      // Opened while all was healthy: no recipients to look at, decided on that health.
+      assertThat(hello(healthy).code()).isEqualTo('a');
+      try (MilterTestClient broken = MilterTestClient.connect(server.boundAddresses().get(0))
+          .timeout(Duration.ofSeconds(10))) {
+        broken.negotiate();
+        assertThat(broken.negotiated().sent(MilterEvent.RCPT)).isTrue();
+        assertThat(hello(broken).code()).isEqualTo('c');
+        broken.mail("<alice@example.com>");
+        assertThat(rcpt(broken, "carol@example.org", "smtp-b", "example.org").code()).isEqualTo('y');
+        // Healthy again: a connection opened while it was broken lets the next message go at MAIL.
+        breakSmtpB(false);
+        broken.abort();
+        assertThat(broken.mail("<alice@example.com>").orElseThrow().code()).isEqualTo('a');
+      }
+    }
   }
 
   @Test
@@ -276,16 +301,41 @@ class GuardRoutesTest {
   }
 
   @Test
-  void auditHeaderFollowsHealthyMessagesToEndOfMessage() throws Exception {
+  void auditHeaderFollowsHealthyMessagesToEndOfMessageWithoutLookingAtRecipients() throws Exception {
     breakSmtpB(false);
     try (MilterTestClient c = start("mode = audit, audit.add-header = true")) {
+      assertThat(c.negotiated().sent(MilterEvent.RCPT)).isFalse();
+      assertThat(hello(c).code()).isEqualTo('c');
+      for (String queueId : List.of("Q1", "Q2")) {
+        assertThat(c.mail("<alice@example.com>").orElseThrow().code()).isEqualTo('c');
+        c.macro('E', "i", queueId);
+        EndOfMessage eom = c.endOfMessage();
+        assertThat(eom.modifications()).singleElement()
+            .satisfies(m -> assertThat(m.strings(0)).containsExactly("X-PTRGuard", "pass routes=healthy"));
+        c.abort();
+      }
+    }
+    List<String> lines = log.linesContaining("event=decision");
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0)).contains("mode=audit action=add-header routes=healthy stage=message queue-id=Q1");
+    assertThat(lines.get(1)).contains("queue-id=Q2");
+    assertThat(metrics.render()).contains("ptrguard_decisions_total{mode=\"audit\",action=\"add-header\",verdict=\"pass\"} 1");
+  }
+
+  @Test
+  void auditHeaderOnARouteBrokenAtConnectButHealthyAtHeloSkipsTheRecipients() throws Exception {
+    try (MilterTestClient c = start("mode = audit, audit.add-header = true")) {
+      assertThat(c.negotiated().sent(MilterEvent.RCPT)).isTrue();
+      breakSmtpB(false);
       assertThat(hello(c).code()).isEqualTo('c');
       c.mail("<alice@example.com>");
-      assertThat(rcpt(c, "bob@example.net", "smtp", "example.net").code()).isEqualTo('c');
-      EndOfMessage eom = c.endOfMessage();
-      assertThat(eom.modifications()).singleElement()
+      assertThat(rcpt(c, "carol@example.org", "smtp-b", "example.org").code()).isEqualTo('c');
+      c.macro('E', "i", "Q3");
+      assertThat(c.endOfMessage().modifications()).singleElement()
           .satisfies(m -> assertThat(m.strings(0)).containsExactly("X-PTRGuard", "pass routes=healthy"));
     }
+    assertThat(log.linesContaining("event=decision")).singleElement()
+        .satisfies(l -> assertThat(l).contains("action=add-header routes=healthy stage=message queue-id=Q3"));
   }
 
   @Test
