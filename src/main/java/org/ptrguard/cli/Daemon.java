@@ -90,7 +90,7 @@ final class Daemon implements AutoCloseable {
     Optional<RouteStatuses> routes = Optional.empty();
     MilterServer server = null;
     try {
-      routes = startRoutes(settings);
+      routes = startRoutes(settings, monitor);
       Guard guard = new Guard(settings, monitor.current(),
           routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE), metrics);
       server = MilterServer.start(options(settings, listenOverride), guard);
@@ -125,13 +125,13 @@ final class Daemon implements AutoCloseable {
    * Route mode: Postfix's routes are read now (postconf, postmap; before the listeners, so the first
    * session already follows them) and watched; their identities are checked in the background.
    */
-  private static Optional<RouteStatuses> startRoutes(Settings settings) {
+  private static Optional<RouteStatuses> startRoutes(Settings settings, IdentityMonitor monitor) {
     if (!settings.routes().enabled()) {
       return Optional.empty();
     }
     RouteWatcher watcher = new RouteWatcher(RouteChecks.discovery(settings.routes().postfixConfig()),
         RouteChecks.overrides(settings)).watch(RouteStatuses.WATCH_INTERVAL);
-    return Optional.of(RouteStatuses.start(settings, watcher));
+    return Optional.of(RouteStatuses.start(settings, watcher, monitor.lookups()));
   }
 
   private static Map<List<String>, Double> perLabel(Map<String, Long> counts) {

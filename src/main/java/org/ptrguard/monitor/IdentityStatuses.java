@@ -88,6 +88,11 @@ public final class IdentityStatuses implements IdentityMonitor {
   }
 
   @Override
+  public DnsCounters lookups() {
+    return lookups;
+  }
+
+  @Override
   public IdentityStatusSource current() {
     return current;
   }

@@ -46,23 +46,29 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final RefreshingCache<Identity, IdentityReport> cache;
   private final DestinationFamilies families;
-  private final IdentityChecker checker;
+  private final DnsCounters lookups;
+  private volatile IdentityChecker checker;
+  private volatile DnsOptions dnsOptions;
   private volatile RouteModel model;
   private volatile RouteSnapshot snapshot = RouteSnapshot.INACTIVE;
   private volatile CompletableFuture<Void> loaded;
 
-  private RouteStatuses(Settings settings, RouteWatcher watcher, Clock clock) {
+  private RouteStatuses(Settings settings, RouteWatcher watcher, DnsCounters lookups, Clock clock) {
     this.watcher = watcher;
+    this.lookups = lookups;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ptrguard-routes");
       t.setDaemon(true);
       return t;
     });
     DnsOptions dns = IdentityTargets.dnsOptions(settings.dns());
-    this.checker = new IdentityChecker(dns, GenericNameClassifier.standard());
-    this.cache = new RefreshingCache<>(checker::check, ReportPolicy.INSTANCE, this::changed, ReportPolicy.timing(settings), scheduler, clock);
+    this.dnsOptions = dns;
+    this.checker = new IdentityChecker(dns, GenericNameClassifier.standard(), lookups);
+    // Through the field: a reload with other DNS settings swaps the checker (see update).
+    this.cache = new RefreshingCache<>(id -> checker.check(id), ReportPolicy.INSTANCE, this::changed,
+        ReportPolicy.timing(settings), scheduler, clock);
     this.families = new DestinationFamilies(
-        new DnsClient(dns.resolvers(), dns.timeout(), scheduler, new DnsCounters()), scheduler, clock);
+        new DnsClient(dns.resolvers(), dns.timeout(), scheduler, lookups), scheduler, clock);
     this.loaded = apply(watcher.current());
     watcher.onChange(m -> loaded = apply(m));
   }
@@ -70,9 +76,12 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
   /**
    * Starts checking every route identity of the watcher's model in the background; until the first
    * snapshot is built, sessions are decided as without routes. Takes ownership of the watcher.
+   *
+   * @param lookups where this monitor's DNS lookups are counted: the identity monitor's
+   *     {@link IdentityMonitor#lookups()}, so that {@code ptrguard_dns_lookups_total} counts them too
    */
-  public static RouteStatuses start(Settings settings, RouteWatcher watcher) {
-    return new RouteStatuses(settings, watcher, Clock.systemUTC());
+  public static RouteStatuses start(Settings settings, RouteWatcher watcher, DnsCounters lookups) {
+    return new RouteStatuses(settings, watcher, lookups, Clock.systemUTC());
   }
 
   /** Starts checks for the model's identities (the others are forgotten) and serves the model. */
@@ -167,6 +176,15 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
    * did not change keep their verdicts.
    */
   public void update(Settings settings, List<IdentityOverride> overrides) {
+    DnsOptions next = IdentityTargets.dnsOptions(settings.dns());
+    if (!next.equals(dnsOptions)) {
+      // As the identity monitor does: new checks use the new resolvers and budget; checks still
+      // running on the old checker finish within its budget, then it is closed.
+      IdentityChecker old = checker;
+      checker = new IdentityChecker(next, GenericNameClassifier.standard(), lookups);
+      dnsOptions = next;
+      scheduler.schedule(old::close, settings.dns().checkBudget().toMillis() + 1000, TimeUnit.MILLISECONDS);
+    }
     cache.setTiming(ReportPolicy.timing(settings));
     watcher.reload(overrides);
   }
