@@ -10,9 +10,9 @@ import java.util.regex.Pattern;
  */
 public record ReceiverCondition(Optional<String> family, List<String> anyFinding, List<String> noFinding,
     Optional<Boolean> verifiedPtr, Optional<Pattern> ptrMatches, Optional<Pattern> ptrNotMatches,
-    Optional<Pattern> heloMatches, Optional<Pattern> heloNotMatches) {
+    Optional<Pattern> heloMatches, Optional<Pattern> heloNotMatches, Optional<Boolean> heloIsPtr) {
   public static final List<String> KEYS = List.of("family", "any-finding", "no-finding", "verified-ptr", "ptr-matches",
-      "ptr-not-matches", "helo-matches", "helo-not-matches");
+      "ptr-not-matches", "helo-matches", "helo-not-matches", "helo-is-ptr");
 
   public ReceiverCondition {
     anyFinding = List.copyOf(anyFinding);
@@ -25,8 +25,10 @@ public record ReceiverCondition(Optional<String> family, List<String> anyFinding
         && noFinding.stream().noneMatch(f.codes()::contains)
         && verifiedPtr.map(v -> v == f.verifiedPtr().isPresent()).orElse(true)
         && ptrMatches.map(p -> f.verifiedPtr().map(n -> p.matcher(n).find()).orElse(false)).orElse(true)
-        && ptrNotMatches.map(p -> f.verifiedPtr().map(n -> !p.matcher(n).find()).orElse(false)).orElse(true)
+        && ptrNotMatches.map(p -> f.verifiedPtr().map(n -> !p.matcher(n).find()).orElse(true)).orElse(true)
         && heloMatches.map(p -> p.matcher(f.helo()).find()).orElse(true)
-        && heloNotMatches.map(p -> !p.matcher(f.helo()).find()).orElse(true);
+        && heloNotMatches.map(p -> !p.matcher(f.helo()).find()).orElse(true)
+        && heloIsPtr.map(v -> f.verifiedPtr().map(n -> n.equalsIgnoreCase(HostNames.normalize(f.helo())) == v).orElse(false))
+            .orElse(true);
   }
 }

@@ -157,9 +157,13 @@ public final class ReceiverProfiles {
       throw new ReceiverProfilesException(where + ": family '" + family.get() + "' must be ipv4 or ipv6");
     }
     return new ReceiverCondition(family, codes(where, c, "any-finding"), codes(where, c, "no-finding"),
-        c.hasPath("verified-ptr") ? Optional.of(get(where, "verified-ptr", () -> c.getBoolean("verified-ptr"))) : Optional.empty(),
+        bool(where, c, "verified-ptr"),
         regex(where, c, "ptr-matches"), regex(where, c, "ptr-not-matches"), regex(where, c, "helo-matches"),
-        regex(where, c, "helo-not-matches"));
+        regex(where, c, "helo-not-matches"), bool(where, c, "helo-is-ptr"));
+  }
+
+  private static Optional<Boolean> bool(String where, Config c, String key) {
+    return c.hasPath(key) ? Optional.of(get(where, key, () -> c.getBoolean(key))) : Optional.empty();
   }
 
   private static List<String> codes(String where, Config c, String key) {
