@@ -20,9 +20,9 @@ import java.util.function.BooleanSupplier;
 import org.ptrguard.milter.MacroStage;
 import org.ptrguard.milter.MilterEvent;
 import org.ptrguard.milter.MilterProtocol;
-import org.ptrguard.milter.MilterTestClient;
-import org.ptrguard.milter.MilterTestClient.Negotiated;
-import org.ptrguard.milter.MilterTestClient.Reply;
+import org.ptrguard.testing.MilterTestClient.Negotiated;
+import org.ptrguard.testing.MilterTestClient.Reply;
+import org.ptrguard.testing.MilterTestClient;
 
 /**
  * A milter load generator that plays Postfix: N worker threads, each running one milter session

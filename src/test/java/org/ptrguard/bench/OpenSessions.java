@@ -3,7 +3,7 @@ package org.ptrguard.bench;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.ptrguard.milter.MilterTestClient;
+import org.ptrguard.testing.MilterTestClient;
 
 /**
  * Many milter sessions held open at once, each past HELO (where a real smtpd session spends its

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.bench.PtrguardServer;
-import org.ptrguard.milter.MilterTestClient;
-import org.ptrguard.milter.MilterTestClient.Reply;
+import org.ptrguard.testing.MilterTestClient.Reply;
+import org.ptrguard.testing.MilterTestClient;
 import org.ptrguard.testing.TestDnsServer;
 
 /**

@@ -16,9 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.config.ConfigLoader;
-import org.ptrguard.net.ListenAddress;
 import org.ptrguard.milter.MilterServerOptions;
-import org.ptrguard.milter.MilterTestClient;
+import org.ptrguard.net.ListenAddress;
+import org.ptrguard.testing.MilterTestClient;
 
 class ServeCommandTest {
   @TempDir

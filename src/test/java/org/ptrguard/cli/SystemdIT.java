@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.ptrguard.milter.MilterTestClient;
+import org.ptrguard.testing.MilterTestClient;
 
 /**
  * ptrguard under systemd's two protocols, driven by systemd's own tools and sockets: listeners

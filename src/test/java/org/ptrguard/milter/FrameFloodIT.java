@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ptrguard.testing.MilterTestClient;
 
 /**
  * The packaged jar with the heap the launcher gives it (packaging/bin/ptrguard: -Xmx64m, so also

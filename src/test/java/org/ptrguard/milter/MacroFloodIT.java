@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ptrguard.testing.MilterTestClient;
 
 /**
  * Sixteen clients send 1 MiB MACRO frames of 262,143 one-letter pairs (far over the 64-pair limit)

@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
+import org.ptrguard.testing.Frames;
 
 /**
  * The milter codec on Postfix's bytes: framing and command decoding of a whole message transaction

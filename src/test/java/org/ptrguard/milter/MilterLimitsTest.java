@@ -13,10 +13,12 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.ptrguard.milter.MilterTestClient.Reply;
 import org.ptrguard.net.CidrRange;
 import org.ptrguard.net.ListenAddress;
+import org.ptrguard.testing.Frames;
 import org.ptrguard.testing.LogCapture;
+import org.ptrguard.testing.MilterTestClient.Reply;
+import org.ptrguard.testing.MilterTestClient;
 
 /**
  * Every configurable bound of the milter server, exceeded over a real TCP socket: the offender gets

@@ -1,7 +1,5 @@
 package org.ptrguard.milter;
 
-import org.ptrguard.net.ListenAddress;
-import org.ptrguard.net.CidrRange;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,8 +21,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ptrguard.milter.MilterTestClient.Negotiated;
-import org.ptrguard.milter.MilterTestClient.Reply;
+import org.ptrguard.net.CidrRange;
+import org.ptrguard.net.ListenAddress;
+import org.ptrguard.testing.Frames;
+import org.ptrguard.testing.MilterTestClient.Negotiated;
+import org.ptrguard.testing.MilterTestClient.Reply;
+import org.ptrguard.testing.MilterTestClient;
 
 /** The real server over TCP and unix sockets, driven by {@link MilterTestClient}. */
 class MilterServerTest {

@@ -20,7 +20,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.ptrguard.milter.MilterTestClient.Reply;
+import org.ptrguard.testing.Frames;
+import org.ptrguard.testing.MilterTestClient.Reply;
 
 /**
  * The session state machine on the real pipeline (EmbeddedChannel), fed any sequence of frames in

@@ -1,11 +1,11 @@
 package org.ptrguard.milter;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.ptrguard.milter.Frames.concat;
-import static org.ptrguard.milter.Frames.connect;
-import static org.ptrguard.milter.Frames.frame;
-import static org.ptrguard.milter.Frames.hex;
-import static org.ptrguard.milter.Frames.macro;
+import static org.ptrguard.testing.Frames.concat;
+import static org.ptrguard.testing.Frames.connect;
+import static org.ptrguard.testing.Frames.frame;
+import static org.ptrguard.testing.Frames.hex;
+import static org.ptrguard.testing.Frames.macro;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -18,7 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
-import org.ptrguard.milter.MilterTestClient.Reply;
+import org.ptrguard.testing.Frames;
+import org.ptrguard.testing.MilterTestClient.Reply;
 
 /**
  * Codec and session state machine, fed with byte sequences as Postfix sends them, on an

@@ -15,8 +15,9 @@ import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.ptrguard.milter.MilterTestClient.Reply;
 import org.ptrguard.net.ListenAddress;
+import org.ptrguard.testing.MilterTestClient.Reply;
+import org.ptrguard.testing.MilterTestClient;
 
 /**
  * Postfix keeps Nagle's algorithm on its milter sockets. When it sends events it expects no answer

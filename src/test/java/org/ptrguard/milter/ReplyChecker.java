@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import org.ptrguard.milter.MilterTestClient.Reply;
+import org.ptrguard.testing.MilterTestClient.Reply;
 
 /**
  * Reads what a milter wrote the way the MTA does: command by command, in order, each command that

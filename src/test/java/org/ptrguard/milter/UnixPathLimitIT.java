@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ptrguard.testing.MilterTestClient;
 
 /**
  * A unix socket path longer than sun_path allows (107 bytes and the NUL) is a configuration error,

@@ -22,9 +22,6 @@ import org.ptrguard.milter.MacroStage;
 import org.ptrguard.milter.MilterEvent;
 import org.ptrguard.milter.MilterServer;
 import org.ptrguard.milter.MilterServerOptions;
-import org.ptrguard.milter.MilterTestClient.EndOfMessage;
-import org.ptrguard.milter.MilterTestClient.Reply;
-import org.ptrguard.milter.MilterTestClient;
 import org.ptrguard.monitor.IdentityStatus;
 import org.ptrguard.monitor.RouteSnapshot;
 import org.ptrguard.monitor.RouteStatusSource;
@@ -36,6 +33,9 @@ import org.ptrguard.postfix.Route.Family;
 import org.ptrguard.postfix.RouteDiscovery;
 import org.ptrguard.postfix.RouteModel;
 import org.ptrguard.testing.LogCapture;
+import org.ptrguard.testing.MilterTestClient.EndOfMessage;
+import org.ptrguard.testing.MilterTestClient.Reply;
+import org.ptrguard.testing.MilterTestClient;
 
 /**
  * Per-recipient decisions behind the real milter server, driven the way Postfix drives a milter:

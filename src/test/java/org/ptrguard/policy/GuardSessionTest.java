@@ -18,13 +18,13 @@ import org.ptrguard.identity.Verdict;
 import org.ptrguard.milter.MilterEvent;
 import org.ptrguard.milter.MilterServer;
 import org.ptrguard.milter.MilterServerOptions;
-import org.ptrguard.milter.MilterTestClient.EndOfMessage;
-import org.ptrguard.milter.MilterTestClient.Reply;
-import org.ptrguard.milter.MilterTestClient;
 import org.ptrguard.monitor.IdentityStatus;
 import org.ptrguard.monitor.IdentityStatusSource;
 import org.ptrguard.net.ListenAddress;
 import org.ptrguard.ops.Metrics;
+import org.ptrguard.testing.MilterTestClient.EndOfMessage;
+import org.ptrguard.testing.MilterTestClient.Reply;
+import org.ptrguard.testing.MilterTestClient;
 
 /**
  * The guard behind the real milter server, driven by the MTA-side test client the way Postfix

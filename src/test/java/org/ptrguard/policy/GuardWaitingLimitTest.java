@@ -12,12 +12,12 @@ import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.milter.MilterServer;
 import org.ptrguard.milter.MilterServerOptions;
-import org.ptrguard.milter.MilterTestClient.Reply;
-import org.ptrguard.milter.MilterTestClient;
 import org.ptrguard.monitor.IdentityStatus;
 import org.ptrguard.net.ListenAddress;
 import org.ptrguard.ops.Metrics;
 import org.ptrguard.testing.LogCapture;
+import org.ptrguard.testing.MilterTestClient.Reply;
+import org.ptrguard.testing.MilterTestClient;
 
 /**
  * limits.max-waiting-sessions over the wire: while the first identity check is running, only that

@@ -15,9 +15,9 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.ptrguard.milter.MilterTestClient;
-import org.ptrguard.milter.MilterTestClient.Reply;
 import org.ptrguard.testing.JournalStream;
+import org.ptrguard.testing.MilterTestClient.Reply;
+import org.ptrguard.testing.MilterTestClient;
 import org.ptrguard.testing.TestDnsServer;
 
 /**

@@ -14,13 +14,13 @@ import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
 import org.ptrguard.milter.MilterServer;
 import org.ptrguard.milter.MilterServerOptions;
-import org.ptrguard.milter.MilterTestClient.Reply;
-import org.ptrguard.milter.MilterTestClient;
 import org.ptrguard.monitor.IdentityStatuses;
 import org.ptrguard.monitor.RefreshingCache;
 import org.ptrguard.net.ListenAddress;
 import org.ptrguard.ops.Metrics;
 import org.ptrguard.testing.FaultZones;
+import org.ptrguard.testing.MilterTestClient.Reply;
+import org.ptrguard.testing.MilterTestClient;
 import org.ptrguard.testing.TestDnsServer.Fault;
 import org.ptrguard.testing.TestDnsServer;
 

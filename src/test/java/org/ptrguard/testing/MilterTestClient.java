@@ -1,4 +1,4 @@
-package org.ptrguard.milter;
+package org.ptrguard.testing;
 
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.ByteArrayOutputStream;
@@ -21,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.ptrguard.milter.MilterEvent;
+import org.ptrguard.milter.MilterProtocol;
 
 /**
  * The MTA side of the milter protocol, for tests and load generation: connects over TCP or a unix
@@ -366,7 +368,7 @@ public final class MilterTestClient implements AutoCloseable {
     return b.array();
   }
 
-  static byte[] nulTerminated(String... strings) {
+  public static byte[] nulTerminated(String... strings) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     for (String s : strings) {
       b.writeBytes(s.getBytes(StandardCharsets.UTF_8));

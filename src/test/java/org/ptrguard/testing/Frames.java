@@ -1,4 +1,4 @@
-package org.ptrguard.milter;
+package org.ptrguard.testing;
 
 import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
@@ -8,32 +8,32 @@ import java.util.HexFormat;
 import java.util.List;
 
 /** Byte-level frame building and parsing for codec tests. */
-final class Frames {
+public final class Frames {
   private Frames() {}
 
-  static byte[] hex(String spaced) {
+  public static byte[] hex(String spaced) {
     return HexFormat.of().parseHex(spaced.replace(" ", ""));
   }
 
-  static byte[] frame(char code, byte[] payload) {
+  public static byte[] frame(char code, byte[] payload) {
     ByteBuffer b = ByteBuffer.allocate(5 + payload.length);
     b.putInt(payload.length + 1).put((byte) code).put(payload);
     return b.array();
   }
 
-  static byte[] frame(char code, String... nulTerminated) {
+  public static byte[] frame(char code, String... nulTerminated) {
     return frame(code, MilterTestClient.nulTerminated(nulTerminated));
   }
 
   /** A MACRO frame for {@code target} with alternating names and values. */
-  static byte[] macro(char target, String... namesAndValues) {
+  public static byte[] macro(char target, String... namesAndValues) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     b.write(target);
     b.writeBytes(MilterTestClient.nulTerminated(namesAndValues));
     return frame('D', b.toByteArray());
   }
 
-  static byte[] connect(String host, char family, int port, String address) {
+  public static byte[] connect(String host, char family, int port, String address) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     b.writeBytes(MilterTestClient.nulTerminated(host));
     b.write(family);
@@ -45,11 +45,11 @@ final class Frames {
     return frame('C', b.toByteArray());
   }
 
-  static String toHex(byte[] b) {
+  public static String toHex(byte[] b) {
     return HexFormat.of().formatHex(b);
   }
 
-  static byte[] concat(byte[]... parts) {
+  public static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     for (byte[] p : parts) {
       b.writeBytes(p);
@@ -58,7 +58,7 @@ final class Frames {
   }
 
   /** Splits everything the milter wrote into reply frames. */
-  static List<MilterTestClient.Reply> replies(ByteBuf all) {
+  public static List<MilterTestClient.Reply> replies(ByteBuf all) {
     List<MilterTestClient.Reply> out = new ArrayList<>();
     while (all.readableBytes() >= 5) {
       int len = all.readInt();
