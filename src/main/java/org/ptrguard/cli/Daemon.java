@@ -89,11 +89,21 @@ final class Daemon implements AutoCloseable {
     IdentityMonitor monitor = monitors.apply(settings, metrics);
     Optional<RouteStatuses> routes = Optional.empty();
     MilterServer server = null;
+    MetricsServer metricsServer = null;
     try {
       routes = startRoutes(settings, monitor);
       Guard guard = new Guard(settings, monitor.current(),
           routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE), metrics);
-      server = MilterServer.start(options(settings, listenOverride), guard);
+      // Every listener is bound before any accepts: one that cannot be had stops the start before a
+      // client could connect to another and be reset at exit (a half-started server).
+      server = MilterServer.bind(options(settings, listenOverride), guard);
+      if (settings.metrics().listen().isPresent()) {
+        metricsServer = MetricsServer.bind(settings.metrics().listen().get(), metrics);
+      }
+      server.open();
+      if (metricsServer != null) {
+        metricsServer.open();
+      }
       MilterServer s = server;
       metrics.gauge("ptrguard_milter_connections", "Open milter connections", List.of(),
           () -> Map.of(List.of(), (double) s.openConnections()));
@@ -105,15 +115,14 @@ final class Daemon implements AutoCloseable {
           List.of("command"), () -> perLabel(s.stats().commands()));
       metrics.counterFunction("ptrguard_milter_protocol_errors_total", "Milter connections closed for a protocol error",
           List.of(), () -> Map.of(List.of(), (double) s.stats().protocolErrors()));
-      MetricsServer metricsServer = null;
-      if (settings.metrics().listen().isPresent()) {
-        metricsServer = MetricsServer.start(settings.metrics().listen().get(), metrics);
-      }
       return new Daemon(configFile, listenOverride, systemd, settings, metrics, monitor, routes, guard, server,
           metricsServer);
-    } catch (IOException | InterruptedException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       if (server != null) {
         server.close();
+      }
+      if (metricsServer != null) {
+        metricsServer.close();
       }
       routes.ifPresent(RouteStatuses::close);
       monitor.close();
@@ -251,6 +260,7 @@ final class Daemon implements AutoCloseable {
   /** Builds the server options from the settings; {@code listenOverride} replaces {@code listen} if not empty. */
   static MilterServerOptions options(Settings settings, List<ListenAddress> listenOverride) {
     List<ListenAddress> listeners = listenOverride.isEmpty() ? settings.listen() : listenOverride;
+    ListenAddress.checkDistinct(listeners, settings.metrics().listen());
     Settings.LimitSettings limits = settings.limits();
     return MilterServerOptions.defaults()
         .withListeners(listeners)

@@ -224,7 +224,7 @@ public final class ConfigLoader {
     }
 
     Settings settings() {
-      return new Settings(
+      Settings s = new Settings(
           enumValue("mode", Mode.class, Mode.AUDIT),
           listen(),
           unixSocket(),
@@ -240,6 +240,12 @@ public final class ConfigLoader {
           new MetricsSettings(metricsListen()),
           limits(),
           routes());
+      try {
+        ListenAddress.checkDistinct(s.listen(), s.metrics().listen());
+      } catch (IllegalArgumentException e) {
+        problem("listen", e.getMessage());
+      }
+      return s;
     }
 
     private List<ListenAddress> listen() {

@@ -18,22 +18,19 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.UnixDomainSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.ptrguard.ops.LogValues;
+import org.ptrguard.ops.PendingListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +52,7 @@ public final class MilterServer implements AutoCloseable {
   private final boolean epoll;
   private final EventLoopGroup group;
   private final ChannelGroup connections = new DefaultChannelGroup("milter-connections", GlobalEventExecutor.INSTANCE);
+  private final List<Listener> listeners = new ArrayList<>();
   private final List<Channel> serverChannels = new ArrayList<>();
   private final List<SocketAddress> bound = new ArrayList<>();
   private final List<UnixSocketFile> socketFiles = new ArrayList<>();
@@ -77,13 +75,32 @@ public final class MilterServer implements AutoCloseable {
     }
   }
 
-  /** Binds every listener; on any failure releases what was bound and throws. */
+  /**
+   * Binds every listener and starts accepting on all of them; on any failure releases what was bound
+   * and throws (see {@link #bind} and {@link #open} for a caller with listeners of its own).
+   */
   public static MilterServer start(MilterServerOptions options, MilterHandlerFactory factory) throws IOException {
     return start(options, factory, FrameMemoryBudget.forThisJvm());
   }
 
   /** With an explicit budget for bytes of incomplete frames (tests use a small one). */
   static MilterServer start(MilterServerOptions options, MilterHandlerFactory factory, FrameMemoryBudget budget)
+      throws IOException {
+    MilterServer server = bind(options, factory, budget);
+    server.open();
+    return server;
+  }
+
+  /**
+   * Binds every listener without accepting anything yet: socket directories, stale and live socket
+   * files, groups and addresses are all checked here. On any failure releases what was bound and
+   * throws an exception naming the listener and the cause.
+   */
+  public static MilterServer bind(MilterServerOptions options, MilterHandlerFactory factory) throws IOException {
+    return bind(options, factory, FrameMemoryBudget.forThisJvm());
+  }
+
+  static MilterServer bind(MilterServerOptions options, MilterHandlerFactory factory, FrameMemoryBudget budget)
       throws IOException {
     MilterServer server = new MilterServer(options, factory, budget);
     try {
@@ -95,6 +112,24 @@ public final class MilterServer implements AutoCloseable {
       throw e;
     }
     return server;
+  }
+
+  /** Listens and accepts on every bound listener; on failure closes them all and throws. */
+  public void open() throws IOException {
+    try {
+      for (Listener l : listeners) {
+        Channel ch = l.pending().open();
+        if (l.file() != null) {
+          l.file().publish(); // the socket appears at its path only once it accepts
+          socketFiles.add(l.file());
+        }
+        serverChannels.add(ch);
+        bound.add(l.address() != null ? l.address() : ch.localAddress());
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+    }
   }
 
   /** The real addresses: the assigned port when port 0 was asked; the socket path for unix listeners. */
@@ -122,30 +157,21 @@ public final class MilterServer implements AutoCloseable {
   }
 
   private void bind(ListenAddress listener) throws IOException {
+    String name = "milter listener " + listener;
     if (listener instanceof ListenAddress.Inet inet) {
-      Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-      Channel ch = bindOrThrow(bootstrap(type, true), new InetSocketAddress(inet.address(), inet.port()), listener);
-      serverChannels.add(ch);
-      bound.add(ch.localAddress());
+      PendingListener p = PendingListener.bind(name, bootstrap(true), new InetSocketAddress(inet.address(), inet.port()),
+          true);
+      listeners.add(new Listener(p, null, null));
     } else if (listener instanceof ListenAddress.Unix unix) {
       UnixSocketFile file = UnixSocketFile.prepare(unix.path(), options.unixSocketMode(), options.unixSocketGroup());
-      Class<? extends ServerChannel> type = epoll ? EpollServerDomainSocketChannel.class : NioServerDomainSocketChannel.class;
-      SocketAddress address = epoll ? new DomainSocketAddress(file.bindPath().toFile())
-          : UnixDomainSocketAddress.of(file.bindPath());
-      Channel ch = null;
       try {
-        ch = bindOrThrow(bootstrap(type, false), address, listener);
-        file.publish();
+        PendingListener p = PendingListener.bind(name, bootstrap(false), PendingListener.unixAddress(file.bindPath()),
+            false);
+        listeners.add(new Listener(p, file, PendingListener.unixAddress(unix.path())));
       } catch (IOException | RuntimeException e) {
-        if (ch != null) {
-          ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-        }
         file.discard();
         throw e;
       }
-      serverChannels.add(ch);
-      socketFiles.add(file);
-      bound.add(epoll ? new DomainSocketAddress(unix.path().toFile()) : UnixDomainSocketAddress.of(unix.path()));
     } else if (listener instanceof ListenAddress.Inherited inherited) {
       adopt(inherited);
     }
@@ -153,7 +179,8 @@ public final class MilterServer implements AutoCloseable {
 
   /**
    * Serves a socket systemd already bound and listens on. Its family decides the channel type; the
-   * socket file of a unix listener belongs to systemd, so it is not removed at close.
+   * socket file of a unix listener belongs to systemd, so it is not removed at close. Accepting
+   * starts at {@link #open} like the others (meanwhile connections wait in systemd's socket).
    */
   private void adopt(ListenAddress.Inherited inherited) throws IOException {
     if (!epoll) {
@@ -165,31 +192,19 @@ public final class MilterServer implements AutoCloseable {
     ServerChannel channel = kind.tcp() ? new EpollServerSocketChannel(inherited.fd())
         : new EpollServerDomainSocketChannel(inherited.fd(), true);
     boolean tcp = kind.tcp();
-    ChannelFuture f = bootstrap(null, tcp).channelFactory(() -> channel).register().awaitUninterruptibly();
+    ChannelFuture f = bootstrap(tcp).option(ChannelOption.AUTO_READ, false).channelFactory(() -> channel).register()
+        .awaitUninterruptibly();
     if (!f.isSuccess()) {
       throw new IOException("cannot use " + inherited + ": " + f.cause().getMessage(), f.cause());
     }
-    serverChannels.add(channel);
     // Netty learns a unix channel's address only when it binds it itself; ask the kernel instead.
     SocketAddress local = channel.localAddress();
-    bound.add(local != null ? local : new io.netty.channel.unix.Socket(inherited.fd()).localDomainSocketAddress());
+    listeners.add(new Listener(PendingListener.adopted(inherited.toString(), channel), null,
+        local != null ? local : new io.netty.channel.unix.Socket(inherited.fd()).localDomainSocketAddress()));
   }
 
-  private static Channel bindOrThrow(ServerBootstrap b, SocketAddress address, ListenAddress listener) throws IOException {
-    ChannelFuture f = b.bind(address).awaitUninterruptibly();
-    if (!f.isSuccess()) {
-      f.channel().close();
-      Throwable cause = f.cause();
-      throw new IOException("cannot listen on " + listener + ": " + (cause == null ? "bind failed" : cause.getMessage()), cause);
-    }
-    return f.channel();
-  }
-
-  private ServerBootstrap bootstrap(Class<? extends ServerChannel> type, boolean tcp) {
+  private ServerBootstrap bootstrap(boolean tcp) {
     ServerBootstrap b = new ServerBootstrap().group(group);
-    if (type != null) {
-      b.channel(type);
-    }
     b.childHandler(new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
@@ -273,11 +288,20 @@ public final class MilterServer implements AutoCloseable {
       return;
     }
     closed = true;
+    listeners.forEach(l -> l.pending().close());
     for (Channel ch : serverChannels) {
       ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
     connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     socketFiles.forEach(UnixSocketFile::removeIfOurs);
+    listeners.stream().filter(l -> l.file() != null && !socketFiles.contains(l.file()))
+        .forEach(l -> l.file().discard());
   }
+
+  /**
+   * A bound listener; for a unix socket also its file (published once it accepts) and its address
+   * (null: the channel's own).
+   */
+  private record Listener(PendingListener pending, UnixSocketFile file, SocketAddress address) {}
 }

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -16,9 +18,11 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.ptrguard.ops.LogValues;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +38,9 @@ final class UnixSocketFile {
   private static final Logger LOG = LoggerFactory.getLogger(UnixSocketFile.class);
   private static final int S_IFMT = 0170000;
   private static final int S_IFSOCK = 0140000;
+  private static final String STAGING_PREFIX = ".ptrguard-";
+  /** This version's {@code .ptrguard-PID.N}, and earlier versions' {@code .ptrguard-DIGITS}. */
+  private static final java.util.regex.Pattern STAGING_NAME = java.util.regex.Pattern.compile("\\.ptrguard-(\\d{1,19})(\\.\\d{1,5})?");
 
   private final Path target;
   private final Path privateDir;
@@ -50,11 +57,17 @@ final class UnixSocketFile {
     this.group = group;
   }
 
-  /** Removes a stale socket at {@code target}, refuses anything else there, and makes the private dir. */
+  /**
+   * Checks the directory, removes a stale socket at {@code target} (refusing anything else there,
+   * and a live socket), removes staging directories a killed process left, and makes the private dir.
+   *
+   * @throws IOException "cannot listen on milter listener unix:PATH: CAUSE"
+   */
   static UnixSocketFile prepare(Path target, String octalMode, Optional<String> group) throws IOException {
+    String name = "milter listener unix:" + target;
     Path parent = target.getParent();
     if (parent == null || !Files.isDirectory(parent)) {
-      throw new IOException("cannot listen on unix:" + target + ": directory " + parent + " does not exist");
+      throw new IOException("cannot listen on " + name + ": directory " + parent + " does not exist");
     }
     Optional<GroupPrincipal> groupPrincipal = Optional.empty();
     if (group.isPresent()) {
@@ -62,17 +75,85 @@ final class UnixSocketFile {
         groupPrincipal = Optional.of(parent.getFileSystem().getUserPrincipalLookupService()
             .lookupPrincipalByGroupName(group.get()));
       } catch (IOException e) {
-        throw new IOException("cannot listen on unix:" + target + ": unknown group '" + group.get() + "'", e);
+        throw new IOException("cannot listen on " + name + ": unknown group '" + group.get() + "'", e);
       }
     }
-    removeStale(target);
-    Path dir = Files.createTempDirectory(parent, ".ptrguard-",
-        PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ,
-            PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE)));
-    return new UnixSocketFile(target, dir, permissions(octalMode), groupPrincipal);
+    removeStale(target, name);
+    removeStaleStaging(parent);
+    try {
+      return new UnixSocketFile(target, createStaging(parent), permissions(octalMode), groupPrincipal);
+    } catch (AccessDeniedException e) {
+      throw new IOException("cannot listen on " + name + ": directory " + parent + " is not writable by user "
+          + System.getProperty("user.name") + " (the socket is created there)", e);
+    } catch (FileSystemException e) {
+      throw new IOException("cannot listen on " + name + ": cannot create a file in directory " + parent + ": "
+          + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()), e);
+    }
   }
 
-  private static void removeStale(Path target) throws IOException {
+  /**
+   * {@code DIR/.ptrguard-PID.N}, mode 0700: the PID tells a later start whether its maker still runs
+   * (a kill -9 between bind and rename leaves it behind). At most 20 characters after the dash (see
+   * {@link org.ptrguard.net.ListenAddress.Unix#STAGING_EXTRA_BYTES}).
+   */
+  private static Path createStaging(Path parent) throws IOException {
+    long pid = ProcessHandle.current().pid();
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; ; attempt++) {
+      Path dir = parent.resolve(STAGING_PREFIX + pid + "." + random.nextInt(100_000));
+      try {
+        return Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(EnumSet.of(
+            PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE)));
+      } catch (FileAlreadyExistsException e) {
+        if (attempt == 100) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /**
+   * Removes staging directories whose process is gone: {@code .ptrguard-PID.N} of a PID that no longer
+   * runs, and {@code .ptrguard-DIGITS} (earlier versions' random names) older than a minute. Only a
+   * directory holding nothing or our socket name is removed; anything else is left and logged.
+   */
+  static void removeStaleStaging(Path parent) {
+    List<Path> candidates;
+    try (Stream<Path> entries = Files.list(parent)) {
+      candidates = entries.filter(p -> isStaleStaging(p)).toList();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      LOG.warn("event=milter-socket-cleanup-failed path={} error={}", LogValues.of(parent), LogValues.of(e.getMessage()));
+      return;
+    }
+    for (Path dir : candidates) {
+      try {
+        Files.deleteIfExists(dir.resolve("s"));
+        Files.delete(dir);
+        LOG.info("event=milter-stale-staging-removed path={}", LogValues.of(dir));
+      } catch (IOException e) {
+        LOG.warn("event=milter-socket-cleanup-failed path={} error={}", LogValues.of(dir), LogValues.of(e.toString()));
+      }
+    }
+  }
+
+  private static boolean isStaleStaging(Path p) {
+    java.util.regex.Matcher m = STAGING_NAME.matcher(p.getFileName().toString());
+    if (!m.matches() || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    if (m.group(2) != null) {
+      long pid = Long.parseLong(m.group(1));
+      return ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+    }
+    try {
+      return Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant()
+          .isBefore(java.time.Instant.now().minusSeconds(60));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static void removeStale(Path target, String name) throws IOException {
     int mode;
     try {
       mode = (Integer) Files.getAttribute(target, "unix:mode", LinkOption.NOFOLLOW_LINKS);
@@ -80,17 +161,22 @@ final class UnixSocketFile {
       return;
     }
     if ((mode & S_IFMT) != S_IFSOCK) {
-      throw new FileAlreadyExistsException(target.toString(), null,
-          "exists and is not a socket; refusing to remove it");
+      throw new IOException("cannot listen on " + name + ": " + target + " exists and is not a socket; refusing to"
+          + " remove it");
     }
     // A live socket belongs to another running server: taking it over would cut that one off.
     try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       probe.connect(UnixDomainSocketAddress.of(target));
-      throw new IOException("cannot listen on unix:" + target + ": another process is accepting connections on it");
+      throw new IOException("cannot listen on " + name + ": another process is accepting connections on " + target
+          + " (a second ptrguard?); stop it or choose another path");
     } catch (java.net.ConnectException e) {
       Files.deleteIfExists(target);
       LOG.info("event=milter-stale-socket-removed path={}", LogValues.of(target));
     }
+  }
+
+  Path target() {
+    return target;
   }
 
   Path bindPath() {

@@ -74,6 +74,41 @@ public sealed interface ListenAddress {
     }
   }
 
+  /**
+   * Refuses listeners that cannot all be bound: the same unix path twice, or one TCP port twice on
+   * the same address or on a wildcard address (port 0, "any free port", never clashes). Checked with
+   * the configuration, because a clash found while binding would otherwise be found only after the
+   * first listener had started.
+   *
+   * @param metrics the metrics listener, which shares the port space
+   * @throws IllegalArgumentException naming both listeners
+   */
+  static void checkDistinct(java.util.List<ListenAddress> listeners, java.util.Optional<java.net.InetSocketAddress> metrics) {
+    java.util.List<java.util.Map.Entry<String, ListenAddress>> all = new java.util.ArrayList<>();
+    listeners.forEach(l -> all.add(java.util.Map.entry("listener " + l, l)));
+    metrics.ifPresent(m -> all.add(java.util.Map.entry("metrics.listen " + Addresses.hostPort(m.getAddress(), m.getPort()),
+        new Inet(m.getAddress(), m.getPort()))));
+    for (int i = 0; i < all.size(); i++) {
+      for (int j = i + 1; j < all.size(); j++) {
+        if (clash(all.get(i).getValue(), all.get(j).getValue())) {
+          throw new IllegalArgumentException(all.get(i).getKey() + " and " + all.get(j).getKey()
+              + " cannot both be bound (the same " + (all.get(i).getValue() instanceof Unix ? "path" : "port") + ")");
+        }
+      }
+    }
+  }
+
+  private static boolean clash(ListenAddress a, ListenAddress b) {
+    if (a instanceof Unix ua && b instanceof Unix ub) {
+      return ua.path().normalize().equals(ub.path().normalize());
+    }
+    if (a instanceof Inet ia && b instanceof Inet ib) {
+      return ia.port() != 0 && ia.port() == ib.port()
+          && (ia.address().equals(ib.address()) || ia.address().isAnyLocalAddress() || ib.address().isAnyLocalAddress());
+    }
+    return false;
+  }
+
   /** The forms {@link #parse} accepts, for error messages and help. */
   String FORMS = "inet:PORT@HOST, inet:HOST:PORT, inet6:PORT@HOST, unix:/path or local:/path";
 

@@ -10,8 +10,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -22,7 +21,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.ptrguard.net.Addresses;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,40 +32,53 @@ import org.slf4j.LoggerFactory;
 /** Serves {@code GET /metrics} in Prometheus text format; anything else gets 404 or 405. */
 public final class MetricsServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
-  private final Channel channel;
+  private final PendingListener listener;
   private final EventLoopGroup group;
+  private Channel channel;
 
-  private MetricsServer(Channel channel, EventLoopGroup group) {
-    this.channel = channel;
+  private MetricsServer(PendingListener listener, EventLoopGroup group) {
+    this.listener = listener;
     this.group = group;
   }
 
-  /** Binds its own one-thread loop: scrapes are rare and tiny, and must not share the milter's loops. */
-  public static MetricsServer start(InetSocketAddress address, Metrics metrics) throws InterruptedException {
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    try {
-      return start(address, metrics, group);
-    } catch (RuntimeException | InterruptedException e) {
-      group.shutdownGracefully();
-      throw e;
-    }
+  /** Binds and serves at once (see {@link #bind} and {@link #open}). */
+  public static MetricsServer start(InetSocketAddress address, Metrics metrics) throws IOException {
+    MetricsServer server = bind(address, metrics);
+    server.open();
+    return server;
   }
 
-  private static MetricsServer start(InetSocketAddress address, Metrics metrics, EventLoopGroup group)
-      throws InterruptedException {
+  /**
+   * Binds {@code address} without accepting yet, on its own one-thread loop: scrapes are rare and
+   * tiny, and must not share the milter's loops.
+   *
+   * @throws IOException "cannot listen on metrics listener (metrics.listen) HOST:PORT: CAUSE"
+   */
+  public static MetricsServer bind(InetSocketAddress address, Metrics metrics) throws IOException {
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, PendingListener.bindsBeforeListening()
+        ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
-        .channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
+        .childHandler(new ChannelInitializer<Channel>() {
           @Override
-          protected void initChannel(SocketChannel ch) {
+          protected void initChannel(Channel ch) {
             ch.pipeline().addLast(new ReadTimeoutHandler(10), new HttpServerCodec(4096, 8192, 8192),
                 new HttpObjectAggregator(16 * 1024), new Handler(metrics));
           }
         });
-    Channel ch = b.bind(address).sync().channel();
-    LOG.info("event=metrics-listening address={}", ch.localAddress());
-    return new MetricsServer(ch, group);
+    try {
+      return new MetricsServer(PendingListener.bind("metrics listener (metrics.listen) "
+          + Addresses.hostPort(address.getAddress(), address.getPort()), b, address, true), group);
+    } catch (IOException | RuntimeException e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  /** Starts serving. */
+  public void open() throws IOException {
+    channel = listener.open();
+    LOG.info("event=metrics-listening address={}", channel.localAddress());
   }
 
   public InetSocketAddress address() {
@@ -72,8 +87,8 @@ public final class MetricsServer implements AutoCloseable {
 
   @Override
   public void close() {
-    channel.close().syncUninterruptibly();
-    group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    listener.close();
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
   private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {

@@ -37,4 +37,21 @@ class ListenAddressTest {
         .hasMessageStartingWith("listener '" + spec + "' is invalid: ")
         .hasMessageEndingWith("use " + ListenAddress.FORMS);
   }
+
+  @org.junit.jupiter.api.Test
+  void listenersThatCannotAllBeBoundAreRefusedNamingBoth() {
+    java.util.List<ListenAddress> twice = java.util.List.of(ListenAddress.parse("inet:127.0.0.1:8894"),
+        ListenAddress.parse("inet:8894"));
+    assertThatThrownBy(() -> ListenAddress.checkDistinct(twice, java.util.Optional.empty()))
+        .hasMessage("listener inet:127.0.0.1:8894 and listener inet:0.0.0.0:8894 cannot both be bound (the same port)");
+    assertThatThrownBy(() -> ListenAddress.checkDistinct(java.util.List.of(ListenAddress.parse("inet:127.0.0.1:9894")),
+        java.util.Optional.of(new java.net.InetSocketAddress("127.0.0.1", 9894))))
+        .hasMessageContaining("metrics.listen 127.0.0.1:9894");
+    assertThatThrownBy(() -> ListenAddress.checkDistinct(java.util.List.of(ListenAddress.parse("unix:/run/p/m.sock"),
+        ListenAddress.parse("local:/run/p/./m.sock")), java.util.Optional.empty())).hasMessageContaining("the same path");
+    // Different addresses on one port, and port 0 (any free port) twice, are fine.
+    ListenAddress.checkDistinct(java.util.List.of(ListenAddress.parse("inet:127.0.0.1:8894"),
+        ListenAddress.parse("inet:[::1]:8894"), ListenAddress.parse("inet:127.0.0.1:0"),
+        ListenAddress.parse("inet:0")), java.util.Optional.of(new java.net.InetSocketAddress("127.0.0.2", 8894)));
+  }
 }
