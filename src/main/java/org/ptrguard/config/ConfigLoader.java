@@ -96,6 +96,25 @@ public final class ConfigLoader {
     });
   }
 
+  /** Bounds on durations (see ConfigReference for why each): below these, refused or raised. */
+  public static final Duration MIN_DNS_TIMEOUT = Duration.ofMillis(50);
+  public static final Duration MIN_REFRESH = Duration.ofSeconds(1);
+  public static final Duration MIN_IDLE_TIMEOUT = Duration.ofSeconds(1);
+  static final Duration POSTFIX_SMTPD_TIMEOUT = Duration.ofSeconds(300);
+
+  /** "1ns", "250ms", "2s", "5m": a duration as an admin writes it. */
+  static String pretty(Duration d) {
+    if (d.toNanos() % 1_000_000 != 0) {
+      return d.toNanos() + "ns";
+    }
+    long ms = d.toMillis();
+    if (ms % 1000 != 0) {
+      return ms + "ms";
+    }
+    long sec = ms / 1000;
+    return sec % 60 == 0 && sec > 0 ? sec / 60 + "m" : sec + "s";
+  }
+
   /** Deeper nesting of [ ] and { } than any real configuration needs (the shipped one has 3). */
   static final int MAX_DEPTH = 32;
 
@@ -224,11 +243,12 @@ public final class ConfigLoader {
     }
 
     Settings settings() {
+      List<ListenAddress> listen = listen();
       Settings s = new Settings(
           enumValue("mode", Mode.class, Mode.AUDIT),
-          listen(),
+          listen,
           unixSocket(),
-          cidrList("allow-from"),
+          allowFrom(listen),
           identities(),
           new ScopeSettings(cidrList("scope.clients")),
           dns(),
@@ -260,6 +280,8 @@ public final class ConfigLoader {
       String mode = string("unix-socket.mode").trim();
       if (!mode.matches("0?[0-7]{3}")) {
         problem("unix-socket.mode", "'" + mode + "' must be an octal mode such as \"0660\"");
+      } else {
+        warnAboutSocketMode(Integer.parseInt(mode, 8));
       }
       String group = string("unix-socket.group").trim();
       if (!group.isEmpty() && !group.matches("[a-z_][a-z0-9_-]*\\$?")) {
@@ -268,8 +290,50 @@ public final class ConfigLoader {
       return new UnixSocketSettings(mode, group.isEmpty() ? Optional.empty() : Optional.of(group));
     }
 
+    /** Legal but surely not meant: anyone on the host may talk to the milter, or bits a socket ignores. */
+    private void warnAboutSocketMode(int bits) {
+      List<String> notes = new ArrayList<>();
+      if ((bits & 0002) != 0) {
+        notes.add("every local user may connect to the milter (Postfix needs only the group: 0660 with"
+            + " unix-socket.group = postfix)");
+      }
+      if ((bits & 0111) != 0) {
+        notes.add("execute bits mean nothing on a socket");
+      }
+      if (!notes.isEmpty()) {
+        warn("unix-socket.mode", String.format(Locale.ROOT, "%04o: ", bits) + String.join("; ", notes));
+      }
+    }
+
     private List<CidrRange> cidrList(String path) {
-      return parsedList(path, stringList(path), CidrRange::parse);
+      List<CidrRange> ranges = parsedList(path, stringList(path), CidrRange::parse);
+      for (CidrRange r : ranges) {
+        if (!r.equals(r.canonical())) {
+          warn(path, r + " has bits set after its /" + r.prefixLength() + " prefix; it means " + r.canonical());
+        }
+      }
+      return ranges;
+    }
+
+    /**
+     * An empty allow-from refuses every TCP client, Postfix included, which then applies
+     * milter_default_action (tempfail) to all mail: surely not meant while a TCP listener exists.
+     * A /0 range lets any host that reaches the listener use the milter: legal, worth a warning.
+     */
+    private List<CidrRange> allowFrom(List<ListenAddress> listeners) {
+      int problemsBefore = problems.size();
+      List<CidrRange> ranges = cidrList("allow-from");
+      boolean tcp = listeners.stream().anyMatch(l -> l instanceof ListenAddress.Inet);
+      if (ranges.isEmpty() && tcp && problems.size() == problemsBefore) {
+        problem("allow-from", "is empty, so the TCP listener would refuse every client, Postfix included; list"
+            + " Postfix's address (e.g. [\"127.0.0.0/8\", \"::1/128\"]), or listen on a unix socket only");
+      }
+      for (CidrRange r : ranges) {
+        if (r.prefixLength() == 0 && tcp) {
+          warn("allow-from", r + " lets any host that can reach the TCP listener use the milter");
+        }
+      }
+      return ranges;
     }
 
     private List<IdentitySettings> identities() {
@@ -361,7 +425,8 @@ public final class ConfigLoader {
     }
 
     private DnsSettings dns() {
-      Duration timeout = positiveDuration("dns.timeout");
+      Duration timeout = atLeast("dns.timeout", MIN_DNS_TIMEOUT, "no resolver answers reliably that fast, so"
+          + " every lookup would fail");
       Duration budget = positiveDuration("dns.check-budget");
       if (timeout != null && budget != null && budget.compareTo(timeout) < 0) {
         problem("dns.check-budget", "must be at least dns.timeout (" + timeout.toMillis() + " ms)");
@@ -376,8 +441,8 @@ public final class ConfigLoader {
     }
 
     private RefreshSettings refresh() {
-      Duration min = positiveDuration("refresh.min");
-      Duration max = positiveDuration("refresh.max");
+      Duration min = clampedUp("refresh.min", MIN_REFRESH, "re-checking more often only floods the resolvers");
+      Duration max = clampedUp("refresh.max", MIN_REFRESH, "re-checking more often only floods the resolvers");
       if (min != null && max != null && max.compareTo(min) < 0) {
         problem("refresh.max", "must not be shorter than refresh.min");
       }
@@ -442,10 +507,45 @@ public final class ConfigLoader {
       return new LimitSettings(
           intInRange("limits.max-frame-bytes", 65_540, 16 * 1024 * 1024),
           intInRange("limits.max-connections", 1, 1_000_000),
-          positiveDuration("limits.idle-timeout"),
+          idleTimeout(),
           intInRange("limits.max-macros-per-stage", 1, 10_000),
           intInRange("limits.max-macro-bytes", 1024, 16 * 1024 * 1024),
           intInRange("limits.max-waiting-sessions", 0, 1_000_000));
+    }
+
+    /**
+     * Below a second, Postfix's connection would be cut between two commands of one SMTP session;
+     * below Postfix's smtpd_timeout (300 s), a client pausing that long between SMTP commands would
+     * lose its milter session. Either way Postfix applies milter_default_action to the mail.
+     */
+    private Duration idleTimeout() {
+      Duration idle = atLeast("limits.idle-timeout", MIN_IDLE_TIMEOUT, "Postfix's connection would be cut between"
+          + " the commands of one SMTP session");
+      if (idle != null && idle.compareTo(POSTFIX_SMTPD_TIMEOUT) < 0) {
+        warn("limits.idle-timeout", pretty(idle) + " is shorter than Postfix's smtpd_timeout (300s): a session whose"
+            + " client pauses longer between SMTP commands loses the milter, and milter_default_action applies");
+      }
+      return idle;
+    }
+
+    /** A duration below {@code floor} is refused: such a value is a slip of the unit (1ms for 1m), not a choice. */
+    private Duration atLeast(String path, Duration floor, String why) {
+      Duration d = positiveDuration(path);
+      if (d != null && d.compareTo(floor) < 0) {
+        problem(path, pretty(d) + " is below " + pretty(floor) + ": " + why);
+        return null;
+      }
+      return d;
+    }
+
+    /** A duration below {@code floor} is raised to it with a warning: more is always safe here. */
+    private Duration clampedUp(String path, Duration floor, String why) {
+      Duration d = positiveDuration(path);
+      if (d != null && d.compareTo(floor) < 0) {
+        warn(path, pretty(d) + " is below " + pretty(floor) + " (" + why + "); using " + pretty(floor));
+        return floor;
+      }
+      return d;
     }
 
     // ---- typed getters that record problems instead of throwing ----
@@ -535,6 +635,11 @@ public final class ConfigLoader {
         problem(path, "'" + s + "' must be one of " + choices(type));
       }
       return value.orElse(fallback);
+    }
+
+    private void warn(String path, String message) {
+      ConfigOrigin origin = c.hasPath(path) ? c.getValue(path).origin() : c.root().origin();
+      warnings.add(where(origin) + path + ": " + message);
     }
 
     private void problem(String path, String message) {

@@ -47,10 +47,17 @@ public final class ConfigReference {
           + "`inet:[::1]:PORT`), `inet:PORT@HOST`, `inet6:PORT@HOST`, `unix:/path` or `local:/path`. HOST may be a "
           + "name such as `localhost`, resolved once at start. A unix path may be at most 107 bytes (the kernel's "
           + "sun_path) and its directory at most 74 (the socket is bound first in a private subdirectory there); "
-          + "longer is a configuration error."),
-      Key.of("unix-socket.mode", "Mode a unix socket is created with (Postfix must be able to write to it)."),
+          + "longer is a configuration error. Two listeners on one port (of one address, or of a wildcard address, "
+          + "`metrics.listen` included) or one path are a configuration error. At start every listener is bound "
+          + "before any accepts, and a failure names the listener and the cause (exit 69)."),
+      Key.of("unix-socket.mode", "Mode a unix socket is created with (Postfix must be able to write to it). "
+          + "Write permission for others (every local user may talk to the milter) and execute bits (meaningless "
+          + "on a socket) are warned about."),
       Key.of("unix-socket.group", "Group a unix socket is created with; empty: ptrguard's own group."),
-      Key.of("allow-from", "TCP peers allowed to talk to the milter (CIDRs or addresses); others are closed at accept."),
+      Key.of("allow-from", "TCP peers allowed to talk to the milter (CIDRs or addresses); others are closed at accept. "
+          + "Empty while a TCP listener exists is an error (Postfix itself would be refused); a prefix length is "
+          + "digits only (`127.0.0.1/+8` is an error); a range with bits after its prefix (`127.0.0.1/8`) and a `/0` "
+          + "range are warned about."),
       Key.of("identities", "The MTA's outbound identities, each with the keys below."),
       Key.element("identities[].name", "required", "A name for logs, metrics and `check`."),
       Key.element("identities[].ip", "[\"auto\"]", "Source addresses; `auto` takes Postfix's `smtp_bind_address` / "
@@ -74,12 +81,14 @@ public final class ConfigReference {
           + "empty: `/etc/resolv.conf`."),
       Key.of("dns.compare-with", "Extra resolvers asked the same questions; differing answers are reported "
           + "(split horizon)."),
-      Key.of("dns.timeout", "Time for one query."),
+      Key.of("dns.timeout", "Time for one query; at least 50ms (less is an error: every lookup would fail)."),
       Key.of("dns.check-budget", "Time for one identity check, all lookups included (keep it below Postfix's 30 s "
           + "milter timeouts)."),
       Key.of("dns.stale-max", "How long a last known verdict is served while DNS fails, before `on-dns-error` applies."),
-      Key.of("refresh.min", "Lower bound of the TTL-driven background refresh."),
-      Key.of("refresh.max", "Upper bound of the TTL-driven background refresh."),
+      Key.of("refresh.min", "Lower bound of the TTL-driven background refresh. Below 1s it is raised to 1s with a "
+          + "warning (re-checking more often only floods the resolvers)."),
+      Key.of("refresh.max", "Upper bound of the TTL-driven background refresh; at least `refresh.min`, raised to 1s "
+          + "like it."),
       Key.of("enforce.action", "`tempfail`: reply `enforce.reply`, Postfix returns it at MAIL FROM and queues nothing. "
           + "`hold`: accept and put the message on hold (`postsuper -H` releases it); the right choice for "
           + "`non_smtpd_milters`."),
@@ -96,9 +105,11 @@ public final class ConfigReference {
           + "is closed, unless its packet is under 4 KiB, as all packets for the events ptrguard asks Postfix for are)."),
       Key.of("limits.max-connections", "Concurrent milter connections; more are refused with a log line "
           + "(per-connection lines, refusals included, are limited to one per kind and second, with `suppressed=N`)."),
-      Key.of("limits.idle-timeout", "A milter client silent this long is disconnected. A packet must also arrive "
-          + "whole within this time (at most 10 s) of its first byte, however slowly it trickles in "
-          + "(`event=milter-frame-timeout`)."),
+      Key.of("limits.idle-timeout", "A milter client silent this long is disconnected, as is one that does not "
+          + "read its replies for this long. A packet must also arrive whole within this time (at most 10 s) of its "
+          + "first byte, however slowly it trickles in (`event=milter-frame-timeout`). At least 1s (less is an "
+          + "error); below Postfix's `smtpd_timeout` (300s) a warning, since a client pausing that long between SMTP "
+          + "commands would lose the milter and `milter_default_action` would apply."),
       Key.of("limits.max-macros-per-stage", "Macros accepted per milter stage and connection; a packet with more "
           + "is refused while it is read, before any macro is stored."),
       Key.of("limits.max-macro-bytes", "Bytes of macro names and values accepted per connection."),

@@ -23,16 +23,30 @@ public record CidrRange(InetAddress network, int prefixLength) {
     int max = address.getAddress().length * 8;
     int prefix = max;
     if (slash >= 0) {
-      try {
-        prefix = Integer.parseInt(s.substring(slash + 1));
-      } catch (NumberFormatException e) {
+      // Digits only: Integer.parseInt would also take "+8" or "-0".
+      String digits = s.substring(slash + 1);
+      if (!digits.matches("[0-9]{1,3}")) {
         throw new IllegalArgumentException("'" + text + "': prefix length must be a number 0-" + max);
       }
+      prefix = Integer.parseInt(digits);
     }
     if (prefix < 0 || prefix > max) {
       throw new IllegalArgumentException("'" + text + "': prefix length must be 0-" + max);
     }
     return new CidrRange(address, prefix);
+  }
+
+  /** The same range with the bits after the prefix cleared (127.0.0.1/8 is 127.0.0.0/8). */
+  public CidrRange canonical() {
+    byte[] b = network.getAddress();
+    for (int bit = prefixLength; bit < b.length * 8; bit++) {
+      b[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
+    }
+    try {
+      return new CidrRange(InetAddress.getByAddress(b), prefixLength);
+    } catch (java.net.UnknownHostException e) {
+      throw new AssertionError("4 or 16 bytes are always an address", e);
+    }
   }
 
   public boolean contains(InetAddress candidate) {

@@ -26,7 +26,7 @@ public sealed interface ListenAddress {
     /** sun_path holds 108 bytes on Linux, the terminating NUL included. */
     public static final int MAX_PATH_BYTES = 107;
     /**
-     * The socket is first bound at {@code DIR/.ptrguard-<up to 20 digits>/s} next to its path and
+     * The socket is first bound at {@code DIR/.ptrguard-PID.N/s} (at most 20 characters after the dash) next to its path and
      * then renamed into place (milter.UnixSocketFile), so that path must fit as well.
      */
     public static final int STAGING_EXTRA_BYTES = "/.ptrguard-".length() + 20 + "/s".length();

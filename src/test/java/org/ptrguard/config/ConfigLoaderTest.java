@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -183,6 +184,42 @@ class ConfigLoaderTest {
     assertThat(loadError("dns.check-budget = 40s").getMessage()).contains("must stay below 25s");
     assertThat(loadError("dns.timeout = 0s").getMessage()).contains("must be a positive duration");
     assertThat(loadError("refresh { min = 10m, max = 1m }").getMessage()).contains("refresh.max");
+  }
+
+  /** Issue 19 defect 8: values no admin means are refused with the key and why, or raised with a warning. */
+  @Test
+  void absurdValuesAreRefusedOrRaisedWithAWarning() throws Exception {
+    assertThat(loadError("dns.timeout = 1ns").getMessage())
+        .contains("broken.conf: 1: dns.timeout: 1ns is below 50ms: no resolver answers reliably that fast");
+    assertThat(loadError("limits.idle-timeout = 1ms").getMessage())
+        .contains("broken.conf: 1: limits.idle-timeout: 1ms is below 1s: Postfix's connection would be cut");
+    // refresh: more is always safe, so a tiny value is raised to the floor, with a warning.
+    LoadedConfig refresh = loadFile("refresh { min = 1ms, max = 1ms }\n");
+    assertThat(refresh.settings().refresh().min()).isEqualTo(ConfigLoader.MIN_REFRESH);
+    assertThat(refresh.settings().refresh().max()).isEqualTo(ConfigLoader.MIN_REFRESH);
+    assertThat(refresh.warnings()).anySatisfy(w -> assertThat(w).contains("refresh.min: 1ms is below 1s").contains("using 1s"))
+        .anySatisfy(w -> assertThat(w).contains("refresh.max: 1ms is below 1s"));
+    // allow-from = [] refuses Postfix too, as long as there is a TCP listener; with only a unix socket it is moot.
+    assertThat(loadError("allow-from = []").getMessage()).contains("allow-from: is empty, so the TCP listener would"
+        + " refuse every client, Postfix included");
+    assertThat(loadFile("listen = [\"unix:/run/ptrguard/m.sock\"]\nallow-from = []\n").warnings()).isEmpty();
+    // Malformed CIDRs are refused; a range with host bits is legal but warned about with what it means.
+    for (String bad : List.of("127.0.0.1/+8", "127.0.0.1/-0", "127.0.0.1/ 8", "127.0.0.1/8/8", "127.0.0.1/0x8",
+        "::1/+128", "127.0.0.1/")) {
+      assertThat(loadError("allow-from = [\"" + bad + "\"]").getMessage()).as(bad)
+          .contains("allow-from: '" + bad + "': prefix length must be a number 0-");
+    }
+    LoadedConfig hostBits = loadFile("allow-from = [\"127.0.0.1/8\", \"0.0.0.0/0\"]\n");
+    assertThat(hostBits.warnings()).anySatisfy(w -> assertThat(w)
+        .contains("allow-from: 127.0.0.1/8 has bits set after its /8 prefix; it means 127.0.0.0/8"))
+        .anySatisfy(w -> assertThat(w).contains("0.0.0.0/0 lets any host that can reach the TCP listener use the milter"));
+    // A world-writable socket, and execute bits, are legal but surely not meant.
+    assertThat(loadFile("unix-socket.mode = \"0777\"\n").warnings()).singleElement().asString()
+        .contains("unix-socket.mode: 0777: every local user may connect").contains("execute bits mean nothing");
+    assertThat(loadFile("limits.idle-timeout = 2s\n").warnings()).singleElement().asString()
+        .contains("limits.idle-timeout: 2s is shorter than Postfix's smtpd_timeout (300s)");
+    // The defaults and the shipped values draw no warning.
+    assertThat(loadFile("unix-socket.mode = \"0660\"\nrefresh { min = 60s, max = 1h }\n").warnings()).isEmpty();
   }
 
   @Test
