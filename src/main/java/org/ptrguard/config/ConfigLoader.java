@@ -26,6 +26,7 @@ import org.ptrguard.config.Settings.AuditSettings;
 import org.ptrguard.config.Settings.DnsSettings;
 import org.ptrguard.config.Settings.EnforceAction;
 import org.ptrguard.config.Settings.EnforceSettings;
+import org.ptrguard.config.Settings.FeedbackSettings;
 import org.ptrguard.config.Settings.IdentitySettings;
 import org.ptrguard.config.Settings.LimitSettings;
 import org.ptrguard.config.Settings.LogSettings;
@@ -259,7 +260,8 @@ public final class ConfigLoader {
           new LogSettings(logLevel()),
           new MetricsSettings(metricsListen()),
           limits(),
-          routes());
+          routes(),
+          feedback());
       try {
         ListenAddress.checkDistinct(s.listen(), s.metrics().listen());
       } catch (IllegalArgumentException e) {
@@ -484,6 +486,16 @@ public final class ConfigLoader {
       }
       return new RouteSettings(bool("routes.enabled"),
           dir.isEmpty() ? Optional.empty() : Optional.of(java.nio.file.Path.of(dir)));
+    }
+
+    private FeedbackSettings feedback() {
+      FeedbackSource source = FeedbackSource.AUTO;
+      try {
+        source = FeedbackSource.parse(string("feedback.source"));
+      } catch (IllegalArgumentException e) {
+        problem("feedback.source", e.getMessage());
+      }
+      return new FeedbackSettings(source);
     }
 
     private Optional<InetSocketAddress> metricsListen() {

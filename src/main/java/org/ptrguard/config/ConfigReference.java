@@ -76,6 +76,10 @@ public final class ConfigReference {
           + "(NAT). `no`: one decision per session from the identities. See docs/routes.md."),
       Key.of("routes.postfix-config", "The Postfix instance's configuration directory (as `postconf -c`); empty: the "
           + "default instance."),
+      Key.of("feedback.source", "Where the daemon reads Postfix's delivery log to learn what receivers answered: "
+          + "`auto` (the journal when it holds Postfix's entries, else `/var/log/mail.log`, else Postfix's "
+          + "`maillog_file`, else off with one log line saying why), `journal` (`journalctl --follow` as a child "
+          + "process), `file:/path` (follows rename and copytruncate rotation) or `off`. Reading starts at the end."),
       Key.of("scope.clients", "Guard only sessions from these client CIDRs; empty: all sessions."),
       Key.of("dns.resolvers", "Resolvers to ask (`\"192.0.2.53\"`, `\"127.0.0.1:5353\"`, `\"[2001:db8::53]:53\"`); "
           + "empty: `/etc/resolv.conf`."),

@@ -31,7 +31,8 @@ public record Settings(
     LogSettings log,
     MetricsSettings metrics,
     LimitSettings limits,
-    RouteSettings routes) {
+    RouteSettings routes,
+    FeedbackSettings feedback) {
 
   public enum Mode { AUDIT, ENFORCE }
 
@@ -102,6 +103,13 @@ public record Settings(
    * @param postfixConfig the instance's configuration directory; empty for the default instance
    */
   public record RouteSettings(boolean enabled, Optional<java.nio.file.Path> postfixConfig) {}
+
+  /**
+   * Receiver feedback from Postfix's delivery log (docs/feedback.md).
+   *
+   * @param source where the log is read from
+   */
+  public record FeedbackSettings(FeedbackSource source) {}
 
   public record LimitSettings(
       int maxFrameBytes,

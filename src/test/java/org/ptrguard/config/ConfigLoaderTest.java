@@ -284,4 +284,20 @@ class ConfigLoaderTest {
     assertThat(s.identities()).extracting(Settings.IdentitySettings::genericPtr)
         .containsExactly(Settings.GenericPtr.OFF, Settings.GenericPtr.WARN);
   }
+
+  @Test
+  void feedbackSourceForms() throws Exception {
+    assertThat(ConfigLoader.parse("").feedback().source()).isEqualTo(FeedbackSource.AUTO);
+    assertThat(ConfigLoader.parse("feedback.source = journal").feedback().source().kind())
+        .isEqualTo(FeedbackSource.Kind.JOURNAL);
+    assertThat(ConfigLoader.parse("feedback.source = off").feedback().source().kind()).isEqualTo(FeedbackSource.Kind.OFF);
+    FeedbackSource file = ConfigLoader.parse("feedback.source = \"file:/var/log/mail.log\"").feedback().source();
+    assertThat(file.file()).contains(Path.of("/var/log/mail.log"));
+    assertThat(file.word()).isEqualTo("file:/var/log/mail.log");
+    ConfigException relative = loadError("feedback.source = \"file:mail.log\"\n");
+    assertThat(relative.getMessage()).contains("broken.conf: 1:").contains("feedback.source")
+        .contains("file:/absolute/path");
+    assertThat(loadError("feedback { source = syslog }\n").getMessage())
+        .contains("feedback.source").contains("must be auto, journal, file:/path or off");
+  }
 }
