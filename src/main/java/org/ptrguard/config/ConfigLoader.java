@@ -24,6 +24,9 @@ import java.util.Set;
 import java.util.function.Function;
 import org.ptrguard.config.Settings.AuditSettings;
 import org.ptrguard.config.Settings.DnsSettings;
+import org.ptrguard.config.Settings.EgressAnswer;
+import org.ptrguard.config.Settings.EgressDiscover;
+import org.ptrguard.config.Settings.EgressSettings;
 import org.ptrguard.config.Settings.EnforceAction;
 import org.ptrguard.config.Settings.EnforceSettings;
 import org.ptrguard.config.Settings.FeedbackSettings;
@@ -57,6 +60,10 @@ public final class ConfigLoader {
 
   private static final Set<String> IDENTITY_KEYS =
       Set.of("name", "ip", "ehlo", "senders", "services", "generic-ptr");
+
+  /** A host name as the egress server or question name: letters, digits, hyphens, underscores, dots. */
+  private static final java.util.regex.Pattern DNS_NAME =
+      java.util.regex.Pattern.compile("(?=.{1,253}\\.?$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\\.?");
 
   /** A loaded configuration, where it came from, and non-fatal remarks (unknown keys, ...). */
   public record LoadedConfig(Settings settings, String source, List<String> warnings, Config merged) {}
@@ -439,7 +446,21 @@ public final class ConfigLoader {
       }
       return new DnsSettings(parsedList("dns.resolvers", ResolverAddress::parse),
           parsedList("dns.compare-with", ResolverAddress::parse),
-          timeout, budget, positiveDuration("dns.stale-max"));
+          timeout, budget, positiveDuration("dns.stale-max"), egress());
+    }
+
+    private EgressSettings egress() {
+      EgressDiscover discover = enumValue("egress.discover", EgressDiscover.class, EgressDiscover.OFF);
+      String server = string("egress.server").trim();
+      if (IpLiterals.parse(server).isEmpty() && !DNS_NAME.matcher(server).matches()) {
+        problem("egress.server", "'" + server + "' is neither an address nor a host name");
+      }
+      int port = intInRange("egress.port", 1, 65535);
+      String name = string("egress.name").trim();
+      if (!DNS_NAME.matcher(name).matches()) {
+        problem("egress.name", "'" + name + "' is not a DNS name");
+      }
+      return new EgressSettings(discover, server, port, name, enumValue("egress.type", EgressAnswer.class, EgressAnswer.TXT));
     }
 
     private RefreshSettings refresh() {

@@ -88,6 +88,15 @@ public final class ConfigReference {
       Key.of("dns.timeout", "Time for one query; at least 50ms (less is an error: every lookup would fail)."),
       Key.of("dns.check-budget", "Time for one identity check, all lookups included (keep it below Postfix's 30 s "
           + "milter timeouts)."),
+      Key.of("egress.discover", "`dns`: ask a \"what is my address\" DNS server, from each identity's address, which "
+          + "address it sees, and report `egress.nat` when receivers see another address than the one bound (NAT). "
+          + "`off` (default): no question to a third party."),
+      Key.of("egress.server", "The server asked (host name, resolved through `dns.resolvers`, or address): Google's "
+          + "`ns1.google.com` or OpenDNS's `resolver1.opendns.com`."),
+      Key.of("egress.port", "The server's port."),
+      Key.of("egress.name", "The name asked for: `o-o.myaddr.l.google.com` (Google) or `myip.opendns.com` (OpenDNS)."),
+      Key.of("egress.type", "`txt`: the address comes back as TXT text (Google); `a`: as an A record, AAAA for IPv6 "
+          + "(OpenDNS). An answer that is not an address is logged (`event=egress-discovery`), never fatal."),
       Key.of("dns.stale-max", "How long a last known verdict is served while DNS fails, before `on-dns-error` applies."),
       Key.of("refresh.min", "Lower bound of the TTL-driven background refresh. Below 1s it is raised to 1s with a "
           + "warning (re-checking more often only floods the resolvers)."),

@@ -84,7 +84,20 @@ public record Settings(
       List<ResolverAddress> compareWith,
       Duration timeout,
       Duration checkBudget,
-      Duration staleMax) {}
+      Duration staleMax,
+      EgressSettings egress) {}
+
+  /** {@code egress.discover}: off, or ask a "what is my address" DNS server. */
+  public enum EgressDiscover { OFF, DNS }
+
+  /** How the "what is my address" server spells the answer: TXT text, or an A/AAAA record. */
+  public enum EgressAnswer { TXT, A }
+
+  /**
+   * Egress discovery behind NAT ({@code egress.*}): which server to ask, from each identity's
+   * address, for the address it sees.
+   */
+  public record EgressSettings(EgressDiscover discover, String server, int port, String name, EgressAnswer type) {}
 
   public record RefreshSettings(Duration min, Duration max) {}
 

@@ -1,12 +1,14 @@
 package org.ptrguard.dns;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -49,6 +51,12 @@ public final class DnsClient {
   private final AtomicInteger inFlight = new AtomicInteger();
 
   public DnsClient(List<InetSocketAddress> servers, Duration timeout, Executor executor, DnsCounters counters) {
+    this(servers, timeout, executor, counters, Optional.empty());
+  }
+
+  /** @param localAddress the source address of every question (egress discovery), else the kernel's choice */
+  public DnsClient(List<InetSocketAddress> servers, Duration timeout, Executor executor, DnsCounters counters,
+      Optional<InetAddress> localAddress) {
     List<InetSocketAddress> use = servers.isEmpty() ? ResolverConfig.getCurrentConfig().servers() : servers;
     if (use.isEmpty()) {
       throw new IllegalArgumentException("no DNS resolver configured and none found in /etc/resolv.conf");
@@ -57,13 +65,14 @@ public final class DnsClient {
     this.executor = executor;
     this.counters = counters;
     this.label = use.stream().map(DnsClient::hostPort).collect(Collectors.joining(","));
-    this.resolver = resolverFor(use, timeout);
+    this.resolver = resolverFor(use, timeout, localAddress);
   }
 
-  private static Resolver resolverFor(List<InetSocketAddress> servers, Duration timeout) {
+  private static Resolver resolverFor(List<InetSocketAddress> servers, Duration timeout, Optional<InetAddress> local) {
     List<Resolver> simple = new ArrayList<>();
     for (InetSocketAddress s : servers) {
       SimpleResolver r = new SimpleResolver(s);
+      local.ifPresent(r::setLocalAddress);
       r.setTimeout(timeout);
       r.setIoClientFactory(UDP);
       simple.add(r);

@@ -93,6 +93,14 @@ final class Fixes {
         + " generic or does not resolve back). Some receivers score a mismatch as a sign of a hijacked host.";
   }
 
+  static String egressNat(String identity, InetAddress bound, InetAddress seen) {
+    return "Receivers check the PTR and FCrDNS of " + Addresses.text(seen) + ", the address your NAT gives the mail."
+        + " Write it in ptrguard.conf (identity " + identity + ": ip = [\"" + Addresses.text(seen) + "\"]) so that"
+        + " ptrguard judges what receivers see (ptrguard check --ip " + Addresses.text(seen) + " shows it now), and"
+        + " have its PTR set to your mail host name. If mail should leave from " + Addresses.text(bound)
+        + " itself, the NAT or firewall rule for outbound port 25 is where to change it.";
+  }
+
   static String resolversDisagree(String mainResolver) {
     return "Receivers ask public DNS. Compare the answers (dig @SERVER -x ADDRESS): a split-horizon view or an internal"
         + " zone may hide what the Internet sees, a secondary may be stale, or a recent change has not expired from"

@@ -17,6 +17,7 @@ import org.ptrguard.dns.DnsClient;
 import org.ptrguard.dns.DnsCounters;
 import org.ptrguard.dns.DnsOptions;
 import org.ptrguard.dns.DnsOutcome;
+import org.ptrguard.dns.EgressProbe;
 import org.ptrguard.net.Addresses;
 import org.xbill.DNS.NSRecord;
 import org.xbill.DNS.Name;
@@ -40,6 +41,8 @@ public final class IdentityChecker implements AutoCloseable {
   private final DnsOptions options;
   private final IdentityJudges judges;
   private final ExecutorService executor;
+  /** The "what is my address" probe, when egress discovery is on. */
+  private final Optional<EgressProbe> egress;
   private final DnsClient main;
   private final List<DnsClient> views = new ArrayList<>();
   private final Clock clock;
@@ -71,6 +74,7 @@ public final class IdentityChecker implements AutoCloseable {
     for (InetSocketAddress view : options.compareWith()) {
       views.add(new DnsClient(List.of(view), options.timeout(), executor, counters));
     }
+    this.egress = options.egress().map(q -> new EgressProbe(q, main, options.timeout(), executor, counters));
   }
 
   /** DNS questions of all views still on the wire (0 when no check is running). */
@@ -137,9 +141,12 @@ public final class IdentityChecker implements AutoCloseable {
           ? CompletableFuture.completedFuture(List.of())
           : all(List.of(main.lookup(name(s.ehlo()), Type.A), main.lookup(name(s.ehlo()), Type.AAAA)));
       List<CompletableFuture<ViewSummary>> viewSummaries = views.stream().map(this::summarize).toList();
-      return CompletableFuture.allOf(forward, authority, ehloAddresses, all(viewSummaries))
+      CompletableFuture<Optional<EgressProbe.Result>> seenAs = egress.isEmpty()
+          ? CompletableFuture.completedFuture(Optional.empty())
+          : egress.get().probe(s.ip()).thenApply(Optional::of);
+      return CompletableFuture.allOf(forward, authority, ehloAddresses, all(viewSummaries), seenAs)
           .thenApply(done -> new Observations(ptr.join(), forward.join(), authority.join(), ehloProblem,
-              ehloAddresses.join(), viewSummaries.stream().map(CompletableFuture::join).toList()));
+              ehloAddresses.join(), viewSummaries.stream().map(CompletableFuture::join).toList(), seenAs.join()));
     }
 
     private CompletableFuture<List<NameAnswer>> forwardOf(DnsClient client, DnsOutcome ptr) {

@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * All judges of one identity, in the order their findings are listed (worst first, then this
- * order): PTR and forward confirmation, EHLO, resolver views. From what the lookups saw to the
+ * order): PTR and forward confirmation, EHLO, resolver views, egress (NAT). From what the lookups saw to the
  * report, without DNS: a new check is one more judge here.
  */
 final class IdentityJudges {
@@ -20,6 +20,7 @@ final class IdentityJudges {
     Optional<String> heloCandidate = ptr.judge(subject, seen, out);
     EhloJudge.judge(subject, seen, heloCandidate, out);
     ResolverViewsJudge.judge(subject, seen, out);
+    EgressJudge.judge(subject, seen, out);
     return out.report(seen.ptrNames(), seen.authority(), started);
   }
 }

@@ -3,6 +3,7 @@ package org.ptrguard.identity;
 import java.util.List;
 import java.util.Optional;
 import org.ptrguard.dns.DnsOutcome;
+import org.ptrguard.dns.EgressProbe;
 
 /**
  * Everything the lookups of one check saw: the input of the judges, which do no DNS themselves.
@@ -13,13 +14,21 @@ import org.ptrguard.dns.DnsOutcome;
  * @param ehloProblem why the EHLO name is no usable FQDN; when present, its addresses were not looked up
  * @param ehloAddresses the A and AAAA answers for the EHLO name, in that order (empty with an ehloProblem)
  * @param otherViews the other resolver views (dns.compare-with), each reduced to what a verdict depends on
+ * @param egress what the "what is my address" server saw, when egress discovery is on
  */
 record Observations(DnsOutcome ptr, List<NameAnswer> forward, Optional<ReverseZoneAuthority> authority,
-    Optional<String> ehloProblem, List<DnsOutcome> ehloAddresses, List<ViewSummary> otherViews) {
+    Optional<String> ehloProblem, List<DnsOutcome> ehloAddresses, List<ViewSummary> otherViews,
+    Optional<EgressProbe.Result> egress) {
   Observations {
     forward = List.copyOf(forward);
     ehloAddresses = List.copyOf(ehloAddresses);
     otherViews = List.copyOf(otherViews);
+  }
+
+  /** Without egress discovery. */
+  Observations(DnsOutcome ptr, List<NameAnswer> forward, Optional<ReverseZoneAuthority> authority,
+      Optional<String> ehloProblem, List<DnsOutcome> ehloAddresses, List<ViewSummary> otherViews) {
+    this(ptr, forward, authority, ehloProblem, ehloAddresses, otherViews, Optional.empty());
   }
 
   List<String> ptrNames() {

@@ -3,10 +3,12 @@ package org.ptrguard.monitor;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.ptrguard.config.ResolverAddress;
 import org.ptrguard.config.Settings.IdentitySettings;
 import org.ptrguard.config.Settings;
 import org.ptrguard.dns.DnsOptions;
+import org.ptrguard.dns.EgressQuery;
 import org.ptrguard.identity.Identity;
 import org.ptrguard.identity.IdentityDiscovery.Discovered;
 import org.ptrguard.identity.IdentityDiscovery;
@@ -68,7 +70,17 @@ public final class IdentityTargets {
 
   public static DnsOptions dnsOptions(Settings.DnsSettings dns) {
     return new DnsOptions(dns.resolvers().stream().map(ResolverAddress::socketAddress).toList(),
-        dns.compareWith().stream().map(ResolverAddress::socketAddress).toList(), dns.timeout(), dns.checkBudget());
+        dns.compareWith().stream().map(ResolverAddress::socketAddress).toList(), dns.timeout(), dns.checkBudget(),
+        egressQuery(dns.egress()));
+  }
+
+  /** The "what is my address" question, when egress discovery is on. */
+  static Optional<EgressQuery> egressQuery(Settings.EgressSettings e) {
+    if (e.discover() == Settings.EgressDiscover.OFF) {
+      return Optional.empty();
+    }
+    return Optional.of(new EgressQuery(e.server(), e.port(), e.name(),
+        e.type() == Settings.EgressAnswer.TXT ? EgressQuery.Kind.TXT : EgressQuery.Kind.ADDRESS));
   }
 
   /** The targets of one identity name. */

@@ -300,4 +300,22 @@ class ConfigLoaderTest {
     assertThat(loadError("feedback { source = syslog }\n").getMessage())
         .contains("feedback.source").contains("must be auto, journal, file:/path or off");
   }
+
+  @Test
+  void egressDiscoveryIsOffByDefaultAndTakesOpenDnsSettings() throws Exception {
+    Settings.EgressSettings off = loadFile("identities = [ {name = a, ip = \"203.0.113.10\", ehlo = mail.example.com} ]")
+        .settings().dns().egress();
+    assertThat(off).isEqualTo(new Settings.EgressSettings(Settings.EgressDiscover.OFF, "ns1.google.com", 53,
+        "o-o.myaddr.l.google.com", Settings.EgressAnswer.TXT));
+    Settings.EgressSettings openDns = loadFile("""
+        identities = [ {name = a, ip = "203.0.113.10", ehlo = mail.example.com} ]
+        egress { discover = dns, server = resolver1.opendns.com, name = myip.opendns.com, type = a }
+        """).settings().dns().egress();
+    assertThat(openDns).isEqualTo(new Settings.EgressSettings(Settings.EgressDiscover.DNS, "resolver1.opendns.com", 53,
+        "myip.opendns.com", Settings.EgressAnswer.A));
+    assertThat(loadError("egress { discover = maybe }").getMessage()).contains("egress.discover");
+    assertThat(loadError("egress { name = \"not a name\" }").getMessage()).contains("egress.name");
+    assertThat(loadError("egress { server = \"a..b\" }").getMessage()).contains("egress.server");
+    assertThat(loadError("egress { port = 70000 }").getMessage()).contains("egress.port");
+  }
 }

@@ -16,6 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
@@ -26,6 +30,8 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.SetResponse;
+import org.xbill.DNS.TXTRecord;
+import org.xbill.DNS.Type;
 import org.xbill.DNS.Zone;
 
 /**
@@ -53,6 +59,7 @@ public final class TestDnsServer implements AutoCloseable {
 
   private final Map<Name, Zone> zones = new ConcurrentHashMap<>();
   private final Map<Name, FaultSpec> faults = new ConcurrentHashMap<>();
+  private final Map<Name, UnaryOperator<String>> whatIsMyAddress = new ConcurrentHashMap<>();
   private final DatagramSocket udp;
   private final ServerSocket tcp;
   private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
@@ -137,6 +144,18 @@ public final class TestDnsServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Answers questions for {@code name} as Google's {@code o-o.myaddr.l.google.com} (TXT) and
+   * OpenDNS's {@code myip.opendns.com} (A/AAAA) do: with the source address of the question.
+   * {@code seenAs} maps that address's text to the answer, which lets a test stand behind a NAT
+   * (127.0.0.2 -> "203.0.113.7") or have a server answer something that is not an address. A/AAAA
+   * questions whose answer is no address of that family get an empty NOERROR answer.
+   */
+  public TestDnsServer whatIsMyAddress(String name, UnaryOperator<String> seenAs) {
+    whatIsMyAddress.put(name(name), seenAs);
+    return this;
+  }
+
   public InetSocketAddress address() {
     return new InetSocketAddress(InetAddress.getLoopbackAddress(), udp.getLocalPort());
   }
@@ -188,7 +207,7 @@ public final class TestDnsServer implements AutoCloseable {
       }
       sleep(SPOOF_LEAD_MS);
     }
-    byte[] out = respond(data, true);
+    byte[] out = respond(data, true, from.getAddress());
     if (out != null) {
       try {
         udp.send(new DatagramPacket(out, out.length, from));
@@ -219,7 +238,7 @@ public final class TestDnsServer implements AutoCloseable {
       while (true) {
         int length = in.readUnsignedShort();
         byte[] data = in.readNBytes(length);
-        byte[] reply = respond(data, false);
+        byte[] reply = respond(data, false, socket.getInetAddress());
         if (reply != null) {
           out.writeShort(reply.length);
           out.write(reply);
@@ -250,7 +269,7 @@ public final class TestDnsServer implements AutoCloseable {
   }
 
   /** The wire answer, or null to stay silent. */
-  private byte[] respond(byte[] data, boolean udpTransport) {
+  private byte[] respond(byte[] data, boolean udpTransport, InetAddress client) {
     queries.incrementAndGet();
     if (!udpTransport) {
       tcpQueries.incrementAndGet();
@@ -288,7 +307,9 @@ public final class TestDnsServer implements AutoCloseable {
           break;
       }
     }
-    Message response = answer(query, question);
+    UnaryOperator<String> myAddress = whatIsMyAddress.get(question.getName());
+    Message response = myAddress != null ? clientAddress(query, question, myAddress.apply(client.getHostAddress()))
+        : answer(query, question);
     byte[] wire = response.toWire();
     if (udpTransport && wire.length > UDP_LIMIT) {
       return truncated(query);
@@ -337,6 +358,26 @@ public final class TestDnsServer implements AutoCloseable {
       }
       response.addRecord(zone.getSOA(), Section.AUTHORITY);
       return response;
+    }
+    return response;
+  }
+
+  private static Message clientAddress(Message query, Record question, String seen) {
+    Message response = reply(query, Rcode.NOERROR);
+    response.getHeader().setFlag(Flags.AA);
+    try {
+      if (question.getType() == Type.TXT) {
+        response.addRecord(new TXTRecord(question.getName(), DClass.IN, 60, seen), Section.ANSWER);
+      } else if (question.getType() == Type.A || question.getType() == Type.AAAA) {
+        java.util.Optional<InetAddress> a = org.ptrguard.net.IpLiterals.parse(seen);
+        if (a.isPresent() && a.get() instanceof java.net.Inet4Address && question.getType() == Type.A) {
+          response.addRecord(new ARecord(question.getName(), DClass.IN, 60, a.get()), Section.ANSWER);
+        } else if (a.isPresent() && a.get() instanceof java.net.Inet6Address && question.getType() == Type.AAAA) {
+          response.addRecord(new AAAARecord(question.getName(), DClass.IN, 60, a.get()), Section.ANSWER);
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      return reply(query, Rcode.SERVFAIL);
     }
     return response;
   }
