@@ -92,6 +92,19 @@ public final class RouteSnapshot {
             "route " + service + ": the first check of its identity has not finished"));
   }
 
+  /**
+   * The same routes with each identity status passed through {@code overlay} (receiver holds): a
+   * new snapshot, this one unchanged.
+   */
+  public RouteSnapshot withStatuses(java.util.function.UnaryOperator<IdentityStatus> overlay) {
+    if (model == null) {
+      return this;
+    }
+    Map<String, ServiceStatuses> map = new HashMap<>();
+    services.forEach((name, s) -> map.put(name, new ServiceStatuses(s.ipv4().map(overlay), s.ipv6().map(overlay))));
+    return new RouteSnapshot(model, Map.copyOf(map), directStatuses.stream().map(overlay).toList());
+  }
+
   public boolean active() {
     return model != null;
   }

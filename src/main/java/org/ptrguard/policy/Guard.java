@@ -2,7 +2,9 @@ package org.ptrguard.policy;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +27,7 @@ import org.ptrguard.milter.ProtocolNeeds;
 import org.ptrguard.milter.SessionInfo;
 import org.ptrguard.monitor.IdentityStatus;
 import org.ptrguard.monitor.IdentityStatusSource;
+import org.ptrguard.monitor.QueueVerdicts;
 import org.ptrguard.net.CidrRange;
 import org.ptrguard.ops.LogValues;
 import org.ptrguard.ops.Metrics;
@@ -53,6 +56,8 @@ public final class Guard implements MilterHandlerFactory {
   private final AtomicInteger waiting = new AtomicInteger();
   private final Metrics.CounterFamily decisions;
   private final Metrics.CounterFamily coldWaits;
+  /** Verdicts of messages that reached end of message, by queue ID, for the receiver-feedback side. */
+  private final QueueVerdicts queueVerdicts;
 
   public Guard(Settings settings, IdentityStatusSource statuses, Metrics metrics) {
     this(settings, statuses, RouteStatusSource.NONE, metrics);
@@ -60,6 +65,13 @@ public final class Guard implements MilterHandlerFactory {
 
   /** @param routes per-route verdicts; while its snapshot is inactive, sessions are decided as before */
   public Guard(Settings settings, IdentityStatusSource statuses, RouteStatusSource routes, Metrics metrics) {
+    this(settings, statuses, routes, metrics, new QueueVerdicts(1));
+  }
+
+  /** @param queueVerdicts where each message's verdict is remembered by its queue ID */
+  public Guard(Settings settings, IdentityStatusSource statuses, RouteStatusSource routes, Metrics metrics,
+      QueueVerdicts queueVerdicts) {
+    this.queueVerdicts = queueVerdicts;
     this.state = new AtomicReference<>(State.of(settings, statuses));
     this.routes = new RouteDecider(routes);
     this.decisions = metrics.counter("ptrguard_decisions_total", "Guard decisions by mode, action and verdict",
@@ -213,11 +225,27 @@ public final class Guard implements MilterHandlerFactory {
       List<RouteDecider.RecipientDecision> recipients) {
     DECISIONS.info(DecisionLine.messageSummary(st.settings().mode(), recipients, client, ctx.macro("{daemon_name}"),
         ctx.macro("i"), ctx.connectionId()));
+    rememberRecipients(ctx, recipients);
+  }
+
+  /**
+   * Remembers, by queue ID, the verdict of each recipient's route (its decision's, else the worst
+   * of the route's families), so a receiver's rejection can be set against it.
+   */
+  void rememberRecipients(MilterContext ctx, List<RouteDecider.RecipientDecision> recipients) {
+    Map<String, Verdict> byRcpt = new HashMap<>();
+    for (RouteDecider.RecipientDecision r : recipients) {
+      byRcpt.put(r.recipient(), r.decision() != null ? r.decision().status().verdict()
+          : Verdict.worst(java.util.stream.Stream.of(r.route().ipv4(), r.route().ipv6())
+              .flatMap(Optional::stream).map(IdentityStatus::verdict).toList()));
+    }
+    ctx.macro("i").ifPresent(q -> queueVerdicts.remember(q, Verdict.worst(List.copyOf(byRcpt.values())), byRcpt));
   }
 
   /** The line saying which recipients' routes put a message on hold. */
   void messageHeld(MilterContext ctx, Optional<String> client, List<RouteDecider.RecipientDecision> held) {
     DECISIONS.warn(DecisionLine.messageHeld(held, client, ctx.macro("{daemon_name}"), ctx.macro("i"), ctx.connectionId()));
+    rememberRecipients(ctx, held);
   }
 
   static boolean needsSender(State st) {
@@ -280,6 +308,7 @@ public final class Guard implements MilterHandlerFactory {
     Mode mode = st.settings().mode();
     String line = DecisionLine.format(mode, d, "message", client, ctx.macro("{daemon_name}"), ctx.macro("i"),
         ctx.connectionId());
+    ctx.macro("i").ifPresent(q -> queueVerdicts.remember(q, d.status().verdict()));
     if (d.action() == Action.HOLD) {
       DECISIONS.warn(line);
     } else {

@@ -191,6 +191,7 @@ final class GuardSession implements MilterHandler {
           ? EndOfMessageReply.of(MilterReply.CONTINUE, Modification.addHeader(HEADER, HEALTHY_ROUTES))
           : EndOfMessageReply.of(MilterReply.CONTINUE);
     }
+    guard.rememberRecipients(ctx, mine);
     Optional<Decision> header = mine.stream().map(RouteDecider.RecipientDecision::decision)
         .filter(d -> d != null && d.action() == Decision.Action.ADD_HEADER).findFirst();
     return header.map(d -> EndOfMessageReply.of(MilterReply.CONTINUE, Modification.addHeader(HEADER, d.note())))
