@@ -2,6 +2,7 @@ package org.ptrguard.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,9 @@ import org.ptrguard.milter.MilterServer;
 import org.ptrguard.milter.MilterServerOptions;
 import org.ptrguard.monitor.IdentityMonitor;
 import org.ptrguard.monitor.IdentityStatusSource;
+import org.ptrguard.monitor.QueueVerdicts;
+import org.ptrguard.monitor.ReceiverFeedback;
+import org.ptrguard.monitor.ReceiverHolds;
 import org.ptrguard.monitor.RouteStatusSource;
 import org.ptrguard.monitor.RouteStatuses;
 import org.ptrguard.net.ListenAddress;
@@ -54,14 +58,16 @@ final class Daemon implements AutoCloseable {
   /** Present in route mode (routes.enabled): per-route verdicts for per-recipient decisions. */
   private final Optional<RouteStatuses> routes;
   private final Guard guard;
+  /** Receiver rejections read from Postfix's log: reported, summarised and (feedback.enforce) held. */
+  private final ReceiverFeedback feedback;
   private final MilterServer server;
   private final MetricsServer metricsServer;
   private volatile Settings settings;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Daemon(Optional<Path> configFile, List<ListenAddress> listenOverride, SystemdNotify systemd, Settings settings,
-      Metrics metrics, IdentityMonitor monitor, Optional<RouteStatuses> routes, Guard guard, MilterServer server,
-      MetricsServer metricsServer) {
+      Metrics metrics, IdentityMonitor monitor, Optional<RouteStatuses> routes, Guard guard, ReceiverFeedback feedback,
+      MilterServer server, MetricsServer metricsServer) {
     this.configFile = configFile;
     this.listenOverride = listenOverride;
     this.systemd = systemd;
@@ -70,6 +76,7 @@ final class Daemon implements AutoCloseable {
     this.monitor = monitor;
     this.routes = routes;
     this.guard = guard;
+    this.feedback = feedback;
     this.server = server;
     this.metricsServer = metricsServer;
   }
@@ -92,8 +99,13 @@ final class Daemon implements AutoCloseable {
     MetricsServer metricsServer = null;
     try {
       routes = startRoutes(settings, monitor);
-      Guard guard = new Guard(settings, monitor.current(),
-          routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE), metrics);
+      RouteStatusSource routeSource = routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE);
+      QueueVerdicts queueVerdicts = new QueueVerdicts();
+      ReceiverHolds holds = new ReceiverHolds(Clock.systemUTC());
+      ReceiverFeedback feedback = new ReceiverFeedback(metrics, queueVerdicts, holds, Clock.systemUTC());
+      feedback.configure(settings.identities(), monitor.current(), routeSource, false, Duration.ofHours(1));
+      // The guard reads verdicts with any receiver hold laid over them (feedback.enforce).
+      Guard guard = new Guard(settings, holds.over(monitor.current()), holds.over(routeSource), metrics, queueVerdicts);
       // Every listener is bound before any accepts: one that cannot be had stops the start before a
       // client could connect to another and be reset at exit (a half-started server).
       server = MilterServer.bind(options(settings, listenOverride), guard);
@@ -115,7 +127,7 @@ final class Daemon implements AutoCloseable {
           List.of("command"), () -> perLabel(s.stats().commands()));
       metrics.counterFunction("ptrguard_milter_protocol_errors_total", "Milter connections closed for a protocol error",
           List.of(), () -> Map.of(List.of(), (double) s.stats().protocolErrors()));
-      return new Daemon(configFile, listenOverride, systemd, settings, metrics, monitor, routes, guard, server,
+      return new Daemon(configFile, listenOverride, systemd, settings, metrics, monitor, routes, guard, feedback, server,
           metricsServer);
     } catch (IOException | RuntimeException e) {
       if (server != null) {
@@ -230,7 +242,9 @@ final class Daemon implements AutoCloseable {
       LOG.error("event=reload result=rejected reason={} kept-mode={}", LogValues.of(e.toString()), mode(settings));
       return false;
     }
-    guard.update(next, statuses);
+    guard.update(next, feedback.holds().over(statuses));
+    feedback.configure(next.identities(), statuses, routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE),
+        false, Duration.ofHours(1));
     if (!next.routes().equals(settings.routes())) {
       LOG.warn("event=reload note=\"routes.enabled and routes.postfix-config change only at restart\"");
     }

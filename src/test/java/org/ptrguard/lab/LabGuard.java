@@ -75,9 +75,15 @@ final class LabGuard implements AutoCloseable {
 
   /** Waits for a log line containing {@code needle}; returns it. Fails early if ptrguard died. */
   String awaitLog(String needle, Duration timeout) throws InterruptedException {
+    return awaitLog(needle, line -> true, timeout);
+  }
+
+  /** As above, for the first line containing {@code needle} that also satisfies {@code which}. */
+  String awaitLog(String needle, java.util.function.Predicate<String> which, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      List<String> hits = lines(needle);
+      List<String> hits = lines(needle).stream().filter(which).toList();
       if (!hits.isEmpty()) {
         return hits.get(0);
       }

@@ -39,7 +39,7 @@ class MonitoringAssetsIT {
   static final Path RULES = MONITORING.resolve("ptrguard-alerts.yml");
   static final Path DASHBOARD = MONITORING.resolve("ptrguard-dashboard.json");
   /** Series the rules use before ptrguard exports them; each must be named in a comment there. */
-  static final Set<String> PENDING = Set.of("ptrguard_receiver_rejections_total");
+  static final Set<String> PENDING = Set.of();
   static final Pattern METRIC = Pattern.compile("\\bptrguard_[a-z0-9_]+");
 
   @TempDir
@@ -108,7 +108,9 @@ class MonitoringAssetsIT {
         .contains("ptrguard_milter_connections_refused_total{reason=\"max-connections\"} 0\n")
         .contains("ptrguard_milter_protocol_errors_total 0\n")
         .contains("ptrguard_identity_verdict{identity=\"default\",ip=\"192.0.2.10\",verdict=\"fail\"} 0\n")
-        .containsPattern("ptrguard_identity_last_check_timestamp_seconds\\{identity=\"default\",ip=\"192.0.2.10\"} [1-9]");
+        .containsPattern("ptrguard_identity_last_check_timestamp_seconds\\{identity=\"default\",ip=\"192.0.2.10\"} [1-9]")
+        .contains("ptrguard_receiver_rejections_total{identity=\"default\",family=\"ipv4\",class=\"fcrdns\"} 0\n")
+        .contains("ptrguard_receiver_rejection_last_timestamp_seconds{identity=\"default\"} 0\n");
     assertThat(scrape).containsPattern("# HELP ptrguard_jvm_gc_seconds_total .*runs the G1 collector").doesNotContain("serial");
   }
 
@@ -127,7 +129,8 @@ class MonitoringAssetsIT {
     }
     assertThat(titles).contains("Decisions", "Identities", "DNS health", "Decisions per second", "Identity verdicts",
         "Time since the last identity check", "SMTP sessions that waited for an identity check", "DNS lookups by outcome",
-        "DNS lookups without an answer", "Versions");
+        "DNS lookups without an answer", "Versions", "Receiver feedback", "Receiver rejections",
+        "Time since the last receiver rejection");
     Set<String> used = metricsIn(String.join("\n", exprs));
     assertThat(used).as("metrics the dashboard queries").isNotEmpty();
     assertThat(exported).as("the daemon's /metrics").containsAll(used);
