@@ -23,6 +23,8 @@ import org.ptrguard.milter.MilterEvent;
 import org.ptrguard.milter.MilterServer;
 import org.ptrguard.milter.MilterServerOptions;
 import org.ptrguard.monitor.IdentityStatus;
+import org.ptrguard.monitor.QueueVerdicts;
+import org.ptrguard.monitor.ReceiverHolds;
 import org.ptrguard.monitor.RouteSnapshot;
 import org.ptrguard.monitor.RouteStatusSource;
 import org.ptrguard.net.Addresses;
@@ -119,9 +121,12 @@ class GuardRoutesTest {
     log.close();
   }
 
+  private final QueueVerdicts queue = new QueueVerdicts();
+  private final ReceiverHolds holds = new ReceiverHolds(java.time.Clock.systemUTC());
+
   private MilterTestClient start(String hocon) throws Exception {
     Settings settings = ConfigLoader.parse(hocon);
-    Guard guard = new Guard(settings, new GuardSessionTest.TableSource(), routes, metrics);
+    Guard guard = new Guard(settings, new GuardSessionTest.TableSource(), holds.over(routes), metrics, queue);
     server = MilterServer.start(MilterServerOptions.defaults()
         .withListeners(List.of(ListenAddress.parse("inet:127.0.0.1:0"))), guard);
     MilterTestClient c = MilterTestClient.connect(server.boundAddresses().get(0)).timeout(Duration.ofSeconds(10));
@@ -265,6 +270,46 @@ class GuardRoutesTest {
     assertThat(lines.get(1)).contains("would=tempfail rcpt=<dan@example.org>");
     assertThat(lines.get(2)).contains("mode=audit action=accept stage=message rcpts=2")
         .contains("routes=local/local:1,smtp/direct:1").contains("queue-id=M2");
+  }
+
+  @Test
+  void eachRecipientsRouteVerdictIsRememberedByQueueId() throws Exception {
+    try (MilterTestClient c = start("mode = audit")) {
+      hello(c);
+      c.mail("<alice@example.com>");
+      rcpt(c, "bob@example.net", "smtp", "example.net");
+      rcpt(c, "carol@example.org", "smtp-b", "example.org");
+      c.macro('E', "i", "M1");
+      c.endOfMessage();
+      c.abort();
+      c.mail("<alice@example.com>");
+      rcpt(c, "dan@example.net", "smtp", "example.net");
+      c.macro('E', "i", "M2");
+      c.endOfMessage();
+    }
+    assertThat(queue.verdict("M1", "bob@example.net")).contains(Verdict.PASS);
+    assertThat(queue.verdict("M1", "<Carol@example.org>")).contains(Verdict.FAIL);
+    assertThat(queue.verdict("M2", "dan@example.net")).contains(Verdict.PASS);
+    assertThat(queue.verdict("M3", "dan@example.net")).isEmpty();
+  }
+
+  @Test
+  void aReceiverHoldStopsTheHeldRouteAndFamilyOnly() throws Exception {
+    breakSmtpB(false);
+    IdentityStatus good = routes.snapshot().resolve(Optional.of("smtp"), Optional.empty(), "").ipv4().orElseThrow();
+    holds.hold(good, "smtp", Optional.of(Family.IPV4), "mx.example.net[198.51.100.20]",
+        "550 5.7.25 The IP address sending this message does not have a PTR record setup", Duration.ofHours(1));
+    try (MilterTestClient c = start("mode = enforce")) {
+      assertThat(hello(c).code()).as("a held route: recipients are looked at").isEqualTo('c');
+      c.mail("<alice@example.com>");
+      Reply refused = rcpt(c, "bob@example.net", "smtp", "example.net");
+      assertThat(refused.code()).isEqualTo('y');
+      assertThat(refused.text()).startsWith("451 4.7.25").contains(GOOD)
+          .contains("receiver mx.example.net[198.51.100.20] rejected mail from 192.0.2.10: 550 5.7.25 The IP address");
+      assertThat(rcpt(c, "carol@example.org", "smtp-b", "example.org").code()).isEqualTo('c');
+    }
+    assertThat(log.linesContaining("action=tempfail")).singleElement().asString().contains("codes=receiver.rejected")
+        .contains("route=smtp ");
   }
 
   @Test
