@@ -21,6 +21,7 @@ import org.ptrguard.identity.GenericNameClassifier;
 import org.ptrguard.identity.IdentityChecker;
 import org.ptrguard.identity.IdentityDiscovery;
 import org.ptrguard.identity.IdentityReport;
+import org.ptrguard.identity.ReceiverProfiles;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.monitor.IdentityTargets.Resolution;
 import org.ptrguard.monitor.IdentityTargets.Target;
@@ -225,6 +226,7 @@ public final class CheckCommand {
       id.put("ptr", r.ptrNames());
       id.put("verdict", r.verdict().word());
       id.put("findings", findingsJson(r));
+      id.put("receivers", ReceiverMatrixOutput.json(ReceiverProfiles.standard().judge(r)));
       id.put("reverse_zone", r.reverseZone().map(z -> {
         Map<String, Object> zone = new LinkedHashMap<>();
         zone.put("zone", z.zone());

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import org.ptrguard.identity.Finding;
 import org.ptrguard.identity.IdentityReport;
+import org.ptrguard.identity.ReceiverProfiles;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.monitor.IdentityTargets.Target;
 import org.ptrguard.net.Addresses;
@@ -39,6 +40,8 @@ final class CheckReport {
     field("PTR", r.ptrNames().isEmpty() ? "none" : String.join(", ", r.ptrNames()));
     r.reverseZone().ifPresent(z -> field("reverse zone", z.describe()));
     findings(r);
+    out.println();
+    ReceiverMatrixOutput.print(this, ReceiverProfiles.standard().judge(r));
   }
 
   /** Each finding with its evidence and fix, or the all-clear line. */

@@ -11,6 +11,7 @@ import org.ptrguard.config.ConfigException;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
 import org.ptrguard.identity.IdentityReport;
+import org.ptrguard.identity.ReceiverProfiles;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.monitor.IdentityTargets;
 import org.ptrguard.net.Addresses;
@@ -177,6 +178,8 @@ public final class RoutesCommand {
           report.field("verdict", report.badge(ir.get().verdict()));
           if (shown.add(ir.get())) {
             report.findings(ir.get());
+            out.println();
+            ReceiverMatrixOutput.print(report, ReceiverProfiles.standard().judge(ir.get()));
           } else {
             report.wrap("  ", "  ", "Same identity as a route above: see its findings.");
           }
@@ -216,6 +219,7 @@ public final class RoutesCommand {
           im.put("ptr", ir.ptrNames());
           im.put("verdict", ir.verdict().word());
           im.put("findings", CheckCommand.findingsJson(ir));
+          im.put("receivers", ReceiverMatrixOutput.json(ReceiverProfiles.standard().judge(ir)));
         });
         ids.add(im);
       }

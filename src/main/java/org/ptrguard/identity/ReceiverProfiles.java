@@ -104,7 +104,8 @@ public final class ReceiverProfiles {
         }
       }
       if (worst.kind() == ReceiverOutcome.Kind.SPAM_SCORE) {
-        worst = new ReceiverOutcome(ReceiverOutcome.Kind.SPAM_SCORE, "", score);
+        // scores are published with up to three decimals; the sum must not show binary noise
+        worst = new ReceiverOutcome(ReceiverOutcome.Kind.SPAM_SCORE, "", Math.round(score * 1000) / 1000.0);
       }
       rows.add(new ReceiverVerdict(p, facts.ipv6() ? p.id() + "-v6" : p.id(), worst, fired));
     }

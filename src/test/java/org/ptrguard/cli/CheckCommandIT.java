@@ -148,6 +148,15 @@ class CheckCommandIT {
         + "\"severity\":\"fail\",\"message\":\"PTR name other.example.com does not resolve back to 192.0.2.11\",\"evidence\":[");
     assertThat(json).contains("\"fix\":\"Make the name resolve back: add other.example.com. A 192.0.2.11");
     assertThat(json).contains("{\"code\":\"ehlo.address-mismatch\",\"severity\":\"warn\"");
+    // the receiver matrix: each profile's outcome, and the rules that fired with reply and source
+    assertThat(json).contains("\"receivers\":[{\"receiver\":\"gmail\",\"profile\":\"gmail\",\"title\":\"Gmail\","
+        + "\"outcome\":\"reject\",\"code\":\"550 5.7.25\",\"score\":null,\"rules\":[{\"name\":\"Gmail IPv4: PTR and forward DNS required\"");
+    assertThat(json).contains("{\"receiver\":\"postfix\",\"profile\":\"postfix\",\"title\":\"Postfix receivers (default reject codes)\","
+        + "\"outcome\":\"tempfail\",\"code\":\"450 4.7.25\",\"score\":null,\"rules\":[{\"name\":\"reject_unknown_client_hostname\","
+        + "\"outcome\":\"tempfail\",\"code\":\"450 4.7.25\",\"score\":null,"
+        + "\"reply\":\"Client host rejected: cannot find your hostname, [192.0.2.11]\"");
+    assertThat(json).contains("{\"receiver\":\"spamassassin\",\"profile\":\"spamassassin\"");
+    assertThat(json).contains("\"outcome\":\"spam-score\",\"code\":null,\"score\":2.399,\"rules\":[{\"name\":\"RDNS_NONE\"");
     assertThat(json).endsWith("}]}");
     assertThat(json.lines()).hasSize(1);
   }

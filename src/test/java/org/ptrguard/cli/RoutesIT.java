@@ -141,7 +141,10 @@ class RoutesIT {
             "\"ehlo_source\":\"master.cf smtp-news/unix -o smtp_helo_name\"", "\"verdict\":\"pass\"");
     assertThat(routeJson(json, "smtp-broken", "transport-map"))
         .contains("\"table\":\"inline:{ {partner.example.com = smtp-broken:} }\"", "\"key\":\"partner.example.com\"",
-            "\"ip\":\"203.0.113.13\"", "\"verdict\":\"fail\"", "\"code\":\"ptr.missing\"", "\"fix\":");
+            "\"ip\":\"203.0.113.13\"", "\"verdict\":\"fail\"", "\"code\":\"ptr.missing\"", "\"fix\":",
+            // the receiver matrix of the broken identity: Postfix's reverse-hostname restriction among the rest
+            "\"receiver\":\"gmail\",\"profile\":\"gmail\",\"title\":\"Gmail\",\"outcome\":\"reject\",\"code\":\"550 5.7.25\"",
+            "{\"name\":\"reject_unknown_reverse_client_hostname\",\"outcome\":\"tempfail\",\"code\":\"450 4.7.1\"");
     assertThat(routeJson(json, "smtp-relay", "transport-map"))
         .contains("\"key\":\"relay.example.net\"", "\"reach\":\"relayed\"", "\"verdict\":\"not-judged\"",
             "\"text\":\"[127.0.0.1]:" + sink.port() + "\"", "\"identities\":[]");
