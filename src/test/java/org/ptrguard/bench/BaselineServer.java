@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.ptrguard.testing.FreePorts;
 
 /** The libmilter reference milter (bench/libmilter-baseline/baseline.c), compiled with gcc and run. */
 public final class BaselineServer extends ServerProcess {
@@ -61,7 +62,7 @@ public final class BaselineServer extends ServerProcess {
   }
 
   private static BaselineServer startOnTcp(Path binary, Path workDir, Optional<String> flag) throws IOException {
-    int port = PtrguardServer.freePort();
+    int port = FreePorts.next();
     return start(binary, workDir, "inet:" + port + "@127.0.0.1", new InetSocketAddress("127.0.0.1", port), flag);
   }
 

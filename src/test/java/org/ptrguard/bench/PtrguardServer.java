@@ -1,9 +1,7 @@
 package org.ptrguard.bench;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.ptrguard.testing.FreePorts;
+import org.ptrguard.testing.PtrguardProcess;
 import org.ptrguard.testing.TestDnsServer;
 
 /**
@@ -53,8 +53,8 @@ public final class PtrguardServer extends ServerProcess {
   public static PtrguardServer start(Path workDir, TestDnsServer dns, String settings, List<String> extraJvmFlags)
       throws IOException {
     Files.createDirectories(workDir);
-    int milterPort = freePort();
-    int metricsPort = freePort();
+    int milterPort = FreePorts.next();
+    int metricsPort = FreePorts.next();
     Path conf = workDir.resolve("ptrguard.conf");
     Path log = workDir.resolve("ptrguard.log");
     Files.writeString(conf, config(milterPort, metricsPort, dns.address().getPort(), settings));
@@ -154,16 +154,11 @@ public final class PtrguardServer extends ServerProcess {
   }
 
   static Path jar() {
-    return Path.of(System.getProperty("ptrguard.jar", "target/ptrguard.jar")).toAbsolutePath();
+    return PtrguardProcess.jar();
   }
 
   static String javaBinary() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return PtrguardProcess.java();
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }

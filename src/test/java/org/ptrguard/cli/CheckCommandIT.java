@@ -13,8 +13,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ptrguard.testing.TestDnsServer;
+import org.ptrguard.testing.PtrguardProcess;
 import org.ptrguard.testing.TestDnsServer.Fault;
+import org.ptrguard.testing.TestDnsServer;
 
 /** {@code ptrguard check} through the packaged jar, as an admin or cron runs it. */
 class CheckCommandIT {
@@ -40,16 +41,7 @@ class CheckCommandIT {
   }
 
   static Result ptrguard(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("java", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar")));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().remove("PTRGUARD_MODE");
-    Process p = pb.start();
-    p.getOutputStream().close();
-    var out = p.getInputStream().readAllBytes();
-    var err = p.getErrorStream().readAllBytes();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    return run(PtrguardProcess.command(), args);
   }
 
   static Result check(String ip, String ehlo, String... more) throws Exception {
@@ -86,14 +78,14 @@ class CheckCommandIT {
     org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
         "needs root to run the jar as nobody");
     Path jar = dir.resolve("ptrguard.jar");
-    Files.copy(Path.of(System.getProperty("ptrguard.jar", "target/ptrguard.jar")), jar);
+    Files.copy(PtrguardProcess.jar(), jar);
     Path secret = dir.resolve("ptrguard.conf");
     Files.writeString(secret, "mode = audit\n");
     Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
     Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.setPosixFilePermissions(jar, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     List<String> asNobody = List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
-        "java", "-jar", jar.toString());
+        PtrguardProcess.java(), "-jar", jar.toString()); // a copy of the jar nobody can read
     Result adHoc = run(asNobody, "check", "--ip", "192.0.2.10", "--ehlo", "mail.example.com", "--resolver", resolver);
     assertThat(adHoc.exit()).as(adHoc.err()).isZero();
     assertThat(adHoc.out()).contains("PASS");
@@ -105,9 +97,7 @@ class CheckCommandIT {
   static Result run(List<String> prefix, String... args) throws Exception {
     List<String> command = new ArrayList<>(prefix);
     command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().remove("PTRGUARD_MODE");
-    Process p = pb.start();
+    Process p = PtrguardProcess.builder(command).start();
     p.getOutputStream().close();
     var out = p.getInputStream().readAllBytes();
     var err = p.getErrorStream().readAllBytes();

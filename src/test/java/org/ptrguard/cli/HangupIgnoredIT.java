@@ -3,7 +3,6 @@ package org.ptrguard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ptrguard.testing.FreePorts;
+import org.ptrguard.testing.PtrguardProcess;
 
 /**
  * Started with SIGHUP ignored (nohup does that, and the disposition survives exec), the JVM cannot
@@ -51,10 +52,7 @@ class HangupIgnoredIT {
   }
 
   private Process start(boolean nohup, Path log) throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = FreePorts.next();
     Path conf = Files.writeString(dir.resolve(nohup + ".conf"), """
         listen = ["inet:127.0.0.1:%d"]
         identities = [ { name = default, ip = ["192.0.2.10"], ehlo = "mail.example.com" } ]
@@ -65,10 +63,8 @@ class HangupIgnoredIT {
     if (nohup) {
       command.add("nohup");
     }
-    command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        System.getProperty("ptrguard.jar", "target/ptrguard.jar"), "serve", "--config", conf.toString()));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().remove("JOURNAL_STREAM");
+    command.addAll(PtrguardProcess.command("serve", "--config", conf.toString()));
+    ProcessBuilder pb = PtrguardProcess.builder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     return pb.start();
   }
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.identity.PublicSuffixes;
 import org.ptrguard.testing.Commands;
 import org.ptrguard.testing.ProcessResult;
+import org.ptrguard.testing.PtrguardProcess;
 
 /** {@code ptrguard config} says which public suffixes the packaged jar uses: Debian's list, or the embedded subset. */
 class PublicSuffixConfigIT {
@@ -19,10 +20,8 @@ class PublicSuffixConfigIT {
 
   private ProcessResult config(String... jvmOptions) throws Exception {
     Path conf = Files.writeString(dir.resolve("ptrguard.conf"), "mode = audit\n");
-    List<String> command = new java.util.ArrayList<>(List.of("java"));
-    command.addAll(List.of(jvmOptions));
-    command.addAll(List.of("-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar"), "config", "--config", conf.toString()));
-    ProcessResult r = Commands.run(Duration.ofSeconds(60), command);
+    ProcessResult r = Commands.run(Duration.ofSeconds(60),
+        PtrguardProcess.command(List.of(jvmOptions), "config", "--config", conf.toString()));
     assertThat(r.exitCode()).as(r.describe()).isZero();
     return r;
   }

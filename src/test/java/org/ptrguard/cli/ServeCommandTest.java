@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.milter.MilterServerOptions;
 import org.ptrguard.net.ListenAddress;
+import org.ptrguard.testing.FreePorts;
 import org.ptrguard.testing.MilterTestClient;
 
 class ServeCommandTest {
@@ -65,10 +65,7 @@ class ServeCommandTest {
 
   @Test
   void servesTheGuardInAuditModeUntilStopped() throws Exception {
-    int port;
-    try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
+    int port = FreePorts.next();
     CountDownLatch stop = new CountDownLatch(1);
     AtomicInteger exit = new AtomicInteger(-1);
     Thread t = new Thread(() -> exit.set(ServeCommand.run(new String[] {"--listen", "inet:127.0.0.1:" + port}, err, stop)));

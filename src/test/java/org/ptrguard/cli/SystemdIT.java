@@ -13,7 +13,6 @@ import io.netty.channel.unix.DomainDatagramPacket;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +26,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.ptrguard.testing.FreePorts;
 import org.ptrguard.testing.MilterTestClient;
+import org.ptrguard.testing.PtrguardProcess;
 
 /**
  * ptrguard under systemd's two protocols, driven by systemd's own tools and sockets: listeners
@@ -62,7 +63,7 @@ class SystemdIT {
 
   @Test
   void servesMilterSessionsOnSocketsHandedOverBySystemd() throws Exception {
-    int port = freePort();
+    int port = FreePorts.next();
     Path socket = dir.resolve("milter.sock");
     process = start(List.of(tool("systemd-socket-activate"), "-l", "127.0.0.1:" + port, "-l", socket.toString()),
         List.of());
@@ -83,7 +84,7 @@ class SystemdIT {
 
   @Test
   void refusesAnInheritedSocketThatIsNotAListeningStream() throws Exception {
-    int port = freePort();
+    int port = FreePorts.next();
     process = start(List.of(tool("systemd-socket-activate"), "--datagram", "-l", "127.0.0.1:" + port), List.of());
     awaitLog("Listening on 127.0.0.1:" + port);
     try (java.net.DatagramSocket udp = new java.net.DatagramSocket()) {
@@ -102,7 +103,7 @@ class SystemdIT {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     try {
       Channel receiver = notifyReceiver(group, notifyPath, messages);
-      int port = freePort();
+      int port = FreePorts.next();
       process = start(List.of(), List.of("--listen", "inet:127.0.0.1:" + port), "NOTIFY_SOCKET", notifyPath.toString());
 
       String ready = next(messages);
@@ -133,7 +134,7 @@ class SystemdIT {
     Path conf = dir.resolve("ptrguard.conf");
     String good = Files.readString(conf);
     Files.writeString(conf, DEEP);
-    Process bad = start(List.of(), List.of("--listen", "inet:127.0.0.1:" + freePort()));
+    Process bad = start(List.of(), List.of("--listen", "inet:127.0.0.1:" + FreePorts.next()));
     assertThat(bad.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
     assertThat(bad.exitValue()).as(logText()).isEqualTo(ServeCommand.EXIT_CONFIG);
     assertThat(logText()).contains("nested too deeply").doesNotContain("StackOverflowError");
@@ -145,7 +146,7 @@ class SystemdIT {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     try {
       Channel receiver = notifyReceiver(group, notifyPath, messages);
-      int port = freePort();
+      int port = FreePorts.next();
       process = start(List.of(), List.of("--listen", "inet:127.0.0.1:" + port), "NOTIFY_SOCKET", notifyPath.toString());
       assertThat(next(messages)).startsWith("READY=1\n");
       Files.writeString(conf, DEEP);
@@ -186,13 +187,9 @@ class SystemdIT {
 
   private Process start(List<String> prefix, List<String> extraArgs, String... env) throws IOException {
     List<String> command = new ArrayList<>(prefix);
-    command.addAll(List.of("java", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar"), "serve",
-        "--config", dir.resolve("ptrguard.conf").toString()));
+    command.addAll(PtrguardProcess.command("serve", "--config", dir.resolve("ptrguard.conf").toString()));
     command.addAll(extraArgs);
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().remove("PTRGUARD_MODE");
-    pb.environment().remove("LISTEN_FDS");
-    pb.environment().remove("NOTIFY_SOCKET");
+    ProcessBuilder pb = PtrguardProcess.builder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     for (int i = 0; i + 1 < env.length; i += 2) {
       pb.environment().put(env[i], env[i + 1]);
     }
@@ -235,9 +232,4 @@ class SystemdIT {
     throw new AssertionError(name + " not found: install the Debian package 'systemd'");
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return probe.getLocalPort();
-    }
-  }
 }

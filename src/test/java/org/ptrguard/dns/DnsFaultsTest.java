@@ -2,7 +2,6 @@ package org.ptrguard.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -17,8 +16,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.testing.FaultZones;
-import org.ptrguard.testing.TestDnsServer;
+import org.ptrguard.testing.FreePorts;
 import org.ptrguard.testing.TestDnsServer.Fault;
+import org.ptrguard.testing.TestDnsServer;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.PTRRecord;
@@ -168,10 +168,7 @@ class DnsFaultsTest {
 
   @Test
   void resolverThatIsDownFailsFastAndTemporarily() throws Exception {
-    int port;
-    try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    } // nothing listens there now
+    int port = FreePorts.closedUdp(); // nothing listens there: every query meets a closed port
     DnsClient down = new DnsClient(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)), TIMEOUT,
         executor, new DnsCounters());
     long t0 = System.nanoTime();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.ptrguard.testing.FreePorts;
 import org.ptrguard.testing.PrivatePostfix;
 import org.ptrguard.testing.ProcessResult;
+import org.ptrguard.testing.PtrguardProcess;
 import org.ptrguard.testing.RouteJson;
 import org.ptrguard.testing.SmtpReply;
 import org.ptrguard.testing.SmtpSink;
@@ -84,7 +84,7 @@ class PostfixExamplesIT {
   @Test
   void submissionOnly() throws Exception {
     Example ex = new Example("01-submission-only");
-    int milterPort = freePort();
+    int milterPort = FreePorts.next();
     int submissionPort = FreePorts.next();
     Ptrguard guard = ex.startPtrguard(Map.of(), "listen = [\"inet:127.0.0.1:" + milterPort + "\"]");
     PrivatePostfix pf = ex.postfix("ex01");
@@ -110,7 +110,7 @@ class PostfixExamplesIT {
   @Test
   void port25SharedWithScopeClients() throws Exception {
     Example ex = new Example("02-port25-shared");
-    int milterPort = freePort();
+    int milterPort = FreePorts.next();
     // override: only 127.0.0.1 stands for "our relaying clients"; 127.0.0.9 plays an inbound MX peer
     Ptrguard guard = ex.startPtrguard(Map.of(), "listen = [\"inet:127.0.0.1:" + milterPort + "\"]",
         "scope.clients = [\"127.0.0.1/32\"]");
@@ -135,7 +135,7 @@ class PostfixExamplesIT {
   @Test
   void sendmailWithHold() throws Exception {
     Example ex = new Example("03-sendmail-hold");
-    int milterPort = freePort();
+    int milterPort = FreePorts.next();
     // overrides: enforce through the documented environment switch, and an address without PTR
     Ptrguard guard = ex.startPtrguard(Map.of("PTRGUARD_MODE", "enforce"),
         "listen = [\"inet:127.0.0.1:" + milterPort + "\"]",
@@ -159,7 +159,7 @@ class PostfixExamplesIT {
   @Test
   void twoOutboundAddressesBySender() throws Exception {
     Example ex = new Example("04-two-outbound-ips");
-    int milterPort = freePort();
+    int milterPort = FreePorts.next();
     Ptrguard guard = ex.startPtrguard(Map.of(), "listen = [\"inet:127.0.0.1:" + milterPort + "\"]");
     PrivatePostfix pf = ex.postfix("ex04");
     // overrides: the milter's port, and loopback bind addresses so the mail can reach the sink
@@ -216,7 +216,7 @@ class PostfixExamplesIT {
   @Test
   void severalAddressesThroughMasterCfServicesAreDiscovered() throws Exception {
     Example ex = new Example("06-multi-ip-services");
-    int milterPort = freePort();
+    int milterPort = FreePorts.next();
     PrivatePostfix pf = ex.postfix("ex06");
     Path conf = ex.conf("listen = [\"inet:127.0.0.1:" + milterPort + "\"]");
     Path pasted = ex.asPasted(pf);
@@ -256,7 +256,7 @@ class PostfixExamplesIT {
   @Test
   void relayHostRoutesAreReportedAsRelayed() throws Exception {
     Example ex = new Example("07-relay-host");
-    int milterPort = freePort();
+    int milterPort = FreePorts.next();
     PrivatePostfix pf = ex.postfix("ex07");
     Path conf = ex.conf("listen = [\"inet:127.0.0.1:" + milterPort + "\"]");
     // as pasted: the snippet's own relayhost (the harness's sink relay is set before the snippet)
@@ -287,9 +287,7 @@ class PostfixExamplesIT {
   record CommandRun(int exit, String out, String err) {}
 
   static CommandRun ptrguardCommand(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("java", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar")));
-    command.addAll(List.of(args));
-    ProcessResult r = org.ptrguard.testing.Commands.run(Duration.ofSeconds(90), command);
+    ProcessResult r = org.ptrguard.testing.Commands.run(Duration.ofSeconds(90), PtrguardProcess.command(args));
     return new CommandRun(r.exitCode(), r.stdout(), r.stderr());
   }
 
@@ -425,9 +423,7 @@ class PostfixExamplesIT {
   /** The built jar as its own process, its output in a file. */
   record Ptrguard(Process process, Path logFile) implements AutoCloseable {
     static Ptrguard start(Path conf, Path log, Map<String, String> env) throws Exception {
-      ProcessBuilder pb = new ProcessBuilder("java", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar"),
-          "serve", "--config", conf.toString());
-      pb.environment().remove("PTRGUARD_MODE");
+      ProcessBuilder pb = PtrguardProcess.builder("serve", "--config", conf.toString());
       pb.environment().putAll(env);
       pb.redirectErrorStream(true).redirectOutput(log.toFile());
       // not waited for here: the JVM starts while the test sets up Postfix (see awaitReady)
@@ -466,11 +462,6 @@ class PostfixExamplesIT {
 
   // ------------------------------------------------------------------ SMTP and checks
 
-  static int freePort() throws IOException {
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return probe.getLocalPort();
-    }
-  }
 
   /** One transaction; returns the reply codes of MAIL FROM and (if that was accepted) DATA. */
   static List<Integer> send(InetSocketAddress smtpd, InetAddress from, String sender, String subject) throws IOException {

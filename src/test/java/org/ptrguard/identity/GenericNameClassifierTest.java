@@ -71,7 +71,7 @@ class GenericNameClassifierTest {
     assertThat(rows.stream().filter(Row::generic).count()).isGreaterThanOrEqualTo(200);
     assertThat(rows.stream().filter(r -> !r.generic()).count()).isGreaterThanOrEqualTo(200);
     assertThat(rows).allSatisfy(r -> assertThat(schemes).as(r.name()).containsKey(r.scheme()));
-    assertThat(schemes.values()).allSatisfy(s -> assertThat(s.source()).as(s.id()).isNotBlank());
+    assertThat(schemes.values()).isNotEmpty().allSatisfy(s -> assertThat(s.source()).as(s.id()).isNotBlank());
     Set<String> providers = new TreeSet<>();
     rows.stream().map(r -> schemes.get(r.scheme())).filter(Scheme::isProvider).forEach(s -> providers.add(s.provider()));
     assertThat(providers).hasSizeGreaterThanOrEqualTo(40);

@@ -2,7 +2,6 @@ package org.ptrguard.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -16,8 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.dns.DnsOptions;
 import org.ptrguard.testing.FaultZones;
-import org.ptrguard.testing.TestDnsServer;
+import org.ptrguard.testing.FreePorts;
 import org.ptrguard.testing.TestDnsServer.Fault;
+import org.ptrguard.testing.TestDnsServer;
 
 /** Whole identity checks while DNS misbehaves: the verdict says what is known, and no more. */
 class IdentityFaultsTest {
@@ -113,10 +113,7 @@ class IdentityFaultsTest {
 
   @Test
   void resolverDownIsUnknownQuickly() throws Exception {
-    int port;
-    try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
+    int port = FreePorts.closedUdp(); // nothing listens there: every query meets a closed port
     try (IdentityChecker down = new IdentityChecker(new DnsOptions(
         List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)), List.of(), TIMEOUT, BUDGET),
         GenericNameClassifier.standard())) {

@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.ptrguard.testing.PtrguardProcess;
 
 /**
  * The packaged ptrguard jar as its own process inside the sender's namespace, where Postfix reaches
@@ -28,17 +28,12 @@ final class LabGuard implements AutoCloseable {
 
   /** Writes the config, starts ptrguard in {@code host}'s namespace and waits for "event=ready". */
   static LabGuard start(LabNetwork.Host host, Path dir, String name, String settings) throws Exception {
-    Path jar = Path.of(System.getProperty("ptrguard.jar", "target/ptrguard.jar"));
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException("ptrguard jar not found at " + jar + ": run through mvn verify");
-    }
     Path conf = dir.resolve(name + ".conf");
     Path log = dir.resolve(name + ".log");
     Files.writeString(conf, settings);
-    List<String> command = new ArrayList<>(host.exec(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-jar", jar.toString(), "serve", "--config", conf.toString()));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    builder.environment().remove("PTRGUARD_MODE");
+    List<String> command = host.exec(PtrguardProcess.command(List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto"),
+        "serve", "--config", conf.toString()).toArray(String[]::new));
+    ProcessBuilder builder = PtrguardProcess.builder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     LabGuard guard = new LabGuard(builder.start(), log);
     guard.awaitLog("event=ready", TIMEOUT);
     return guard;

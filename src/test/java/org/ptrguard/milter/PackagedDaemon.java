@@ -1,15 +1,14 @@
 package org.ptrguard.milter;
 
-import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.ptrguard.testing.FreePorts;
+import org.ptrguard.testing.PtrguardProcess;
 
 /**
  * The packaged jar as the launcher runs it (-Xmx64m, serial GC), listening on a free loopback port,
@@ -20,11 +19,13 @@ final class PackagedDaemon implements AutoCloseable {
   final InetSocketAddress address;
   final Path log;
   final Process process;
+  private final PtrguardProcess ptrguard;
 
-  private PackagedDaemon(InetSocketAddress address, Path log, Process process) {
+  private PackagedDaemon(InetSocketAddress address, PtrguardProcess ptrguard) {
     this.address = address;
-    this.log = log;
-    this.process = process;
+    this.log = ptrguard.log();
+    this.process = ptrguard.process();
+    this.ptrguard = ptrguard;
   }
 
   /** {@code extraConfig} is appended to a minimal configuration (listener, one identity, dead DNS). */
@@ -36,17 +37,15 @@ final class PackagedDaemon implements AutoCloseable {
         identities = [ { name = default, ip = ["192.0.2.10"], ehlo = mail.example.com } ]
         dns { resolvers = ["127.0.0.1:9"], timeout = 200ms, check-budget = 1s }
         """.formatted(port) + extraConfig);
-    Path log = dir.resolve("ptrguard.log");
-    Process p = new ProcessBuilder(List.of("java", "-Xms16m", "-Xmx64m", "-XX:+UseSerialGC",
-        "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar"), "serve", "--config", conf.toString()))
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    PackagedDaemon d = new PackagedDaemon(new InetSocketAddress("127.0.0.1", port), log, p);
+    PtrguardProcess process = PtrguardProcess.start(PtrguardProcess.builder(PtrguardProcess.command(
+        List.of("-Xms16m", "-Xmx64m", "-XX:+UseSerialGC"), "serve", "--config", conf.toString())), dir.resolve("ptrguard.log"));
+    PackagedDaemon d = new PackagedDaemon(new InetSocketAddress("127.0.0.1", port), process);
     d.awaitLog("event=listening", 20);
     return d;
   }
 
   String logText() throws IOException {
-    return Files.readString(log, StandardCharsets.UTF_8);
+    return ptrguard.logText();
   }
 
   List<String> logLines(String needle) throws IOException {
@@ -54,19 +53,11 @@ final class PackagedDaemon implements AutoCloseable {
   }
 
   void awaitLog(String needle, int seconds) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (!logText().contains(needle)) {
-      assertThat(process.isAlive()).as("ptrguard died: " + logText()).isTrue();
-      assertThat(System.nanoTime()).as("no '" + needle + "' in the log within " + seconds + " s").isLessThan(deadline);
-      Thread.sleep(50);
-    }
+    ptrguard.awaitLog(needle, Duration.ofSeconds(seconds));
   }
 
   @Override
   public void close() throws InterruptedException {
-    process.destroy();
-    if (!process.waitFor(20, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-    }
+    ptrguard.close();
   }
 }

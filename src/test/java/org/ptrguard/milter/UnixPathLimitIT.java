@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.testing.MilterTestClient;
+import org.ptrguard.testing.PtrguardProcess;
 
 /**
  * A unix socket path longer than sun_path allows (107 bytes and the NUL) is a configuration error,
@@ -32,10 +33,9 @@ class UnixPathLimitIT {
   }
 
   private Process jar(List<String> args, Path out) throws Exception {
-    List<String> command = new ArrayList<>(List.of("java", "-Xmx64m", "-jar",
-        System.getProperty("ptrguard.jar", "target/ptrguard.jar"), "serve"));
-    command.addAll(args);
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    List<String> serve = new ArrayList<>(List.of("serve"));
+    serve.addAll(args);
+    return PtrguardProcess.builder(PtrguardProcess.command(List.of("-Xmx64m"), serve.toArray(String[]::new))).redirectErrorStream(true).redirectOutput(out.toFile()).start();
   }
 
   private static int exitWithin(Process p, int seconds) throws Exception {

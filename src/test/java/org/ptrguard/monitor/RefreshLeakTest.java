@@ -3,7 +3,6 @@ package org.ptrguard.monitor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -27,6 +26,7 @@ import org.ptrguard.identity.IdentityChecker;
 import org.ptrguard.identity.IdentityReport;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.testing.FaultZones;
+import org.ptrguard.testing.FreePorts;
 import org.ptrguard.testing.TestDnsServer.Fault;
 import org.ptrguard.testing.TestDnsServer;
 
@@ -152,10 +152,7 @@ class RefreshLeakTest {
 
   @Test
   void refreshesAgainstAResolverThatIsDownLeakNothing() throws Exception {
-    int port;
-    try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    } // nothing listens there now: every query meets a closed port
+    int port = FreePorts.closedUdp(); // nothing listens there: every query meets a closed port
     RefreshingCache<Identity, IdentityReport> cache = cache(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     List<Identity> keys = identities();
     refresh(cache, keys, 2 * KEYS);

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.testing.FreePorts;
+import org.ptrguard.testing.PtrguardProcess;
 import org.ptrguard.testing.TestDnsServer;
 
 /**
@@ -62,8 +63,7 @@ class MonitoringAssetsIT {
         """.formatted(FreePorts.next(), metricsPort, dns.address().getPort()));
     Path log = dir.resolve("ptrguard.log");
     // G1 named explicitly: the GC help must name the collector in use, whatever the JVM's default here.
-    ptrguard = new ProcessBuilder("java", "-XX:+UseG1GC", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar"),
-        "serve", "--config", conf.toString())
+    ptrguard = PtrguardProcess.builder(PtrguardProcess.command(List.of("-XX:+UseG1GC"), "serve", "--config", conf.toString()))
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     HttpClient http = HttpClient.newHttpClient();
     URI uri = URI.create("http://127.0.0.1:" + metricsPort + "/metrics");

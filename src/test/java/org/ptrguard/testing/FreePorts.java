@@ -2,6 +2,7 @@ package org.ptrguard.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.HashSet;
@@ -25,6 +26,18 @@ public final class FreePorts {
       }
     }
     throw new IllegalStateException("no fresh free loopback port after 50 attempts");
+  }
+
+  /**
+   * A loopback UDP port nobody listens on (a DNS resolver that is down): the kernel picks it, the
+   * socket is closed again, so a query there meets a closed port.
+   */
+  public static int closedUdp() {
+    try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      return probe.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot bind a loopback UDP port", e);
+    }
   }
 
   private static int probe() {

@@ -21,8 +21,6 @@ public final class JournalStream {
 
   /** {@code java -jar <the packaged jar> args...}, wrapped. */
   public static List<String> ptrguard(String... args) {
-    List<String> command = new ArrayList<>(List.of("java", "-jar", System.getProperty("ptrguard.jar", "target/ptrguard.jar")));
-    command.addAll(List.of(args));
-    return wrap(command);
+    return wrap(PtrguardProcess.command(args));
   }
 }
