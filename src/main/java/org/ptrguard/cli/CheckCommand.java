@@ -19,7 +19,6 @@ import org.ptrguard.dns.DnsOptions;
 import org.ptrguard.identity.Finding;
 import org.ptrguard.identity.GenericNameClassifier;
 import org.ptrguard.identity.IdentityChecker;
-import org.ptrguard.identity.IdentityDiscovery;
 import org.ptrguard.identity.IdentityReport;
 import org.ptrguard.identity.ReceiverProfiles;
 import org.ptrguard.identity.Verdict;
@@ -28,6 +27,7 @@ import org.ptrguard.monitor.IdentityTargets.Target;
 import org.ptrguard.monitor.IdentityTargets;
 import org.ptrguard.net.Addresses;
 import org.ptrguard.net.IpLiterals;
+import org.ptrguard.postfix.IdentityDiscovery;
 import org.ptrguard.postfix.RouteDiscovery;
 import org.ptrguard.postfix.RouteModel;
 

@@ -19,13 +19,13 @@ import org.ptrguard.dns.DnsOptions;
 import org.ptrguard.identity.GenericNameClassifier;
 import org.ptrguard.identity.Identity;
 import org.ptrguard.identity.IdentityChecker;
-import org.ptrguard.identity.IdentityDiscovery;
 import org.ptrguard.identity.IdentityReport;
 import org.ptrguard.monitor.IdentityTargets.Resolution;
 import org.ptrguard.monitor.IdentityTargets.Target;
 import org.ptrguard.monitor.RefreshingCache;
 import org.ptrguard.net.Addresses;
 import org.ptrguard.ops.Metrics;
+import org.ptrguard.postfix.IdentityDiscovery;
 
 /**
  * The identity monitor behind the guard: resolves the configured identities (discovery runs off

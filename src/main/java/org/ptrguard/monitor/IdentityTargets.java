@@ -10,8 +10,8 @@ import org.ptrguard.config.Settings;
 import org.ptrguard.dns.DnsOptions;
 import org.ptrguard.dns.EgressQuery;
 import org.ptrguard.identity.Identity;
-import org.ptrguard.identity.IdentityDiscovery.Discovered;
-import org.ptrguard.identity.IdentityDiscovery;
+import org.ptrguard.postfix.IdentityDiscovery.Discovered;
+import org.ptrguard.postfix.IdentityDiscovery;
 
 /** Turns configured identities (literals or "auto") into concrete (address, EHLO) pairs to check. */
 public final class IdentityTargets {

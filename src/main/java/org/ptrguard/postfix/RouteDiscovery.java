@@ -1,7 +1,6 @@
 package org.ptrguard.postfix;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
@@ -12,8 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.ptrguard.identity.IdentityDiscovery;
 import org.ptrguard.net.IpLiterals;
+import org.ptrguard.net.KernelRoutes;
 import org.ptrguard.postfix.PostfixConfig.MasterService;
 import org.ptrguard.postfix.Route.Family;
 import org.ptrguard.postfix.Route.Nexthop;
@@ -30,9 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RouteDiscovery {
   private static final Logger LOG = LoggerFactory.getLogger(RouteDiscovery.class);
-  private static final InetSocketAddress PUBLIC_V4 = new InetSocketAddress(IpLiterals.parse("8.8.8.8").orElseThrow(), 53);
-  private static final InetSocketAddress PUBLIC_V6 =
-      new InetSocketAddress(IpLiterals.parse("2001:4860:4860::8888").orElseThrow(), 53);
 
   private static final Map<String, Kind> KIND_OF = Map.of(
       "transport_maps", Kind.TRANSPORT_MAP,
@@ -264,7 +260,7 @@ public final class RouteDiscovery {
       return new SourceIdentity(family, Optional.empty(), "no route to the Internet over " + family.word(), ehlo,
           ehloSource, Optional.empty());
     }
-    if (!IdentityDiscovery.isGlobal(kernel.get())) {
+    if (!KernelRoutes.isGlobal(kernel.get())) {
       return new SourceIdentity(family, Optional.empty(), "the kernel's source address "
           + org.ptrguard.net.Addresses.text(kernel.get()) + " is not public (behind NAT: write the public address "
           + "in an identities override)", ehlo, ehloSource, Optional.empty());
@@ -277,7 +273,7 @@ public final class RouteDiscovery {
 
   private synchronized Optional<InetAddress> kernelSource(Family family) {
     return kernelSources.computeIfAbsent(family,
-        f -> IdentityDiscovery.kernelSource(f == Family.IPV4 ? PUBLIC_V4 : PUBLIC_V6).filter(a -> Family.of(a) == f));
+        f -> KernelRoutes.internetSource(f == Family.IPV6));
   }
 
   /** A value and where it was set: the service's -o, main.cf, or Postfix's default. */

@@ -355,7 +355,7 @@ class RoutesIT {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit = CheckCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), false, org.ptrguard.identity.IdentityDiscovery.system());
+        new PrintStream(err, true, StandardCharsets.UTF_8), false, org.ptrguard.postfix.IdentityDiscovery.system());
     return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }

@@ -1,4 +1,4 @@
-package org.ptrguard.identity;
+package org.ptrguard.postfix;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,9 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ptrguard.net.KernelRoutes;
 
 /** Discovery against a private Postfix configuration directory read by the real postconf. */
 class IdentityDiscoveryTest {
@@ -22,7 +24,8 @@ class IdentityDiscoveryTest {
 
   private IdentityDiscovery discovery(String mainCf) throws Exception {
     Files.writeString(dir.resolve("main.cf"), mainCf);
-    return new IdentityDiscovery(List.of("/usr/sbin/postconf", "-c", dir.toString()), Duration.ofSeconds(10));
+    return new IdentityDiscovery(new PostfixTools(Optional.of(dir), "/usr/sbin/postconf", "/usr/sbin/postmap",
+        Duration.ofSeconds(10)));
   }
 
   @Test
@@ -58,7 +61,7 @@ class IdentityDiscoveryTest {
     IdentityDiscovery.Discovered<InetAddress> a = d.addresses().get(0);
     // This sandbox may have no route or only a private address; either way the answer explains itself.
     if (a.value().isPresent()) {
-      assertThat(IdentityDiscovery.isGlobal(a.value().get())).isTrue();
+      assertThat(KernelRoutes.isGlobal(a.value().get())).isTrue();
       assertThat(a.provenance()).isEqualTo("kernel route to the Internet (no smtp_bind_address set)");
     } else {
       assertThat(a.provenance()).containsAnyOf("not public", "no route");
@@ -74,18 +77,19 @@ class IdentityDiscoveryTest {
 
   @Test
   void missingPostconfIsNotACrash() {
-    IdentityDiscovery d = new IdentityDiscovery(List.of("/nonexistent/postconf"), Duration.ofSeconds(2));
+    IdentityDiscovery d = new IdentityDiscovery(new PostfixTools(Optional.empty(), "/nonexistent/postconf",
+        "/nonexistent/postmap", Duration.ofSeconds(2)));
     assertThat(d.addresses()).isNotEmpty().allSatisfy(a -> assertThat(a.provenance()).contains("postconf unavailable"));
     assertThat(d.ehlo().provenance()).isNotEmpty();
   }
 
   @Test
   void globalAddressRules() throws Exception {
-    assertThat(IdentityDiscovery.isGlobal(InetAddress.getByName("10.1.2.3"))).isFalse();
-    assertThat(IdentityDiscovery.isGlobal(InetAddress.getByName("100.64.1.1"))).isFalse();
-    assertThat(IdentityDiscovery.isGlobal(InetAddress.getByName("fd00::1"))).isFalse();
-    assertThat(IdentityDiscovery.isGlobal(InetAddress.getByName("fe80::1"))).isFalse();
-    assertThat(IdentityDiscovery.isGlobal(InetAddress.getByName("203.0.113.7"))).isTrue();
-    assertThat(IdentityDiscovery.isGlobal(InetAddress.getByName("2001:db8::1"))).isTrue();
+    assertThat(KernelRoutes.isGlobal(InetAddress.getByName("10.1.2.3"))).isFalse();
+    assertThat(KernelRoutes.isGlobal(InetAddress.getByName("100.64.1.1"))).isFalse();
+    assertThat(KernelRoutes.isGlobal(InetAddress.getByName("fd00::1"))).isFalse();
+    assertThat(KernelRoutes.isGlobal(InetAddress.getByName("fe80::1"))).isFalse();
+    assertThat(KernelRoutes.isGlobal(InetAddress.getByName("203.0.113.7"))).isTrue();
+    assertThat(KernelRoutes.isGlobal(InetAddress.getByName("2001:db8::1"))).isTrue();
   }
 }
