@@ -36,8 +36,7 @@ import org.ptrguard.ops.Metrics;
 import org.ptrguard.ops.MetricsServer;
 import org.ptrguard.ops.SystemdNotify;
 import org.ptrguard.policy.Guard;
-import org.ptrguard.monitor.RouteStatusSource;
-import org.ptrguard.monitor.RouteStatuses;
+import org.ptrguard.postfix.PostfixTools;
 import org.ptrguard.postfix.RouteWatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -147,7 +146,10 @@ final class Daemon implements AutoCloseable {
    * session already follows them) and watched; their identities are checked in the background.
    */
   private static Optional<RouteStatuses> startRoutes(Settings settings, IdentityMonitor monitor) {
-    if (!settings.routes().enabled()) {
+    RouteChecks.RouteModeChoice choice = RouteChecks.routeMode(settings.routes(),
+        PostfixTools.forInstance(settings.routes().postfixConfig()));
+    LOG.info("event=routes-mode enabled={} reason={}", choice.on() ? "yes" : "no", LogValues.of(choice.reason()));
+    if (!choice.on()) {
       return Optional.empty();
     }
     RouteWatcher watcher = new RouteWatcher(RouteChecks.discovery(settings.routes().postfixConfig()),
@@ -245,8 +247,9 @@ final class Daemon implements AutoCloseable {
     guard.update(next, feedback.holds().over(statuses));
     feedback.configure(next.identities(), statuses, routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE),
         false, Duration.ofHours(1));
-    if (!next.routes().equals(settings.routes())) {
-      LOG.warn("event=reload note=\"routes.enabled and routes.postfix-config change only at restart\"");
+    if (!next.routes().sameModeAs(settings.routes())) {
+      LOG.warn("event=reload note=\"routes.enabled, routes.postfix-config and whether identities are written (for "
+          + "routes.enabled = auto) change route mode only at restart\"");
     }
     // re-reads Postfix's routes too: a reload follows Postfix's own reload
     routes.ifPresent(r -> r.update(next, RouteChecks.overrides(next)));

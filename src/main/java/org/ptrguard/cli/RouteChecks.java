@@ -81,6 +81,34 @@ final class RouteChecks {
     return out;
   }
 
+  /** Whether the daemon decides per route, and why: for the start-up log line. */
+  record RouteModeChoice(boolean on, String reason) {}
+
+  /**
+   * {@code routes.enabled} made concrete at start: yes and no as written; auto is on when the file
+   * writes no identities (the routes are then all ptrguard knows of the host's identities) and
+   * postconf answers for the instance (a host without Postfix's tools keeps the built-in identity).
+   */
+  static RouteModeChoice routeMode(Settings.RouteSettings routes, PostfixTools tools) {
+    switch (routes.enabled()) {
+      case YES:
+        return new RouteModeChoice(true, "routes.enabled = yes");
+      case NO:
+        return new RouteModeChoice(false, "routes.enabled = no");
+      default:
+        break;
+    }
+    if (routes.identitiesWritten()) {
+      return new RouteModeChoice(false, "routes.enabled = auto and the configuration writes identities");
+    }
+    PostfixTools.Result probe = tools.postconf("-h", "mail_version");
+    if (!probe.ok()) {
+      return new RouteModeChoice(false, "routes.enabled = auto and " + probe.problem());
+    }
+    return new RouteModeChoice(true, "routes.enabled = auto, no identities written and postconf answers (Postfix "
+        + probe.stdout().strip() + ")");
+  }
+
   /** The instance named on the command line, else routes.postfix-config, else postconf's default (MAIL_CONFIG). */
   static RouteDiscovery discovery(Optional<Path> commandLine, Settings settings) {
     return discovery(commandLine.or(() -> settings.routes().postfixConfig()));

@@ -10,6 +10,8 @@ import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,20 +32,19 @@ import org.ptrguard.config.Settings.EgressSettings;
 import org.ptrguard.config.Settings.EnforceAction;
 import org.ptrguard.config.Settings.EnforceSettings;
 import org.ptrguard.config.Settings.FeedbackSettings;
+import org.ptrguard.config.Settings.GenericPtr;
 import org.ptrguard.config.Settings.IdentitySettings;
 import org.ptrguard.config.Settings.LimitSettings;
 import org.ptrguard.config.Settings.LogSettings;
 import org.ptrguard.config.Settings.MetricsSettings;
 import org.ptrguard.config.Settings.Mode;
 import org.ptrguard.config.Settings.OnDnsError;
-import org.ptrguard.config.Settings.RouteSettings;
 import org.ptrguard.config.Settings.RefreshSettings;
+import org.ptrguard.config.Settings.RouteMode;
+import org.ptrguard.config.Settings.RouteSettings;
 import org.ptrguard.config.Settings.ScopeSettings;
-import org.ptrguard.config.Settings.GenericPtr;
 import org.ptrguard.config.Settings.Severity;
 import org.ptrguard.config.Settings.UnixSocketSettings;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import org.ptrguard.net.CidrRange;
 import org.ptrguard.net.IpLiterals;
 import org.ptrguard.net.ListenAddress;
@@ -201,7 +202,7 @@ public final class ConfigLoader {
     }
     List<String> warnings = new ArrayList<>(remarks);
     warnings.addAll(UnknownKeys.find(admin, reference));
-    Reader r = new Reader(merged);
+    Reader r = new Reader(merged, admin.root().containsKey("identities"));
     Settings settings;
     try {
       settings = r.settings();
@@ -246,18 +247,27 @@ public final class ConfigLoader {
     private final List<String> problems = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
 
+    /** Whether the admin's file (not reference.conf) sets {@code identities}. */
+    private final boolean identitiesWritten;
+
     Reader(Config c) {
+      this(c, true);
+    }
+
+    Reader(Config c, boolean identitiesWritten) {
       this.c = c;
+      this.identitiesWritten = identitiesWritten;
     }
 
     Settings settings() {
       List<ListenAddress> listen = listen();
+      List<IdentitySettings> identities = identities();
       Settings s = new Settings(
           enumValue("mode", Mode.class, Mode.AUDIT),
           listen,
           unixSocket(),
           allowFrom(listen),
-          identities(),
+          identities,
           new ScopeSettings(cidrList("scope.clients")),
           dns(),
           refresh(),
@@ -267,7 +277,7 @@ public final class ConfigLoader {
           new LogSettings(logLevel()),
           new MetricsSettings(metricsListen()),
           limits(),
-          routes(),
+          routes(identitiesWritten && identities.stream().anyMatch(Reader::saysMoreThanDiscovery)),
           feedback());
       try {
         ListenAddress.checkDistinct(s.listen(), s.metrics().listen());
@@ -500,13 +510,36 @@ public final class ConfigLoader {
       return parsed.orElse(LogLevel.INFO);
     }
 
-    private RouteSettings routes() {
+    /**
+     * An identity that only asks for discovery ({@code ip = auto, ehlo = auto}, for all traffic, the
+     * default generic-ptr) describes nothing the routes do not: like writing no identities at all.
+     */
+    private static boolean saysMoreThanDiscovery(IdentitySettings id) {
+      return !id.literalIps().isEmpty() || !id.autoEhlo() || !id.senders().isEmpty() || !id.services().isEmpty()
+          || id.genericPtr() != GenericPtr.WARN;
+    }
+
+    private RouteSettings routes(boolean identitiesWritten) {
       String dir = string("routes.postfix-config");
       if (!dir.isEmpty() && !dir.startsWith("/")) {
         problem("routes.postfix-config", "'" + dir + "' must be an absolute directory path (like postconf -c), or empty");
       }
-      return new RouteSettings(bool("routes.enabled"),
-          dir.isEmpty() ? Optional.empty() : Optional.of(java.nio.file.Path.of(dir)));
+      return new RouteSettings(routeMode(), dir.isEmpty() ? Optional.empty() : Optional.of(java.nio.file.Path.of(dir)),
+          identitiesWritten);
+    }
+
+    /** yes/true/on, no/false/off (HOCON's booleans), or auto. */
+    private RouteMode routeMode() {
+      String s = string("routes.enabled").trim().toLowerCase(Locale.ROOT);
+      return switch (s) {
+        case "yes", "true", "on" -> RouteMode.YES;
+        case "no", "false", "off" -> RouteMode.NO;
+        case "auto" -> RouteMode.AUTO;
+        default -> {
+          problem("routes.enabled", "'" + s + "' must be yes, no or auto");
+          yield RouteMode.NO;
+        }
+      };
     }
 
     private FeedbackSettings feedback() {

@@ -73,7 +73,11 @@ public final class ConfigReference {
           + "names the shape that matched: the address's spelling, the word, or the provider's naming scheme."),
       Key.of("routes.enabled", "`yes`: read Postfix's routes (postconf, postmap) and decide each recipient at RCPT by "
           + "the route Postfix resolved for it (`{rcpt_mailer}`, `{rcpt_host}`); the identities above become overrides "
-          + "(NAT). `no`: one decision per session from the identities. See docs/routes.md."),
+          + "(NAT). `no`: one decision per session from the identities. `auto` (the default): `yes` when the file "
+          + "writes no `identities` (or only the discovering `{ ip = [auto], ehlo = auto }` for all traffic) and "
+          + "`postconf` answers when the daemon starts, else `no`: a configuration that names addresses, EHLO names, "
+          + "senders or services keeps working as it did. The start-up line `event=routes-mode` says which and why. "
+          + "Changes apply at restart. See docs/routes.md."),
       Key.of("routes.postfix-config", "The Postfix instance's configuration directory (as `postconf -c`); empty: the "
           + "default instance."),
       Key.of("feedback.source", "Where the daemon reads Postfix's delivery log to learn what receivers answered: "

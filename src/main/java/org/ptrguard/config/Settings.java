@@ -110,12 +110,24 @@ public record Settings(
   /** {@code listen} empty = no metrics endpoint. */
   public record MetricsSettings(Optional<InetSocketAddress> listen) {}
 
+  /** {@code routes.enabled}: yes, no, or auto (on when the file writes no identities and postconf works). */
+  public enum RouteMode { YES, NO, AUTO }
+
   /**
    * Route mode: per-recipient decisions from Postfix's routing.
    *
+   * @param enabled as written (auto is made yes or no when the daemon starts: cli.RouteChecks#routeMode)
    * @param postfixConfig the instance's configuration directory; empty for the default instance
+   * @param identitiesWritten whether the file lists {@code identities} itself (not the built-in default)
    */
-  public record RouteSettings(boolean enabled, Optional<java.nio.file.Path> postfixConfig) {}
+  public record RouteSettings(RouteMode enabled, Optional<java.nio.file.Path> postfixConfig,
+      boolean identitiesWritten) {
+    /** Whether {@code other} leads to the same route mode decision at start (what a reload cannot change). */
+    public boolean sameModeAs(RouteSettings other) {
+      return enabled == other.enabled && postfixConfig.equals(other.postfixConfig)
+          && (enabled != RouteMode.AUTO || identitiesWritten == other.identitiesWritten);
+    }
+  }
 
   /**
    * Receiver feedback from Postfix's delivery log (docs/feedback.md).
