@@ -68,7 +68,11 @@ class ServeCommandTest {
     int port = FreePorts.next();
     CountDownLatch stop = new CountDownLatch(1);
     AtomicInteger exit = new AtomicInteger(-1);
-    Thread t = new Thread(() -> exit.set(ServeCommand.run(new String[] {"--listen", "inet:127.0.0.1:" + port}, err, stop)));
+    // Embedded defaults, but routes off: their default (auto) would read this machine's own Postfix.
+    Path conf = dir.resolve("defaults.conf");
+    Files.writeString(conf, "routes.enabled = no\n");
+    Thread t = new Thread(() -> exit.set(ServeCommand.run(
+        new String[] {"--config", conf.toString(), "--listen", "inet:127.0.0.1:" + port}, err, stop)));
     t.start();
     MilterTestClient c = null;
     for (int i = 0; i < 200 && c == null; i++) {
