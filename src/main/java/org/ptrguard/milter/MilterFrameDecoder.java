@@ -92,7 +92,7 @@ final class MilterFrameDecoder extends LengthFieldBasedFrameDecoder {
     charge(0);
     cancelFrameTimer();
     ctx.channel().config().setAutoRead(false);
-    ctx.close();
+    AbortiveClose.close(ctx);
   }
 
   private void armFrameTimer(ChannelHandlerContext ctx) {

@@ -142,7 +142,8 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
       }
       logLimit.info(LOG, "idle-timeout", "event=milter-idle-timeout conn={} remote={} idle={}", info.connectionId(),
           LogValues.of(info.remoteAddress()), options.idleTimeout());
-      close();
+      state = state.close();
+      AbortiveClose.close(ctx);
       return;
     }
     ctx.fireUserEventTriggered(evt);
@@ -455,7 +456,7 @@ final class MilterSession extends ChannelInboundHandlerAdapter implements Milter
     stats.protocolError();
     logLimit.warn(LOG, "protocol-error", "event=milter-protocol-error conn={} remote={} reason={}", info.connectionId(),
         LogValues.of(info.remoteAddress()), LogValues.of(reason));
-    ctx.close();
+    AbortiveClose.close(ctx);
   }
 
   private void send(OutboundFrame frame) {

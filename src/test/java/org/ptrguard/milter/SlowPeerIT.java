@@ -27,7 +27,7 @@ import org.ptrguard.testing.MilterTestClient;
  *       connection stayed as long as the trickle (and every real session was refused meanwhile);
  *   <li>OPTNEG and then nothing: the idle timeout;
  *   <li>commands pipelined without ever reading a reply: replies back up, the milter stops reading,
- *       and the idle timeout closes it.
+ *       and the idle timeout closes it with a reset.
  * </ul>
  * Times are compared with the trickle's own length (five idle timeouts), not with a fixed number.
  */
@@ -87,12 +87,113 @@ class SlowPeerIT {
     }
   }
 
+  /**
+   * A peer that pipelines commands and never reads a reply. Once its replies fill the kernel buffers
+   * the milter stops reading it, and the idle timeout closes it with a reset: within a few idle
+   * timeouts of the peer's writes blocking, as the daemon's own connection gauge shows, while a real
+   * session is served meanwhile as fast as before (no event loop is held). The peer itself learns of
+   * the close at its next write; that is bounded by its kernel (a reset arriving while its window is
+   * zero waits for its next window probe, at most TCP's 120 s backoff), so it is awaited, not timed.
+   * The first disabled version of this test blocked 219 s once, measured from the peer's side only.
+   */
   @Test
-  @org.junit.jupiter.api.Disabled("open sibling of issue 19 defect 1: in one run of two (05:11 UTC, commit after 34a47a2) "
-      + "the daemon logged milter-idle-timeout for this connection 3 s after its first HELO, yet the client's blocked "
-      + "write ended only 219 s later; the other run closed 2.4 s after the milter stopped reading. Not yet explained.")
   void aPeerThatNeverReadsItsRepliesIsClosed() throws Exception {
-    try (PackagedDaemon d = PackagedDaemon.start(dir, "limits.idle-timeout = %ds\n".formatted(IDLE.toSeconds()))) {
+    int metricsPort = org.ptrguard.testing.FreePorts.next();
+    String extra = "limits.idle-timeout = %ds\nmetrics.listen = \"127.0.0.1:%d\"\n".formatted(IDLE.toSeconds(), metricsPort);
+    try (PackagedDaemon d = PackagedDaemon.start(dir, extra)) {
+      d.awaitLog("event=metrics-listening", 10);
+      long baseline = medianSessionNanos(d, 5);
+      NeverReader peer = NeverReader.start(d);
+      // Blocked: no write has completed for a while (its buffers and the milter's are full).
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (System.nanoTime() - peer.lastProgress < IDLE.toNanos() / 4 && peer.closedAt == 0
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      long blockedAt = peer.lastProgress;
+      long during = medianSessionNanos(d, 3);
+      long serverClosedAt = 0;
+      while (System.nanoTime() < blockedAt + 20 * IDLE.toNanos()) {
+        if (openConnections(metricsPort) == 0) {
+          serverClosedAt = System.nanoTime();
+          break;
+        }
+        Thread.sleep(20);
+      }
+      peer.thread.join(TimeUnit.SECONDS.toMillis(150));
+      System.out.printf("slow-peers: never-reading peer sent %d MiB; its writes blocked, the daemon closed it %.1f s"
+              + " later (idle-timeout %d s); the peer saw the close %.1f s after blocking (%s); a real session took"
+              + " %.1f ms meanwhile, %.1f ms before%n", peer.sent >> 20,
+          serverClosedAt == 0 ? -1 : (serverClosedAt - blockedAt) / 1e9, IDLE.toSeconds(),
+          peer.closedAt == 0 ? -1 : (peer.closedAt - blockedAt) / 1e9, peer.error, during / 1e6, baseline / 1e6);
+      assertThat(peer.sent).as("the peer got as far as filling the buffers").isPositive();
+      assertThat(serverClosedAt).as("the daemon closed the never-reading peer").isPositive();
+      assertThat(serverClosedAt - blockedAt).as("closed within a few idle timeouts of the peer's writes blocking")
+          .isLessThan(5 * IDLE.toNanos());
+      assertThat(d.logLines("event=milter-idle-timeout")).hasSize(1);
+      assertThat(peer.closedAt).as("the peer's blocked write ended with an error").isPositive();
+      assertThat(during).as("a real session while the peer is stuck, against one before").isLessThan(50 * baseline);
+    }
+  }
+
+  /** Median time of {@code n} real sessions (OPTNEG, CONNECT, HELO), each of which must be served. */
+  private static long medianSessionNanos(PackagedDaemon d, int n) throws IOException {
+    List<Long> times = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      long t0 = System.nanoTime();
+      assertThat(realSession(d)).as("a real session is served").isTrue();
+      times.add(System.nanoTime() - t0);
+    }
+    times.sort(null);
+    return times.get(n / 2);
+  }
+
+  /** The daemon's own count of open milter connections, from its metrics endpoint; -1 if it did not answer. */
+  private static int openConnections(int metricsPort) {
+    try {
+      return scrapeOpenConnections(metricsPort);
+    } catch (IOException | RuntimeException busy) {
+      return -1;
+    }
+  }
+
+  private static int scrapeOpenConnections(int metricsPort) throws IOException {
+    java.net.HttpURLConnection c = (java.net.HttpURLConnection)
+        java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics").toURL().openConnection();
+    c.setConnectTimeout(2000);
+    c.setReadTimeout(2000);
+    try (InputStream in = c.getInputStream()) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+          .filter(l -> l.startsWith("ptrguard_milter_connections "))
+          .mapToInt(l -> (int) Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim())).findFirst().orElse(-1);
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  /** Negotiates, connects, then writes batches of HELO frames and never reads a byte. */
+  static final class NeverReader implements Runnable {
+    final PackagedDaemon d;
+    final Thread thread;
+    volatile long lastProgress = System.nanoTime();
+    volatile long closedAt;
+    volatile long sent;
+    volatile String error = "";
+
+    private NeverReader(PackagedDaemon d) {
+      this.d = d;
+      this.thread = new Thread(this, "never-reader");
+    }
+
+    static NeverReader start(PackagedDaemon d) {
+      NeverReader r = new NeverReader(d);
+      r.thread.setDaemon(true);
+      r.thread.start();
+      return r;
+    }
+
+    @Override
+    public void run() {
       try (Socket s = new Socket()) {
         // A small receive buffer: replies back up at once instead of filling megabytes of kernel buffer.
         s.setReceiveBufferSize(4096);
@@ -105,27 +206,16 @@ class SlowPeerIT {
         for (int i = 0; i < 1000; i++) {
           System.arraycopy(helo, 0, batch, i * helo.length, helo.length);
         }
-        long start = System.nanoTime();
-        long sent = 0;
-        long lastWrite = start;
-        boolean closed = false;
-        // Writing blocks once the milter stops reading; the close then ends that write with an error.
-        while (System.nanoTime() - start < 6 * TRICKLE_NANOS) {
-          lastWrite = System.nanoTime();
-          try {
-            out.write(batch);
-            sent += batch.length;
-          } catch (IOException e) {
-            closed = true;
-            break;
-          }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(200);
+        while (System.nanoTime() < until) {
+          out.write(batch);
+          sent += batch.length;
+          lastProgress = System.nanoTime();
         }
-        long end = System.nanoTime();
-        System.out.printf("slow-peers: never-reading peer closed=%s after %.1f s, %d MiB sent, the last write blocked %.1f s%n",
-            closed, (end - start) / 1e9, sent >> 20, (end - lastWrite) / 1e9);
-        assertThat(closed).as("a peer that never reads is closed").isTrue();
-        assertThat(end - lastWrite).as("closed within a few idle timeouts once the milter stops reading")
-            .isLessThan(3 * IDLE.toNanos());
+        error = "never closed";
+      } catch (IOException e) {
+        closedAt = System.nanoTime();
+        error = String.valueOf(e.getMessage());
       }
     }
   }
