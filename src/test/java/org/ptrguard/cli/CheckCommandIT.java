@@ -85,7 +85,7 @@ class CheckCommandIT {
     Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.setPosixFilePermissions(jar, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     List<String> asNobody = List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
-        PtrguardProcess.java(), "-jar", jar.toString()); // a copy of the jar nobody can read
+        PtrguardProcess.java(), "-jar", jar.toString()); // a copy of the jar the user nobody can read
     Result adHoc = run(asNobody, "check", "--ip", "192.0.2.10", "--ehlo", "mail.example.com", "--resolver", resolver);
     assertThat(adHoc.exit()).as(adHoc.err()).isZero();
     assertThat(adHoc.out()).contains("PASS");

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ptrguard.testing.FreePorts;
+import org.ptrguard.testing.PtrguardProcess;
 
 /**
  * Start-up failures of the packaged jar (issue 19, defect 8): each names the listener and the cause in
@@ -51,8 +52,8 @@ class StartupIT {
   /** Runs the jar until it exits on its own (a start-up failure); fails if it is still running after 60 s. */
   Run failedStart(List<String> prefix, Path conf) throws Exception {
     List<String> command = new ArrayList<>(prefix);
-    command.addAll(List.of("java", "-Xmx64m", "-jar", jar(), "serve", "--config", conf.toString()));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    command.addAll(PtrguardProcess.command(List.of("-Xmx64m"), "serve", "--config", conf.toString()));
+    Process p = PtrguardProcess.builder(command).redirectErrorStream(true).start();
     p.getOutputStream().close();
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -63,10 +64,6 @@ class StartupIT {
 
   Run failedStart(Path conf) throws Exception {
     return failedStart(List.of(), conf);
-  }
-
-  static String jar() {
-    return System.getProperty("ptrguard.jar", "target/ptrguard.jar");
   }
 
   Path conf(String text) throws IOException {
@@ -158,15 +155,16 @@ class StartupIT {
   void aSocketDirectoryThatIsNotWritableIsNamed() throws Exception {
     Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to run the jar as nobody");
     Path jar = dir.resolve("ptrguard.jar");
-    Files.copy(Path.of(jar()), jar);
+    Files.copy(PtrguardProcess.jar(), jar);
     Path sockets = Files.createDirectory(dir.resolve("sockets")); // root's, 0755: nobody cannot write there
     Path conf = conf("listen = [\"unix:%s/milter.sock\"]\n".formatted(sockets));
     for (Path p : List.of(dir, sockets, conf, jar)) {
       Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
     }
+    // a copy of the jar that the user nobody can read
     List<String> command = List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
-        "java", "-Xmx64m", "-jar", jar.toString(), "serve", "--config", conf.toString());
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        PtrguardProcess.java(), "-Xmx64m", "-jar", jar.toString(), "serve", "--config", conf.toString());
+    Process p = PtrguardProcess.builder(command).redirectErrorStream(true).start();
     List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     Run run = new Run(p.exitValue(), lines);
@@ -200,7 +198,7 @@ class StartupIT {
     Path freshOldStyle = Files.createDirectory(dir.resolve(".ptrguard-555"));
     Path unrelated = Files.createDirectory(dir.resolve(".ptrguard-cache"));
     Path conf = conf("listen = [\"unix:%s\"]\n".formatted(socket));
-    Process p = new ProcessBuilder("java", "-Xmx64m", "-jar", jar(), "serve", "--config", conf.toString())
+    Process p = PtrguardProcess.builder(PtrguardProcess.command(List.of("-Xmx64m"), "serve", "--config", conf.toString()))
         .redirectErrorStream(true).redirectOutput(dir.resolve("serve.log").toFile()).start();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
