@@ -24,7 +24,7 @@ public final class Commands {
       + "the way strict receivers do, and in enforce mode keeps mail in the queue while that identity is broken.";
 
   public static final List<Command> ALL = List.of(ServeCommand.SPEC, CheckCommand.SPEC, ConfigCommand.SPEC,
-      RoutesCommand.ROUTES_SPEC, RoutesCommand.ROUTE_SPEC);
+      RoutesCommand.ROUTES_SPEC, RoutesCommand.ROUTE_SPEC, ScanLogCommand.SPEC);
 
   private Commands() {}
 

@@ -77,7 +77,7 @@ public record DeliveryLogLine(
 
     /** {@code host[addr]} as Postfix writes it. */
     public String display() {
-      return host + "[" + address.map(InetAddress::getHostAddress).orElse("") + "]";
+      return host + "[" + address.map(org.ptrguard.net.Addresses::text).orElse("") + "]";
     }
   }
 

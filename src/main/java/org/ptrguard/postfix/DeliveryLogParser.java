@@ -57,7 +57,7 @@ public final class DeliveryLogParser {
       "relay=(?<h>[^\\s\\[\\],]{1,255})(?:\\[(?<a>[0-9A-Fa-f:.]{1,45})\\](?::(?<p>\\d{1,5}))?)?");
   private static final Pattern TO = Pattern.compile("(?:^|, )to=<(?<to>[^<>]{0,512})>");
   private static final Pattern DSN = Pattern.compile(", dsn=(?<dsn>\\d\\.\\d{1,3}\\.\\d{1,3})");
-  private static final Pattern STATUS = Pattern.compile("(?s)status=(?<st>[a-z]{1,20})(?: \\((?<text>.*)\\))?");
+  private static final Pattern STATUS = Pattern.compile("(?s)status=(?<st>[a-z]{1,20})(?: \\((?<text>.*))?");
   private static final Pattern SAID = Pattern.compile("(?s)host " + HOST_ADDR.pattern() + " said: (?<reply>.*)");
   private static final Pattern REFUSED = Pattern.compile("(?s)host " + HOST_ADDR.pattern() + " refused to talk to me: (?<reply>.*)");
   private static final Pattern LOST = Pattern.compile("(?s)lost connection with " + HOST_ADDR.pattern() + " while (?<reply>.*)");
@@ -190,6 +190,9 @@ public final class DeliveryLogParser {
     Optional<String> dsn = d.find() ? Optional.of(d.group("dsn")) : Optional.empty();
     Status status = status(st.group("st"));
     String text = st.group("text");
+    if (text != null && text.endsWith(")")) {
+      text = text.substring(0, text.length() - 1); // a line cut short (MAX_LINE) lacks the closing parenthesis
+    }
     if (text == null) {
       return Optional.of(line(head, recipient, relay, dsn, status, Event.DELIVERY, Optional.empty()));
     }
@@ -219,7 +222,7 @@ public final class DeliveryLogParser {
     Optional<InetAddress> address = address(m.group("a"));
     Receiver named = new Receiver(LogText.safe(m.group("h"), 255), address,
         relay.filter(r -> r.address().equals(address)).map(Receiver::port).orElse(0));
-    Optional<Reply> reply = reply(m.group("reply"), address);
+    Optional<Reply> reply = reply(m.group("reply"));
     if (event == Event.LOST_CONNECTION && reply.map(Reply::code).orElse(0) == 0) {
       reply = Optional.empty(); // "while receiving the initial server greeting": no answer to classify
     }
@@ -233,7 +236,7 @@ public final class DeliveryLogParser {
   }
 
   /** The reply text with its code, enhanced code, command and the client address it names. */
-  static Optional<Reply> reply(String raw, Optional<InetAddress> receiverAddress) {
+  static Optional<Reply> reply(String raw) {
     String text = raw;
     Optional<String> command = Optional.empty();
     Matcher in = IN_REPLY_TO.matcher(text);
@@ -262,10 +265,7 @@ public final class DeliveryLogParser {
     Optional<InetAddress> sending = Optional.empty();
     Matcher b = BRACKETED.matcher(text.length() > LogText.MAX_TEXT ? text.substring(0, LogText.MAX_TEXT) : text);
     while (b.find() && sending.isEmpty()) {
-      Optional<InetAddress> a = IpLiterals.parse(b.group("a"));
-      if (a.isPresent() && !a.equals(receiverAddress)) {
-        sending = a;
-      }
+      sending = IpLiterals.parse(b.group("a"));
     }
     return Optional.of(new Reply(code, enhanced, LogText.safe(text), command, sending));
   }

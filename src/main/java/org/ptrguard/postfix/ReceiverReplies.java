@@ -30,6 +30,25 @@ public final class ReceiverReplies {
       return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
+    /**
+     * What to do about a rejection of this class, for the sending address {@code ip} ("the sending
+     * address" when the log did not name it). Without DNS data: the log may come from another host.
+     */
+    public String fix(String ip) {
+      return switch (this) {
+        case PTR -> "Ask whoever holds " + ip + " (the hosting or access provider, not your domain's DNS host) for a PTR"
+            + " record naming your mail server, and give that name an A/AAAA record back to " + ip + ".";
+        case FCRDNS -> "Make " + ip + "'s PTR name resolve back to " + ip + " (its A/AAAA record), or have the provider"
+            + " point the PTR at a name that does; `ptrguard check --ip " + ip + "` shows which half is missing.";
+        case HELO -> "Set smtp_helo_name (main.cf, or the service's -o in master.cf) to a fully qualified name with an"
+            + " A/AAAA record, best the PTR name of " + ip + ".";
+        case IPV6_PTR -> "Give the IPv6 address " + ip + " a PTR record that resolves back to it, or keep this route on"
+            + " IPv4 until it has one (smtp_address_preference = ipv4, or inet_protocols = ipv4 for the service).";
+        case OTHER_RDNS -> "The receiver's reverse DNS check of " + ip + " failed: `ptrguard check --ip " + ip
+            + "` shows the PTR record and its forward confirmation as receivers see them.";
+      };
+    }
+
     public static Optional<ReplyClass> ofWord(String word) {
       for (ReplyClass c : values()) {
         if (c.word().equals(word)) {
