@@ -60,7 +60,7 @@ public record ReceiverOutcome(Kind kind, String code, double score) {
   }
 
   /** Up to three decimals, without trailing zeros: 2.399, 1, 0.3. */
-  static String number(double value) {
+  public static String number(double value) {
     String s = String.format(Locale.ROOT, "%.3f", value);
     s = s.replaceAll("0+$", "");
     return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
