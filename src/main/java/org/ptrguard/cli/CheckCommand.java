@@ -109,10 +109,12 @@ public final class CheckCommand {
     List<Target> targets = new ArrayList<>();
     Verdict unjudged = Verdict.PASS;
     List<IdentitySettings> written = identities(a, settings);
+    Optional<RouteModel> routeModel = Optional.empty();
     if (!adHoc) {
       // every route's identity, with the hand-written identities as overrides; those matching no route stay as written
       RouteDiscovery routes = RouteChecks.discovery(a.postfixConfig(), settings);
       RouteModel model = RouteChecks.discover(routes, settings);
+      routeModel = Optional.of(model);
       model.problems().forEach(p -> err.println("ptrguard check: routes: " + p));
       List<String> unknown = RouteChecks.unjudgeable(model);
       unknown.forEach(p -> err.println("ptrguard check: " + p));
@@ -154,10 +156,15 @@ public final class CheckCommand {
       return EXIT_UNKNOWN;
     }
     Verdict overall = Verdict.worst(overall(reports), unjudged);
+    Optional<Ipv6Mitigation> ipv6 = Ipv6Mitigation.of(reports, routeModel);
     if (a.json()) {
-      out.println(Json.write(json(overall, targets, reports)));
+      Map<String, Object> doc = json(overall, targets, reports);
+      ipv6.ifPresent(m -> doc.put("ipv6_mitigation", m.json()));
+      out.println(Json.write(doc));
     } else {
-      new CheckReport(out, colour).print(resolver, targets, reports, overall, exitCode(overall));
+      CheckReport report = new CheckReport(out, colour);
+      report.print(resolver, targets, reports, overall, exitCode(overall));
+      ipv6.ifPresent(report::ipv6Mitigation);
     }
     return exitCode(overall);
   }

@@ -44,6 +44,19 @@ final class CheckReport {
     ReceiverMatrixOutput.print(this, ReceiverProfiles.standard().judge(r));
   }
 
+  /** After the overall line: keep mail on IPv4 while the IPv6 identity is broken, and which routes that concerns. */
+  void ipv6Mitigation(Ipv6Mitigation m) {
+    out.println();
+    wrap("ipv6: ", "      ", String.join(", ", m.failingIpv6()) + " fails, " + String.join(", ", m.passingIpv4())
+        + " passes.");
+    wrap("      ", "      ", Ipv6Mitigation.TEXT);
+    for (Ipv6Mitigation.RouteImpact r : m.routes()) {
+      wrap("      route ", "            ", r.route() + " (smtp_address_preference = " + r.addressPreference()
+          + "): IPv6 is used for " + r.affected() + ".");
+    }
+    wrap("      ", "      ", m.share());
+  }
+
   /** Each finding with its evidence and fix, or the all-clear line. */
   void findings(IdentityReport r) {
     if (r.findings().isEmpty()) {
