@@ -46,6 +46,47 @@ class JournalLogFollowerTest {
     assertThat(f.command()).contains("--follow", "--output=json", "--lines=0", "_COMM=smtp", "_COMM=lmtp");
   }
 
+  /**
+   * A real journal file written by systemd-journal-remote (no journald needed on the test machine):
+   * the follower starts at its end and receives the entry appended afterwards, parsed as Postfix's.
+   */
+  @Test
+  void followsARealJournalFromItsEnd(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path remote = java.nio.file.Path.of("/lib/systemd/systemd-journal-remote");
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(remote),
+        "systemd-journal-remote is not installed (Debian package systemd-journal-remote, see .ci/install-deps)");
+    java.nio.file.Path journal = dir.resolve("test.journal");
+    writeEntry(remote, dir, journal, 1, "OLD1234567: host mx.example.com[192.0.2.1] said: 550 5.7.25 history");
+    List<DeliveryLogLine> lines = Collections.synchronizedList(new ArrayList<>());
+    try (JournalLogFollower f = new JournalLogFollower("journalctl", List.of("--file=" + journal),
+        LogFollower.delivering(DeliveryLogParser.standard(), lines::add), FAST).start()) {
+      Thread.sleep(1500); // journalctl opens the file and reaches its end
+      writeEntry(remote, dir, journal, 2, "NEW1234567: host mx.example.com[192.0.2.1] said: 450 4.7.25 Client host"
+          + " rejected: cannot find your hostname, [192.0.2.9] (in reply to RCPT TO command)");
+      FileLogFollowerTest.waitUntil(() -> !lines.isEmpty(), Duration.ofSeconds(30));
+      Thread.sleep(300);
+    }
+    assertThat(lines).singleElement().satisfies(l -> {
+      assertThat(l.queueId()).contains("NEW1234567");
+      assertThat(l.service()).isEqualTo("smtp-b");
+      assertThat(l.pid()).isEqualTo(4242);
+      assertThat(l.reply().flatMap(DeliveryLogLine.Reply::sendingAddress).map(java.net.InetAddress::getHostAddress))
+          .contains("192.0.2.9");
+    });
+  }
+
+  private static void writeEntry(java.nio.file.Path remote, java.nio.file.Path dir, java.nio.file.Path journal, int n,
+      String message) throws Exception {
+    java.nio.file.Path export = dir.resolve("entry-" + n + ".export");
+    java.nio.file.Files.writeString(export, "__REALTIME_TIMESTAMP=" + (1_796_280_000_000_000L + n * 1_000_000L) + "\n"
+        + "__MONOTONIC_TIMESTAMP=" + n + "\n_BOOT_ID=0123456789abcdef0123456789abcdef\n_COMM=smtp\n"
+        + "SYSLOG_IDENTIFIER=postfix/smtp-b/smtp\nSYSLOG_PID=4242\nMESSAGE=" + message + "\n\n");
+    Process p = new ProcessBuilder(remote.toString(), "--output=" + journal, export.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+  }
+
   private static long problems(LogCapture logs) {
     return logs.text().lines().filter(l -> l.contains("event=feedback-source-problem source=journal")).count();
   }
