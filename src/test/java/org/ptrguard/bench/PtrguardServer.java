@@ -78,17 +78,30 @@ public final class PtrguardServer extends ServerProcess {
         """.formatted(milterPort, metricsPort, IDENTITY, dnsPort, settings);
   }
 
-  /** Waits for the first identity verdict (event=ready) and a pass verdict in the metrics. */
+  /**
+   * Waits for the first identity verdict (event=ready) and a pass verdict in the metrics. Stops the
+   * server when it never gets warm: callers write {@code start(...).awaitWarm()} in a
+   * try-with-resources header, which closes nothing when this throws (such servers were left running).
+   */
   public PtrguardServer awaitWarm() throws IOException, InterruptedException {
-    awaitLog("event=ready", 1, Duration.ofSeconds(20));
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (metric("ptrguard_identity_verdict{identity=\"default\",ip=\"192.0.2.10\",verdict=\"pass\"}") != 1) {
-      if (System.nanoTime() > deadline) {
-        throw new IOException("identity never became pass:\n" + tail());
+    try {
+      awaitLog("event=ready", 1, Duration.ofSeconds(20));
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (metric("ptrguard_identity_verdict{identity=\"default\",ip=\"192.0.2.10\",verdict=\"pass\"}") != 1) {
+        if (System.nanoTime() > deadline) {
+          throw new IOException("identity never became pass:\n" + tail());
+        }
+        Thread.sleep(20);
       }
-      Thread.sleep(20);
+      return this;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      try {
+        close();
+      } catch (IOException | RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
     }
-    return this;
   }
 
   /** Rewrites the configuration with {@code settings} and sends SIGHUP; returns once it is applied. */
