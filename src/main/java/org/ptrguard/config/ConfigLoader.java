@@ -36,6 +36,7 @@ import org.ptrguard.config.Settings.GenericPtr;
 import org.ptrguard.config.Settings.IdentitySettings;
 import org.ptrguard.config.Settings.LimitSettings;
 import org.ptrguard.config.Settings.LogSettings;
+import org.ptrguard.config.Settings.ControlSettings;
 import org.ptrguard.config.Settings.MetricsSettings;
 import org.ptrguard.config.Settings.Mode;
 import org.ptrguard.config.Settings.OnDnsError;
@@ -278,7 +279,8 @@ public final class ConfigLoader {
           new MetricsSettings(metricsListen()),
           limits(),
           routes(identitiesWritten && identities.stream().anyMatch(Reader::saysMoreThanDiscovery)),
-          feedback());
+          feedback(),
+          control());
       try {
         ListenAddress.checkDistinct(s.listen(), s.metrics().listen());
       } catch (IllegalArgumentException e) {
@@ -456,7 +458,8 @@ public final class ConfigLoader {
       }
       return new DnsSettings(parsedList("dns.resolvers", ResolverAddress::parse),
           parsedList("dns.compare-with", ResolverAddress::parse),
-          timeout, budget, positiveDuration("dns.stale-max"), egress());
+          timeout, budget, positiveDuration("dns.stale-max"), bool("dns.authoritative"),
+          intInRange("dns.authoritative-port", 1, 65535), egress());
     }
 
     private EgressSettings egress() {
@@ -550,6 +553,45 @@ public final class ConfigLoader {
         problem("feedback.source", e.getMessage());
       }
       return new FeedbackSettings(source);
+    }
+
+    /**
+     * {@code auto}: next to the first unix milter listener (the directory Postfix and the admin
+     * already share with ptrguard), else in /run/ptrguard; "" switches the endpoint off.
+     */
+    private ControlSettings control() {
+      String spec = string("control.socket").trim();
+      if (spec.isEmpty()) {
+        return new ControlSettings(Optional.empty(), false);
+      }
+      if (spec.equals("auto")) {
+        java.nio.file.Path dir = ControlSettings.DEFAULT_DIR;
+        for (ListenAddress l : listenOrEmpty()) {
+          if (l instanceof ListenAddress.Unix u && u.path().getParent() != null) {
+            dir = u.path().getParent();
+            break;
+          }
+        }
+        return new ControlSettings(Optional.of(dir.resolve(ControlSettings.FILE_NAME)), true);
+      }
+      if (!spec.startsWith("/")) {
+        problem("control.socket", "'" + spec + "' must be an absolute path, auto, or \"\" (off)");
+        return new ControlSettings(Optional.empty(), false);
+      }
+      if (spec.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > ListenAddress.Unix.MAX_PATH_BYTES) {
+        problem("control.socket", "'" + spec + "' is longer than " + ListenAddress.Unix.MAX_PATH_BYTES
+            + " bytes, the most a unix socket path can have");
+        return new ControlSettings(Optional.empty(), false);
+      }
+      return new ControlSettings(Optional.of(java.nio.file.Path.of(spec)), false);
+    }
+
+    private List<ListenAddress> listenOrEmpty() {
+      try {
+        return stringList("listen").stream().map(ListenAddress::parse).toList();
+      } catch (RuntimeException e) {
+        return List.of(); // listen() reports it
+      }
     }
 
     private Optional<InetSocketAddress> metricsListen() {

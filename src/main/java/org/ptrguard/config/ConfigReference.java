@@ -102,6 +102,12 @@ public final class ConfigReference {
       Key.of("egress.type", "`txt`: the address comes back as TXT text (Google); `a`: as an A record, AAAA for IPv6 "
           + "(OpenDNS). An answer that is not an address is logged (`event=egress-discovery`), never fatal."),
       Key.of("dns.stale-max", "How long a last known verdict is served while DNS fails, before `on-dns-error` applies."),
+      Key.of("dns.authoritative", "`yes`: each check also asks the authoritative name servers of the reverse zone and "
+          + "of the PTR name's zone (found through the resolver: NS, then their addresses; at most 4 servers per zone, "
+          + "within the check budget) and reports `dns.propagating` when the resolver still caches another answer. "
+          + "Unreachable servers are a log line; lame ones a `dns.lame-delegation` warning. `no`: the resolver only."),
+      Key.of("dns.authoritative-port", "Port the authoritative servers are asked on. 53; another port only in a test "
+          + "lab. On 53, name servers with loopback addresses are never asked (that would be this host's own resolver)."),
       Key.of("refresh.min", "Lower bound of the TTL-driven background refresh. Below 1s it is raised to 1s with a "
           + "warning (re-checking more often only floods the resolvers)."),
       Key.of("refresh.max", "Upper bound of the TTL-driven background refresh; at least `refresh.min`, raised to 1s "
@@ -117,6 +123,13 @@ public final class ConfigReference {
           + "`enforce.action = hold`: hold)."),
       Key.of("log.level", "`error`, `warn`, `info` or `debug`; applies to ptrguard's own log lines, at once on reload."),
       Key.of("metrics.listen", "`\"127.0.0.1:9894\"` serves Prometheus text at `/metrics`; empty: off."),
+      Key.of("control.socket", "Local control socket for `ptrguard status` and `ptrguard recheck` (docs/control.md): "
+          + "created with mode 0660 and group `unix-socket.group` (ptrguard's own when empty), so root and that group "
+          + "may use it; nobody else can connect. `auto`: `control.sock` in the directory of the first `unix:` "
+          + "listener, else `/run/ptrguard/control.sock` (the systemd unit's RuntimeDirectory; when it does not exist "
+          + "the endpoint is off, with a log line). An absolute path: there, and a failure to create it stops the "
+          + "start (exit 69). `\"\"`: off. The metrics listener also serves `GET /status` and `POST /recheck`, to "
+          + "loopback clients only."),
       Key.of("limits.max-frame-bytes", "Largest milter packet accepted. Besides, all connections together may hold "
           + "at most a quarter of the JVM heap limit in packets still arriving (the connection adding to a full budget "
           + "is closed, unless its packet is under 4 KiB, as all packets for the events ptrguard asks Postfix for are)."),

@@ -32,7 +32,8 @@ public record Settings(
     MetricsSettings metrics,
     LimitSettings limits,
     RouteSettings routes,
-    FeedbackSettings feedback) {
+    FeedbackSettings feedback,
+    ControlSettings control) {
 
   public enum Mode { AUDIT, ENFORCE }
 
@@ -79,12 +80,18 @@ public record Settings(
   /** Empty {@code clients} means every session is guarded. */
   public record ScopeSettings(List<CidrRange> clients) {}
 
+  /**
+   * @param authoritative whether each check also asks the zones' authoritative servers
+   * @param authoritativePort the port they are asked on: 53, another only in a test lab
+   */
   public record DnsSettings(
       List<ResolverAddress> resolvers,
       List<ResolverAddress> compareWith,
       Duration timeout,
       Duration checkBudget,
       Duration staleMax,
+      boolean authoritative,
+      int authoritativePort,
       EgressSettings egress) {}
 
   /** {@code egress.discover}: off, or ask a "what is my address" DNS server. */
@@ -135,6 +142,19 @@ public record Settings(
    * @param source where the log is read from
    */
   public record FeedbackSettings(FeedbackSource source) {}
+
+  /**
+   * The daemon's local control socket ({@code ptrguard status}, {@code recheck}).
+   *
+   * @param socket where it is; empty when switched off
+   * @param auto true when the path was derived ({@code control.socket = auto}): a missing directory
+   *     then switches the endpoint off with a log line instead of stopping the start
+   */
+  public record ControlSettings(Optional<java.nio.file.Path> socket, boolean auto) {
+    /** The file name of the socket when its place is derived. */
+    public static final String FILE_NAME = "control.sock";
+    public static final java.nio.file.Path DEFAULT_DIR = java.nio.file.Path.of("/run/ptrguard");
+  }
 
   public record LimitSettings(
       int maxFrameBytes,

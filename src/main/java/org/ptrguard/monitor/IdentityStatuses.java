@@ -218,6 +218,28 @@ public final class IdentityStatuses implements IdentityMonitor {
     });
   }
 
+  @Override
+  public LiveView live() {
+    CompletableFuture<Resolution> r = current.resolution;
+    if (!r.isDone() || r.isCompletedExceptionally()) {
+      return new LiveView(List.of(), List.of());
+    }
+    List<LiveTarget> out = new ArrayList<>();
+    for (Target t : r.join().targets()) {
+      Optional<RefreshingCache.Entry<IdentityReport>> e = cache.peek(t.identity());
+      out.add(new LiveTarget(t, e.map(RefreshingCache.Entry::value), e.map(RefreshingCache.Entry::loadedAt),
+          e.map(RefreshingCache.Entry::stale).orElse(false), cache.nextLoad(t.identity())));
+    }
+    return new LiveView(out, r.join().problems());
+  }
+
+  @Override
+  public CompletionStage<Void> recheck(java.time.Instant since) {
+    return current.resolution.thenCompose(r -> CompletableFuture.allOf(r.targets().stream()
+        .map(t -> cache.refreshUnlessSince(t.identity(), since).toCompletableFuture())
+        .toArray(CompletableFuture[]::new)));
+  }
+
   private void retainCurrent() {
     CompletableFuture<Resolution> r = current.resolution;
     if (r.isDone() && !r.isCompletedExceptionally()) {

@@ -107,6 +107,35 @@ public final class RefreshingCache<K, V> {
     return load(key, slots.computeIfAbsent(key, k -> new Slot<>()));
   }
 
+  /** When the key's next load is due: now while one runs, empty when none is scheduled (or unknown key). */
+  public Optional<Instant> nextLoad(K key) {
+    Slot<V> slot = slots.get(key);
+    if (slot == null) {
+      return Optional.empty();
+    }
+    synchronized (slot) {
+      if (slot.inFlight != null) {
+        return Optional.of(clock.instant());
+      }
+      return slot.next == null || slot.next.isDone() ? Optional.empty()
+          : Optional.of(clock.instant().plusMillis(Math.max(0, slot.next.getDelay(TimeUnit.MILLISECONDS))));
+    }
+  }
+
+  /**
+   * Loads the key again unless its value was loaded at or after {@code since} (a recheck asked for
+   * after a change outside: a load that already saw it is not repeated). Readers keep the old value
+   * until the new one is there.
+   */
+  public CompletionStage<Entry<V>> refreshUnlessSince(K key, Instant since) {
+    Slot<V> slot = slots.computeIfAbsent(key, k -> new Slot<>());
+    Entry<V> served = slot.served;
+    if (served != null && !served.stale() && !served.loadedAt().isBefore(since)) {
+      return CompletableFuture.completedFuture(served);
+    }
+    return load(key, slot);
+  }
+
   /** Forgets keys no longer configured; their scheduled refreshes are cancelled. */
   public void retainOnly(java.util.Collection<K> keys) {
     for (K key : java.util.List.copyOf(slots.keySet())) {

@@ -171,6 +171,16 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
     }
   }
 
+  /** Re-checks every route identity not checked at or after {@code since}; completes when all are done. */
+  public CompletableFuture<Void> recheck(java.time.Instant since) {
+    RouteModel m = model;
+    if (m == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return CompletableFuture.allOf(identities(m).stream()
+        .map(id -> cache.refreshUnlessSince(id, since).toCompletableFuture()).toArray(CompletableFuture[]::new));
+  }
+
   /**
    * Reload: new refresh timing, and Postfix's routes re-read with the new overrides; identities that
    * did not change keep their verdicts.
