@@ -157,14 +157,19 @@ public final class CheckCommand {
     }
     Verdict overall = Verdict.worst(overall(reports), unjudged);
     Optional<Ipv6Mitigation> ipv6 = Ipv6Mitigation.of(reports, routeModel);
+    // The daemon decides with its own, older verdicts: say so when they differ from this fresh check.
+    List<DaemonDifference> differences = ControlCommands.daemonStatus(settings)
+        .map(d -> DaemonDifference.of(d, reports)).orElse(List.of());
     if (a.json()) {
       Map<String, Object> doc = json(overall, targets, reports);
       ipv6.ifPresent(m -> doc.put("ipv6_mitigation", m.json()));
+      doc.put("daemon_differs", differences.stream().map(DaemonDifference::json).toList());
       out.println(Json.write(doc));
     } else {
       CheckReport report = new CheckReport(out, colour);
       report.print(resolver, targets, reports, overall, exitCode(overall));
       ipv6.ifPresent(report::ipv6Mitigation);
+      differences.forEach(d -> report.wrap("note: ", "      ", d.text()));
     }
     return exitCode(overall);
   }

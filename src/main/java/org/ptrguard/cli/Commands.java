@@ -24,7 +24,8 @@ public final class Commands {
       + "the way strict receivers do, and in enforce mode keeps mail in the queue while that identity is broken.";
 
   public static final List<Command> ALL = List.of(ServeCommand.SPEC, CheckCommand.SPEC, ConfigCommand.SPEC,
-      RoutesCommand.ROUTES_SPEC, RoutesCommand.ROUTE_SPEC, ScanLogCommand.SPEC);
+      RoutesCommand.ROUTES_SPEC, RoutesCommand.ROUTE_SPEC, ScanLogCommand.SPEC, ControlCommands.STATUS_SPEC,
+      ControlCommands.RECHECK_SPEC);
 
   private Commands() {}
 

@@ -29,6 +29,7 @@ import org.ptrguard.monitor.RouteStatusSource;
 import org.ptrguard.monitor.RouteStatuses;
 import org.ptrguard.net.ListenAddress;
 import org.ptrguard.ops.BuildInfo;
+import org.ptrguard.ops.ControlServer;
 import org.ptrguard.ops.JvmMetrics;
 import org.ptrguard.ops.LogValues;
 import org.ptrguard.ops.Logging;
@@ -61,12 +62,15 @@ final class Daemon implements AutoCloseable {
   private final ReceiverFeedback feedback;
   private final MilterServer server;
   private final MetricsServer metricsServer;
+  /** status and recheck, on the control socket and the loopback metrics listener. */
+  private final DaemonControl control;
+  private final Optional<ControlServer> controlServer;
   private volatile Settings settings;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Daemon(Optional<Path> configFile, List<ListenAddress> listenOverride, SystemdNotify systemd, Settings settings,
       Metrics metrics, IdentityMonitor monitor, Optional<RouteStatuses> routes, Guard guard, ReceiverFeedback feedback,
-      MilterServer server, MetricsServer metricsServer) {
+      MilterServer server, MetricsServer metricsServer, DaemonControl control, Optional<ControlServer> controlServer) {
     this.configFile = configFile;
     this.listenOverride = listenOverride;
     this.systemd = systemd;
@@ -78,6 +82,8 @@ final class Daemon implements AutoCloseable {
     this.feedback = feedback;
     this.server = server;
     this.metricsServer = metricsServer;
+    this.control = control;
+    this.controlServer = controlServer;
   }
 
   /**
@@ -96,8 +102,11 @@ final class Daemon implements AutoCloseable {
     Optional<RouteStatuses> routes = Optional.empty();
     MilterServer server = null;
     MetricsServer metricsServer = null;
+    Optional<ControlServer> controlServer = Optional.empty();
+    SettingsHolder current = new SettingsHolder(settings);
     try {
       routes = startRoutes(settings, monitor);
+      DaemonControl control = new DaemonControl(monitor, routes, current::get, loaded.source(), java.time.Clock.systemUTC());
       RouteStatusSource routeSource = routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE);
       QueueVerdicts queueVerdicts = new QueueVerdicts();
       ReceiverHolds holds = new ReceiverHolds(Clock.systemUTC());
@@ -109,8 +118,10 @@ final class Daemon implements AutoCloseable {
       // client could connect to another and be reset at exit (a half-started server).
       server = MilterServer.bind(options(settings, listenOverride), guard);
       if (settings.metrics().listen().isPresent()) {
-        metricsServer = MetricsServer.bind(settings.metrics().listen().get(), metrics);
+        metricsServer = MetricsServer.bind(settings.metrics().listen().get(), metrics, control);
       }
+      // Before the milter accepts: a control socket the admin named that cannot be had stops the start.
+      controlServer = startControl(settings, control);
       server.open();
       if (metricsServer != null) {
         metricsServer.open();
@@ -126,9 +137,12 @@ final class Daemon implements AutoCloseable {
           List.of("command"), () -> perLabel(s.stats().commands()));
       metrics.counterFunction("ptrguard_milter_protocol_errors_total", "Milter connections closed for a protocol error",
           List.of(), () -> Map.of(List.of(), (double) s.stats().protocolErrors()));
-      return new Daemon(configFile, listenOverride, systemd, settings, metrics, monitor, routes, guard, feedback, server,
-          metricsServer);
+      Daemon daemon = new Daemon(configFile, listenOverride, systemd, settings, metrics, monitor, routes, guard, feedback,
+          server, metricsServer, control, controlServer);
+      current.daemon = daemon;
+      return daemon;
     } catch (IOException | RuntimeException e) {
+      controlServer.ifPresent(ControlServer::close);
       if (server != null) {
         server.close();
       }
@@ -138,6 +152,45 @@ final class Daemon implements AutoCloseable {
       routes.ifPresent(RouteStatuses::close);
       monitor.close();
       throw e;
+    }
+  }
+
+  /** The settings of a daemon still being built, then of the daemon (which replaces them on reload). */
+  private static final class SettingsHolder {
+    private final Settings first;
+    volatile Daemon daemon;
+
+    SettingsHolder(Settings first) {
+      this.first = first;
+    }
+
+    Settings get() {
+      Daemon d = daemon;
+      return d == null ? first : d.settings;
+    }
+  }
+
+  /**
+   * The control socket. A derived path (control.socket = auto) whose directory is missing, or that
+   * another daemon holds, leaves the endpoint off with a log line: a development run or a second
+   * instance must still start. A path the admin wrote that cannot be created stops the start.
+   */
+  private static Optional<ControlServer> startControl(Settings settings, DaemonControl control) throws IOException {
+    Optional<Path> path = settings.control().socket();
+    if (path.isEmpty()) {
+      LOG.info("event=control-off reason=\"control.socket is empty\"");
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ControlServer.start(path.get(), settings.unixSocket().group(), control));
+    } catch (IOException e) {
+      if (!settings.control().auto()) {
+        throw new IOException("control socket " + path.get() + ": " + e.getMessage(), e);
+      }
+      LOG.info("event=control-off path={} reason={} note=\"set control.socket to a path in a directory ptrguard can write\"",
+          LogValues.of(path.get()), LogValues.of(e instanceof java.nio.file.NoSuchFileException
+              ? "directory " + path.get().getParent() + " does not exist" : String.valueOf(e.getMessage())));
+      return Optional.empty();
     }
   }
 
@@ -247,6 +300,8 @@ final class Daemon implements AutoCloseable {
     guard.update(next, feedback.holds().over(statuses));
     feedback.configure(next.identities(), statuses, routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE),
         false, Duration.ofHours(1));
+    // A reload is also how admins say "I fixed DNS": every identity is checked again now, not at its TTL.
+    awaitRecheck("reload");
     if (!next.routes().sameModeAs(settings.routes())) {
       LOG.warn("event=reload note=\"routes.enabled, routes.postfix-config and whether identities are written (for "
           + "routes.enabled = auto) change route mode only at restart\"");
@@ -260,6 +315,22 @@ final class Daemon implements AutoCloseable {
     return true;
   }
 
+  /** Re-checks everything now and waits (at most the check budget and a margin) until it is done. */
+  void awaitRecheck(String reason) {
+    try {
+      control.recheck(reason).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      LOG.warn("event=recheck reason={} result=error error={}", reason, LogValues.of(e.getCause()));
+    }
+  }
+
+  /** Adds a part of {@code ptrguard status} (see {@link org.ptrguard.ops.StatusSection}). */
+  void addStatusSection(org.ptrguard.ops.StatusSection section) {
+    control.addSection(section);
+  }
+
   /** Idempotent: the shutdown hook and the main thread both close (a second close found a terminated loop). */
   @Override
   public void close() {
@@ -267,6 +338,7 @@ final class Daemon implements AutoCloseable {
       return;
     }
     server.close();
+    controlServer.ifPresent(ControlServer::close);
     if (metricsServer != null) {
       metricsServer.close();
     }

@@ -3,12 +3,12 @@ package org.ptrguard.ops;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
@@ -233,9 +233,22 @@ public final class ControlServer implements AutoCloseable {
       });
     }
 
+    /**
+     * Writes the answer and ends our direction only: closing with unread request bytes (a line that
+     * was too long) would reset the connection before the client read the answer. Whatever else the
+     * client sends is read and dropped until it closes or the read timeout ends the connection.
+     */
     private void reply(ChannelHandlerContext ctx, String json) {
       answered = true;
-      ctx.writeAndFlush(Unpooled.copiedBuffer(json + "\n", StandardCharsets.UTF_8)).addListener(ChannelFutureListener.CLOSE);
+      Channel ch = ctx.channel();
+      ctx.writeAndFlush(Unpooled.copiedBuffer(json + "\n", StandardCharsets.UTF_8)).addListener(f -> {
+        if (ch instanceof DuplexChannel duplex && f.isSuccess()) {
+          duplex.shutdownOutput();
+          ch.config().setAutoRead(true);
+        } else {
+          ch.close();
+        }
+      });
     }
 
     @Override

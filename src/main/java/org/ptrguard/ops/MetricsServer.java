@@ -29,7 +29,12 @@ import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Serves {@code GET /metrics} in Prometheus text format; anything else gets 404 or 405. */
+/**
+ * Serves {@code GET /metrics} in Prometheus text format and, with a control handler, the control
+ * requests {@code GET /status} and {@code POST /recheck} (docs/control.md) to loopback clients only:
+ * a metrics listener on a public address must not give its status or rechecks to the network.
+ * Anything else gets 403, 404 or 405.
+ */
 public final class MetricsServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
   private final PendingListener listener;
@@ -55,6 +60,12 @@ public final class MetricsServer implements AutoCloseable {
    * @throws IOException "cannot listen on metrics listener (metrics.listen) HOST:PORT: CAUSE"
    */
   public static MetricsServer bind(InetSocketAddress address, Metrics metrics) throws IOException {
+    return bind(address, metrics, null);
+  }
+
+  /** As {@link #bind(InetSocketAddress, Metrics)}; {@code control} answers /status and /recheck (null: none). */
+  public static MetricsServer bind(InetSocketAddress address, Metrics metrics, ControlServer.Handler control)
+      throws IOException {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, PendingListener.bindsBeforeListening()
         ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     ServerBootstrap b = new ServerBootstrap()
@@ -63,7 +74,7 @@ public final class MetricsServer implements AutoCloseable {
           @Override
           protected void initChannel(Channel ch) {
             ch.pipeline().addLast(new ReadTimeoutHandler(10), new HttpServerCodec(4096, 8192, 8192),
-                new HttpObjectAggregator(16 * 1024), new Handler(metrics));
+                new HttpObjectAggregator(16 * 1024), new Handler(metrics, control));
           }
         });
     try {
@@ -93,15 +104,21 @@ public final class MetricsServer implements AutoCloseable {
 
   private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Metrics metrics;
+    private final ControlServer.Handler control;
 
-    Handler(Metrics metrics) {
+    Handler(Metrics metrics, ControlServer.Handler control) {
       this.metrics = metrics;
+      this.control = control;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
       FullHttpResponse response;
       String path = request.uri().split("\\?", 2)[0];
+      if (control != null && (path.equals("/status") || path.equals("/recheck"))) {
+        control(ctx, request, path.substring(1));
+        return;
+      }
       if (!path.equals("/metrics")) {
         response = text(HttpResponseStatus.NOT_FOUND, "not found; try /metrics\n");
       } else if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
@@ -110,6 +127,33 @@ public final class MetricsServer implements AutoCloseable {
         response = text(HttpResponseStatus.OK, metrics.render());
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
       }
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** GET /status, POST /recheck: the control requests, for clients on this host's loopback only. */
+    private void control(ChannelHandlerContext ctx, FullHttpRequest request, String word) {
+      java.net.SocketAddress peer = ctx.channel().remoteAddress();
+      if (!(peer instanceof InetSocketAddress inet) || !inet.getAddress().isLoopbackAddress()) {
+        LOG.warn("event=control-refused peer={} request={} reason=not-loopback", LogValues.of(String.valueOf(peer)),
+            LogValues.of(word));
+        send(ctx, text(HttpResponseStatus.FORBIDDEN, ControlServer.error("the control requests are served to loopback "
+            + "clients only; use ptrguard " + word + " on the mail server") + "\n"));
+        return;
+      }
+      HttpMethod wanted = word.equals("status") ? HttpMethod.GET : HttpMethod.POST;
+      if (!request.method().equals(wanted)) {
+        send(ctx, text(HttpResponseStatus.METHOD_NOT_ALLOWED, wanted.name() + " /" + word + " only\n"));
+        return;
+      }
+      control.handle(word).whenComplete((json, e) -> {
+        FullHttpResponse r = e == null ? text(HttpResponseStatus.OK, json + "\n")
+            : text(HttpResponseStatus.INTERNAL_SERVER_ERROR, ControlServer.error("internal error: " + e) + "\n");
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
+        send(ctx, r);
+      });
+    }
+
+    private static void send(ChannelHandlerContext ctx, FullHttpResponse response) {
       ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
