@@ -102,12 +102,10 @@ public final class ConfigReference {
       Key.of("egress.type", "`txt`: the address comes back as TXT text (Google); `a`: as an A record, AAAA for IPv6 "
           + "(OpenDNS). An answer that is not an address is logged (`event=egress-discovery`), never fatal."),
       Key.of("dns.stale-max", "How long a last known verdict is served while DNS fails, before `on-dns-error` applies."),
-      Key.of("dns.authoritative", "`yes`: each check also asks the authoritative name servers of the reverse zone and "
-          + "of the PTR name's zone (found through the resolver: NS, then their addresses; at most 4 servers per zone, "
-          + "within the check budget) and reports `dns.propagating` when the resolver still caches another answer. "
-          + "Unreachable servers are a log line; lame ones a `dns.lame-delegation` warning. `no`: the resolver only."),
-      Key.of("dns.authoritative-port", "Port the authoritative servers are asked on. 53; another port only in a test "
-          + "lab. On 53, name servers with loopback addresses are never asked (that would be this host's own resolver)."),
+      Key.of("dns.authoritative", "Reserved for the authoritative view (issue 18: ask the zones' authoritative "
+          + "servers and report `dns.propagating`). Not implemented yet: the key is read and has no effect."),
+      Key.of("dns.authoritative-port", "Reserved with `dns.authoritative` (the port authoritative servers would be "
+          + "asked on); no effect yet."),
       Key.of("refresh.min", "Lower bound of the TTL-driven background refresh. Below 1s it is raised to 1s with a "
           + "warning (re-checking more often only floods the resolvers)."),
       Key.of("refresh.max", "Upper bound of the TTL-driven background refresh; at least `refresh.min`, raised to 1s "
