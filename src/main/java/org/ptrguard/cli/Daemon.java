@@ -60,6 +60,7 @@ final class Daemon implements AutoCloseable {
   private final Guard guard;
   /** Receiver rejections read from Postfix's log: reported, summarised and (feedback.enforce) held. */
   private final ReceiverFeedback feedback;
+  private final FeedbackReader feedbackReader;
   private final MilterServer server;
   private final MetricsServer metricsServer;
   /** status and recheck, on the control socket and the loopback metrics listener. */
@@ -80,6 +81,7 @@ final class Daemon implements AutoCloseable {
     this.routes = routes;
     this.guard = guard;
     this.feedback = feedback;
+    this.feedbackReader = new FeedbackReader(feedback);
     this.server = server;
     this.metricsServer = metricsServer;
     this.control = control;
@@ -111,7 +113,8 @@ final class Daemon implements AutoCloseable {
       QueueVerdicts queueVerdicts = new QueueVerdicts();
       ReceiverHolds holds = new ReceiverHolds(Clock.systemUTC());
       ReceiverFeedback feedback = new ReceiverFeedback(metrics, queueVerdicts, holds, Clock.systemUTC());
-      feedback.configure(settings.identities(), monitor.current(), routeSource, false, Duration.ofHours(1));
+      feedback.configure(settings.identities(), monitor.current(), routeSource, settings.feedback().enforce(),
+          settings.feedback().holdFor());
       // The guard reads verdicts with any receiver hold laid over them (feedback.enforce).
       Guard guard = new Guard(settings, holds.over(monitor.current()), holds.over(routeSource), metrics, queueVerdicts);
       // Every listener is bound before any accepts: one that cannot be had stops the start before a
@@ -140,6 +143,7 @@ final class Daemon implements AutoCloseable {
       Daemon daemon = new Daemon(configFile, listenOverride, systemd, settings, metrics, monitor, routes, guard, feedback,
           server, metricsServer, control, controlServer);
       current.daemon = daemon;
+      daemon.feedbackReader.apply(settings); // in the background: it may fork journalctl and postconf
       return daemon;
     } catch (IOException | RuntimeException e) {
       controlServer.ifPresent(ControlServer::close);
@@ -299,7 +303,8 @@ final class Daemon implements AutoCloseable {
     }
     guard.update(next, feedback.holds().over(statuses));
     feedback.configure(next.identities(), statuses, routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE),
-        false, Duration.ofHours(1));
+        next.feedback().enforce(), next.feedback().holdFor());
+    feedbackReader.apply(next);
     // A reload is also how admins say "I fixed DNS": every identity is checked again now, not at its TTL.
     awaitRecheck("reload");
     if (!next.routes().sameModeAs(settings.routes())) {
@@ -337,6 +342,7 @@ final class Daemon implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    feedbackReader.close();
     server.close();
     controlServer.ifPresent(ControlServer::close);
     if (metricsServer != null) {

@@ -109,6 +109,8 @@ public final class ConfigLoader {
   /** Bounds on durations (see ConfigReference for why each): below these, refused or raised. */
   public static final Duration MIN_DNS_TIMEOUT = Duration.ofMillis(50);
   public static final Duration MIN_REFRESH = Duration.ofSeconds(1);
+  /** Longest feedback.hold-for accepted. */
+  static final Duration MAX_HOLD_FOR = Duration.ofDays(7);
   public static final Duration MIN_IDLE_TIMEOUT = Duration.ofSeconds(1);
   static final Duration POSTFIX_SMTPD_TIMEOUT = Duration.ofSeconds(300);
 
@@ -552,7 +554,13 @@ public final class ConfigLoader {
       } catch (IllegalArgumentException e) {
         problem("feedback.source", e.getMessage());
       }
-      return new FeedbackSettings(source);
+      Duration holdFor = atLeast("feedback.hold-for", Duration.ofMinutes(1),
+          "a mark shorter than a minute ends before the next queue run tries the route again");
+      if (holdFor != null && holdFor.compareTo(MAX_HOLD_FOR) > 0) {
+        problem("feedback.hold-for", pretty(holdFor) + " is above " + pretty(MAX_HOLD_FOR)
+            + ": a mark that long outlives any fix; set feedback.enforce = false instead");
+      }
+      return new FeedbackSettings(source, bool("feedback.enforce"), holdFor);
     }
 
     /**

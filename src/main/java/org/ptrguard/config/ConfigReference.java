@@ -84,6 +84,13 @@ public final class ConfigReference {
           + "`auto` (the journal when it holds Postfix's entries, else `/var/log/mail.log`, else Postfix's "
           + "`maillog_file`, else off with one log line saying why), `journal` (`journalctl --follow` as a child "
           + "process), `file:/path` (follows rename and copytruncate rotation) or `off`. Reading starts at the end."),
+      Key.of("feedback.enforce", "`true`: a receiver's reverse-DNS or HELO rejection read from the log marks the identity "
+          + "that sent the mail (its address, so its route and family) `fail` for `feedback.hold-for`, with the finding "
+          + "`receiver.rejected` naming the receiver and its reply, even when its DNS looks right from here: in enforce "
+          + "mode the next messages on that route are stopped instead of bouncing too. Off again on reload drops every "
+          + "mark."),
+      Key.of("feedback.hold-for", "How long such a mark lasts (1m to 7d); it ends earlier when the identity's DNS answers "
+          + "(PTR names, finding codes, verdict) change."),
       Key.of("scope.clients", "Guard only sessions from these client CIDRs; empty: all sessions."),
       Key.of("dns.resolvers", "Resolvers to ask (`\"192.0.2.53\"`, `\"127.0.0.1:5353\"`, `\"[2001:db8::53]:53\"`); "
           + "empty: `/etc/resolv.conf`."),

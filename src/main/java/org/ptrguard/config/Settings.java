@@ -140,8 +140,10 @@ public record Settings(
    * Receiver feedback from Postfix's delivery log (docs/feedback.md).
    *
    * @param source where the log is read from
+   * @param enforce whether a receiver's reverse-DNS or HELO rejection marks the identity fail
+   * @param holdFor how long such a mark lasts (unless the identity's DNS changes first)
    */
-  public record FeedbackSettings(FeedbackSource source) {}
+  public record FeedbackSettings(FeedbackSource source, boolean enforce, Duration holdFor) {}
 
   /**
    * The daemon's local control socket ({@code ptrguard status}, {@code recheck}).

@@ -44,8 +44,52 @@ public final class ReceiverFeedback {
   public record Attribution(String identity, String route, Optional<Family> family, Optional<IdentityStatus> status) {}
 
   /** What the daemon currently decides with; swapped whole on reload. */
-  private record Wiring(List<IdentitySettings> identities, IdentityStatusSource statuses, RouteStatusSource routes,
-      boolean enforce, Duration holdFor) {}
+  private static final class Wiring {
+    private final List<IdentitySettings> identities;
+    private final IdentityStatusSource statuses;
+    private final RouteStatusSource routes;
+    private final boolean enforce;
+    private final Duration holdFor;
+    /** The route snapshot whose services last got their zero series. */
+    private volatile RouteSnapshot seriesFor;
+
+    Wiring(List<IdentitySettings> identities, IdentityStatusSource statuses, RouteStatusSource routes, boolean enforce,
+        Duration holdFor) {
+      this.identities = identities;
+      this.statuses = statuses;
+      this.routes = routes;
+      this.enforce = enforce;
+      this.holdFor = holdFor;
+    }
+
+    List<IdentitySettings> identities() {
+      return identities;
+    }
+
+    IdentityStatusSource statuses() {
+      return statuses;
+    }
+
+    RouteStatusSource routes() {
+      return routes;
+    }
+
+    boolean enforce() {
+      return enforce;
+    }
+
+    Duration holdFor() {
+      return holdFor;
+    }
+
+    RouteSnapshot seriesFor() {
+      return seriesFor;
+    }
+
+    void seriesFor(RouteSnapshot s) {
+      seriesFor = s;
+    }
+  }
 
   private final Metrics.CounterFamily rejections;
   private final QueueVerdicts verdicts;
@@ -80,9 +124,23 @@ public final class ReceiverFeedback {
     if (before != null && before.enforce() && !enforce) {
       holds.clear("feedback-enforce-off");
     }
-    List<String> names = new java.util.ArrayList<>(identities.stream().map(IdentitySettings::name).toList());
-    routes.snapshot().model().ifPresent(m -> m.services().values().stream()
+    ensureSeries();
+  }
+
+  /**
+   * Zero series for each configured identity and, in route mode, each smtp service of the current
+   * route model (read in the background, so also checked at every scrape and rejection).
+   */
+  private void ensureSeries() {
+    Wiring w = wiring;
+    RouteSnapshot snapshot = w.routes().snapshot();
+    if (w.seriesFor() == snapshot) {
+      return;
+    }
+    List<String> names = new java.util.ArrayList<>(w.identities().stream().map(IdentitySettings::name).toList());
+    snapshot.model().ifPresent(m -> m.services().values().stream()
         .filter(s -> s.command().equals("smtp")).forEach(s -> names.add(s.name())));
+    w.seriesFor(snapshot);
     synchronized (lastRejection) {
       for (String name : names) {
         lastRejection.putIfAbsent(name, 0L);
@@ -119,6 +177,7 @@ public final class ReceiverFeedback {
   }
 
   private void report(Wiring w, ReceiverRejection r) {
+    ensureSeries();
     Attribution a = attribute(w, r);
     Optional<Verdict> fromQueue = verdicts.verdict(r.queueId(), r.recipient());
     Optional<Verdict> verdict = fromQueue.or(() -> a.status().map(IdentityStatus::verdict));
@@ -126,11 +185,11 @@ public final class ReceiverFeedback {
     String family = a.family().map(Family::word).orElse("-");
     String text = text(r);
     LOG.warn("event=receiver-rejection identity={} route={} family={} ip={} receiver={} domain={} status={} code={} "
-            + "dsn={} class={} queue-id={} ptrguard-verdict={} agrees={} verdict-from={} reply={}",
+            + "dsn={} class={} rule={} queue-id={} ptrguard-verdict={} agrees={} verdict-from={} reply={}",
         LogValues.of(a.identity()), LogValues.of(a.route()), family,
         LogValues.of(a.status().map(IdentityStatus::ip).orElse("-")), LogValues.of(r.receiver()),
         LogValues.of(r.domain()), LogValues.of(r.status()), LogValues.of(r.code()), LogValues.of(r.dsn()),
-        LogValues.of(r.replyClass()), LogValues.of(r.queueId()), verdict.map(Verdict::word).orElse("-"), agrees,
+        LogValues.of(r.replyClass()), LogValues.of(r.rule()), LogValues.of(r.queueId()), verdict.map(Verdict::word).orElse("-"), agrees,
         fromQueue.isPresent() ? "queue-id" : a.status().isPresent() ? "identity" : "-", LogValues.of(text));
     rejections.labels(a.identity(), family, r.replyClass()).increment();
     synchronized (lastRejection) {
@@ -142,8 +201,9 @@ public final class ReceiverFeedback {
     }
   }
 
+  /** The reply as the receiver sent it (the parsed text keeps its codes), capped. */
   private static String text(ReceiverRejection r) {
-    String t = (r.code() + " " + r.dsn() + " " + r.text()).strip();
+    String t = r.text().strip();
     return t.length() <= MAX_TEXT ? t : t.substring(0, MAX_TEXT) + "...";
   }
 
@@ -183,6 +243,9 @@ public final class ReceiverFeedback {
   }
 
   private Map<List<String>, Double> lastRejections() {
+    if (wiring != null) {
+      ensureSeries(); // rendered before the counter (names sort so): new services show in this scrape
+    }
     Map<List<String>, Double> out = new HashMap<>();
     synchronized (lastRejection) {
       lastRejection.forEach((id, ms) -> out.put(List.of(id), ms / 1000.0));

@@ -19,10 +19,11 @@ import java.util.Optional;
  * @param code the SMTP reply code, e.g. 550
  * @param dsn the enhanced status code, e.g. 5.7.25
  * @param replyClass ptr, fcrdns, helo, ipv6-ptr or other-rdns
+ * @param rule the entry of the receiver-reply table that matched
  * @param text the receiver's reply text
  */
 public record ReceiverRejection(Instant at, String service, String queueId, String recipient, String receiverHost,
-    Optional<InetAddress> receiverAddress, String status, String code, String dsn, String replyClass, String text) {
+    Optional<InetAddress> receiverAddress, String status, String code, String dsn, String replyClass, String rule, String text) {
 
   /** The recipient's domain, lower case; "-" when the address has none. */
   public String domain() {

@@ -69,7 +69,7 @@ class ReceiverFeedbackTest {
 
   private ReceiverRejection rejection(String queueId, String address, String text) throws Exception {
     return new ReceiverRejection(clock.instant(), "smtp", queueId, "alice@example.net", "mx.example.net",
-        Optional.of(InetAddress.getByName(address)), "bounced", "550", "5.7.25", "ptr", text);
+        Optional.of(InetAddress.getByName(address)), "bounced", "550", "5.7.25", "ptr", "gmail-ptr", "550 5.7.25 " + text);
   }
 
   @Test
@@ -83,7 +83,7 @@ class ReceiverFeedbackTest {
       String line = log.await("event=receiver-rejection", Duration.ofSeconds(5));
       assertThat(line).contains("WARN").contains("identity=default route=smtp family=ipv4 ip=192.0.2.10")
           .contains("receiver=mx.example.net[198.51.100.20] domain=example.net status=bounced code=550 dsn=5.7.25 class=ptr")
-          .contains("queue-id=4QAB12 ptrguard-verdict=pass agrees=no verdict-from=identity")
+          .contains("rule=gmail-ptr queue-id=4QAB12 ptrguard-verdict=pass agrees=no verdict-from=identity")
           .contains("reply=\"550 5.7.25 The IP address sending this message");
 
       // A message ptrguard itself judged (its queue ID is known): that verdict counts, and agrees.

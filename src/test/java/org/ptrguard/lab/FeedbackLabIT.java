@@ -1,0 +1,317 @@
+package org.ptrguard.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.ptrguard.testing.Commands;
+import org.ptrguard.testing.PrivatePostfix;
+import org.ptrguard.testing.ProcessResult;
+import org.ptrguard.testing.TestFiles;
+
+/**
+ * Receiver feedback end to end, each host a network namespace: a sending Postfix guarded by ptrguard
+ * in route mode, whose log ({@code maillog_file}) ptrguard follows, delivering to real Postfix
+ * receivers that reject the way big providers do, with their exact texts:
+ * <ul>
+ *   <li>rcvg plays Gmail: an access table answers the sender's smtp-a address with Gmail's
+ *       {@code 550 5.7.25} PTR text over IPv4 and with Gmail's IPv6 PTR text ({@code 550 5.7.1 ... IPv6
+ *       sending guidelines regarding PTR records}) over IPv6, although both addresses are coherent (the
+ *       case ptrguard cannot see: {@code agrees=no});
+ *   <li>rcvok is a strict Postfix ({@code reject_unknown_client_hostname}, code 550): it accepts the
+ *       coherent addresses and refuses smtp-c's address, which has no PTR, with Postfix's own text.
+ * </ul>
+ * Each smtp service logs under its own name ({@code -o syslog_name=postfix-labsnd/smtp-a}), which is
+ * how the log tells the route. Routes (sender's transport table): g4/g6/a4.example.com by the default transport smtp-a
+ * (192.0.2.10 and 2001:db8:10::10, a.example.com); ok.example.com by smtp-b (192.0.2.11,
+ * b.example.com, IPv4 only); bad.example.com by smtp-c (192.0.2.12, no PTR, IPv4 only). g4's MX has
+ * only an IPv4 address, g6's only an IPv6 one; a4, ok and bad go to rcvok over IPv4.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FeedbackLabIT {
+  static final String DNS_V4 = "203.0.113.53";
+  static final String A_V4 = "192.0.2.10";
+  static final String A_V6 = "2001:db8:10::10";
+  static final String B_V4 = "192.0.2.11";
+  static final String C_V4 = "192.0.2.12";
+  static final String G_V4 = "198.51.100.40";
+  static final String G_V6 = "2001:db8:40::40";
+  static final String OK_V4 = "198.51.100.41";
+  static final String OK_V6 = "2001:db8:41::41";
+  static final String FROM = "alice@snd.example.com";
+  /** Gmail's texts, as published (support.google.com/a/answer/3726730) and seen in bounces. */
+  static final String GMAIL_PTR = "550 5.7.25 The IP address sending this message does not have a PTR record setup, or "
+      + "the corresponding forward DNS entry does not match the sending IP. As a policy, Gmail does not accept "
+      + "messages from IPs with missing PTR records.";
+  static final String GMAIL_IPV6 = "550 5.7.1 [" + A_V6 + "] Our system has detected that this message does not meet "
+      + "IPv6 sending guidelines regarding PTR records and authentication.";
+  static final int METRICS_PORT = 9894; // the sender's namespace is fresh: nothing else holds it
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+  static Path dir;
+  static LabNetwork network;
+  static LabDns dns;
+  static PrivatePostfix gmail;
+  static PrivatePostfix strict;
+  static PrivatePostfix sender;
+  static LabGuard guard;
+
+  @BeforeAll
+  static void startLab() throws Exception {
+    Commands.require("swaks", "swaks");
+    Commands.require("curl", "curl");
+    dir = Files.createTempDirectory("ptrguard-feedback-lab-");
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    network = LabNetwork.create(DNS_V4, List.of(
+        new LabNetwork.Host("snd", "", A_V4, A_V6, List.of(B_V4, C_V4)),
+        new LabNetwork.Host("rcvg", "", G_V4, G_V6),
+        new LabNetwork.Host("rcvok", "", OK_V4, OK_V6)));
+    dns = LabDns.start(network.host("dns"), dir.resolve("dns"), zones());
+    gmail = startGmail();
+    strict = startStrict();
+    sender = startSender();
+  }
+
+  @AfterAll
+  static void stopLab() throws Exception {
+    stopGuard();
+    for (AutoCloseable c : new AutoCloseable[] {sender, strict, gmail, dns, network}) {
+      if (c != null) {
+        c.close();
+      }
+    }
+    if (dir != null && System.getProperty("ptrguard.keepLab") == null) {
+      TestFiles.deleteTree(dir);
+    }
+  }
+
+  @AfterEach
+  void cleanSlate() throws Exception {
+    stopGuard();
+    sender.purgeQueue();
+  }
+
+  // ---------------------------------------------------------------- the lab
+
+  /** smtp-a and smtp-b coherent in both directions; smtp-c's address has no PTR. */
+  static LabDns.Zones zones() {
+    return LabDns.Zones.empty()
+        .address("a", A_V4).address("a", A_V6).ptr(A_V4, "a.example.com").ptr(A_V6, "a.example.com")
+        .address("b", B_V4).ptr(B_V4, "b.example.com")
+        .address("c", C_V4)
+        .address("mxg4", G_V4).address("mxg6", G_V6).ptr(G_V4, "mxg4.example.com").ptr(G_V6, "mxg6.example.com")
+        .address("mxok", OK_V4).ptr(OK_V4, "mxok.example.com")
+        .mx("g4", "mxg4").mx("g6", "mxg6").mx("a4", "mxok").mx("ok", "mxok").mx("bad", "mxok");
+  }
+
+  /** The Gmail-like receiver: its access table answers smtp-a's addresses with Gmail's texts. */
+  private static PrivatePostfix startGmail() throws IOException {
+    Path access = dir.resolve("gmail-access");
+    Files.writeString(access, A_V4 + " " + GMAIL_PTR + "\n" + A_V6 + " " + GMAIL_IPV6 + "\n");
+    return mailboxes(PrivatePostfix.builder("labgmail").inNetworkNamespace(network.host("rcvg").namespace())
+        .listenOn(G_V4).listenOnIpv6(G_V6).myhostname("mxg4.example.com"), "rcvg-mail", "g4.example.com g6.example.com")
+        .parameter("smtpd_client_restrictions", "check_client_access texthash:" + access)
+        .masterCfLine(G_V4 + ":25 inet n - n - - smtpd")
+        .masterCfLine("[" + G_V6 + "]:25 inet n - n - - smtpd")
+        .build().start();
+  }
+
+  /** A strict Postfix receiver: forward-confirmed reverse DNS or 550. */
+  private static PrivatePostfix startStrict() throws IOException {
+    return mailboxes(PrivatePostfix.builder("labstrict").inNetworkNamespace(network.host("rcvok").namespace())
+        .listenOn(OK_V4).myhostname("mxok.example.com"), "rcvok-mail", "a4.example.com ok.example.com bad.example.com")
+        .parameter("smtpd_client_restrictions", "reject_unknown_client_hostname")
+        .parameter("unknown_client_reject_code", "550")
+        .masterCfLine(OK_V4 + ":25 inet n - n - - smtpd")
+        .build().start();
+  }
+
+  /**
+   * The sender: submission guarded by ptrguard (milter_default_action = tempfail: a missing ptrguard
+   * fails the test instead of hiding), three smtp services with their own source addresses.
+   */
+  private static PrivatePostfix startSender() throws IOException {
+    return mailboxes(PrivatePostfix.builder("labsnd").inNetworkNamespace(network.host("snd").namespace())
+        .listenOn(A_V4).listenOnIpv6(A_V6).myhostname("a.example.com"), "snd-mail", "snd.example.com")
+        .parameter("default_transport", "smtp-a")
+        .parameter("transport_maps", "inline:{ ok.example.com=smtp-b:, bad.example.com=smtp-c: }")
+        .parameter("defer_transports", "")
+        .masterCfLine("smtp-a    unix  -       -       n       -       -       smtp\n  -o smtp_bind_address=" + A_V4
+            + "\n  -o smtp_bind_address6=" + A_V6 + "\n  -o smtp_helo_name=a.example.com\n  -o syslog_name=postfix-labsnd/smtp-a")
+        .masterCfLine("smtp-b    unix  -       -       n       -       -       smtp\n  -o smtp_bind_address=" + B_V4
+            + "\n  -o smtp_helo_name=b.example.com\n  -o syslog_name=postfix-labsnd/smtp-b\n  -o inet_protocols=ipv4")
+        .masterCfLine("smtp-c    unix  -       -       n       -       -       smtp\n  -o smtp_bind_address=" + C_V4
+            + "\n  -o smtp_helo_name=c.example.com\n  -o syslog_name=postfix-labsnd/smtp-c\n  -o inet_protocols=ipv4")
+        .smtpdListener("submission", "-o", "smtpd_milters=inet:127.0.0.1:" + LabGuard.MILTER_PORT,
+            "-o", "milter_default_action=tempfail")
+        .build().start();
+  }
+
+  private static PrivatePostfix.Builder mailboxes(PrivatePostfix.Builder b, String mailDir, String domains)
+      throws IOException {
+    Path mail = Files.createDirectory(dir.resolve(mailDir));
+    Files.setOwner(mail, mail.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postfix"));
+    return b.parameter("virtual_mailbox_domains", domains)
+        .parameter("virtual_mailbox_base", mail.toString())
+        .parameter("virtual_mailbox_maps", "static:inbox")
+        .parameter("virtual_uid_maps", "static:" + postfixId("-u"))
+        .parameter("virtual_gid_maps", "static:" + postfixId("-g"))
+        .parameter("virtual_minimum_uid", "1")
+        .masterCfLine("virtual   unix  -       n       n       -       -       virtual");
+  }
+
+  private static String postfixId(String flag) {
+    return Commands.runOk(TIMEOUT, List.of("id", flag, "postfix")).stdout().strip();
+  }
+
+  // ---------------------------------------------------------------- ptrguard
+
+  static void startGuard(String settings) throws Exception {
+    stopGuard();
+    guard = LabGuard.start(network.host("snd"), dir, "ptrguard-" + System.nanoTime(), """
+        listen = ["inet:127.0.0.1:%d"]
+        metrics.listen = "127.0.0.1:%d"
+        dns { resolvers = ["%s"], timeout = 1s, check-budget = 4s }
+        refresh { min = 1s, max = 1s }
+        routes { enabled = yes, postfix-config = "%s" }
+        feedback.source = "file:%s"
+        %s
+        """.formatted(LabGuard.MILTER_PORT, METRICS_PORT, DNS_V4, sender.configDir(),
+        sender.baseDir().resolve("log/maillog"), settings));
+    // Every route identity checked (smtp-c's fails) and the log followed before the first message.
+    guard.awaitLog("event=route-identity ip=" + C_V4, TIMEOUT);
+    guard.awaitLog("event=feedback-following", TIMEOUT);
+  }
+
+  static void stopGuard() throws InterruptedException {
+    if (guard != null) {
+      guard.close();
+      guard = null;
+    }
+  }
+
+  static MultiSubmission submit(String subject, String... recipients) {
+    return MultiSubmission.send(network.host("snd"), sender.listenerPort("submission"), FROM, List.of(recipients), subject);
+  }
+
+  /** ptrguard's receiver-rejection line for that message. */
+  static String rejection(String queueId) throws InterruptedException {
+    try {
+      return guard.awaitLog("event=receiver-rejection", l -> l.contains("queue-id=" + queueId + " "), TIMEOUT);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n--- sender's log about " + queueId + " ---\n"
+          + String.join("\n", sender.logLinesSince(new PrivatePostfix.LogMark(0), queueId)), e);
+    }
+  }
+
+  static String metrics() {
+    ProcessResult r = Commands.run(TIMEOUT, network.host("snd").exec("curl", "-sS", "http://127.0.0.1:" + METRICS_PORT
+        + "/metrics"));
+    assertThat(r.ok()).as(r.describe()).isTrue();
+    return r.stdout();
+  }
+
+  static double series(String metrics, String series) {
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
+    assertThat(m.find()).as("no " + series + " in\n" + metrics).isTrue();
+    return Double.parseDouble(m.group(1));
+  }
+
+  static String queued(MultiSubmission s) {
+    assertThat(s.rcptReplies().values()).as(s.transcript()).allMatch(r -> r.startsWith("250"));
+    return s.queueId().orElseThrow(() -> new AssertionError(s.transcript()));
+  }
+
+  // ---------------------------------------------------------------- scenarios
+
+  /**
+   * Audit: each rejection is one warning line naming route, identity, family and receiver, set
+   * against ptrguard's verdict for that message: agrees=no where ptrguard said pass (Gmail refusing
+   * coherent addresses). Mail the strict receiver accepted is nobody's business.
+   */
+  @Test
+  @Order(1)
+  void eachRejectionIsAttributedToItsRouteIdentityAndFamily() throws Exception {
+    startGuard("mode = audit\nfeedback.enforce = false");
+    String before = metrics();
+    assertThat(series(before, "ptrguard_receiver_rejections_total{identity=\"smtp-a\",family=\"ipv4\",class=\"fcrdns\"}"))
+        .isZero();
+    PrivatePostfix.LogMark mark = sender.mark();
+    String g4 = queued(submit("g4", "u@g4.example.com"));
+    String g6 = queued(submit("g6", "u@g6.example.com"));
+    queued(submit("ok", "u@ok.example.com", "u@a4.example.com"));
+
+    String v4 = rejection(g4);
+    assertThat(v4).contains("level=warn").contains("identity=smtp-a route=smtp-a family=ipv4 ip=" + A_V4)
+        .contains("receiver=mxg4.example.com[" + G_V4 + "] domain=g4.example.com status=bounced code=550 dsn=5.7.25")
+        .contains("class=fcrdns").contains("ptrguard-verdict=pass agrees=no")
+        .contains("The IP address sending this message does not have a PTR record setup");
+    String v6 = rejection(g6);
+    assertThat(v6).contains("identity=smtp-a route=smtp-a family=ipv6 ip=" + A_V6)
+        .contains("receiver=mxg6.example.com[" + G_V6 + "] domain=g6.example.com status=bounced code=550 dsn=5.7.1")
+        .contains("class=ipv6-ptr").contains("ptrguard-verdict=pass agrees=no");
+    // What Postfix logged is what ptrguard reported.
+    assertThat(sender.logLinesSince(mark, "status=bounced")).hasSize(2);
+    assertThat(guard.lines("event=receiver-rejection")).hasSize(2);
+    assertThat(guard.lines("event=receiver-hold")).as("feedback.enforce is off").isEmpty();
+
+    String after = metrics();
+    assertThat(series(after, "ptrguard_receiver_rejections_total{identity=\"smtp-a\",family=\"ipv4\",class=\"fcrdns\"}")).isEqualTo(1);
+    assertThat(series(after, "ptrguard_receiver_rejections_total{identity=\"smtp-a\",family=\"ipv6\",class=\"ipv6-ptr\"}")).isEqualTo(1);
+    assertThat(series(after, "ptrguard_receiver_rejections_total{identity=\"smtp-c\",family=\"ipv4\",class=\"fcrdns\"}")).isZero();
+    assertThat(series(after, "ptrguard_receiver_rejections_total{identity=\"smtp-b\",family=\"ipv4\",class=\"fcrdns\"}")).isZero();
+    assertThat(series(after, "ptrguard_receiver_rejection_last_timestamp_seconds{identity=\"smtp-a\"}"))
+        .isGreaterThan(1_000_000_000);
+    Files.writeString(dir.resolve("example-line.txt"), v4 + "\n");
+  }
+
+  /**
+   * feedback.enforce: Gmail's refusal over IPv4 holds smtp-a's IPv4 identity, so the next message on
+   * that route is tempfailed with the receiver's text, while another route (smtp-b) and smtp-a's IPv6
+   * identity carry on.
+   */
+  @Test
+  @Order(2)
+  void enforceTempfailsTheNextMessageOnThatRouteAndLetsOtherRoutesThrough() throws Exception {
+    startGuard("mode = enforce\nfeedback { enforce = true, hold-for = 1h }");
+    String first = queued(submit("first", "u@g4.example.com"));
+    assertThat(rejection(first)).contains("route=smtp-a family=ipv4").contains("agrees=no");
+    assertThat(guard.awaitLog("event=receiver-hold ", TIMEOUT)).contains("identity=smtp-a ip=" + A_V4 + " family=ipv4");
+
+    MultiSubmission next = submit("next", "v@g4.example.com", "v@a4.example.com", "v@ok.example.com");
+    assertThat(next.reply("v@g4.example.com")).startsWith("451 4.7.25").contains(A_V4)
+        .contains("receiver mxg4.example.com[" + G_V4 + "] rejected mail from " + A_V4 + ": 550 5.7.25");
+    assertThat(next.reply("v@a4.example.com")).as("same route and family, another receiver").startsWith("451 4.7.25");
+    assertThat(next.reply("v@ok.example.com")).as("another route").startsWith("250");
+    queued(new MultiSubmission(next.subject(), next.result(), java.util.Map.of("ok", next.reply("v@ok.example.com")),
+        next.queueId()));
+
+    // Only smtp-a's IPv4 identity is held: once ptrguard knows g6's MX has IPv6 only (it looks that up
+    // in the background when a route is broken), mail to it passes while g4's is still refused.
+    MultiSubmission both = null;
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    for (int i = 0; System.nanoTime() < deadline; i++) {
+      both = submit("both-" + i, i + "w@g4.example.com", i + "w@g6.example.com");
+      if (both.reply(i + "w@g6.example.com").startsWith("250")) {
+        assertThat(both.reply(i + "w@g4.example.com")).startsWith("451 4.7.25");
+        break;
+      }
+      Thread.sleep(1000);
+    }
+    assertThat(both.rcptReplies().values()).as(both.transcript()).anyMatch(r -> r.startsWith("250"));
+    assertThat(guard.lines("action=tempfail")).isNotEmpty()
+        .allSatisfy(l -> assertThat(l).contains("codes=receiver.rejected"));
+  }
+}
