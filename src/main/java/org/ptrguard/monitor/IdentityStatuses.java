@@ -15,10 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.ptrguard.config.Settings;
 import org.ptrguard.dns.DnsCounters;
-import org.ptrguard.dns.DnsOptions;
-import org.ptrguard.identity.GenericNameClassifier;
 import org.ptrguard.identity.Identity;
-import org.ptrguard.identity.IdentityChecker;
 import org.ptrguard.identity.IdentityReport;
 import org.ptrguard.monitor.IdentityTargets.Resolution;
 import org.ptrguard.monitor.IdentityTargets.Target;
@@ -37,8 +34,7 @@ public final class IdentityStatuses implements IdentityMonitor {
   private final IdentityDiscovery discovery;
   private final ScheduledExecutorService scheduler;
   private final RefreshingCache<Identity, IdentityReport> cache;
-  private volatile IdentityChecker checker;
-  private volatile DnsOptions dnsOptions;
+  private final SwappableChecker checker;
   /** The statuses of the configuration last prepared (by start or {@link #update}). */
   private volatile View current;
   /** Lookups of every checker this monitor has had: a reload that swaps the checker keeps counting. */
@@ -51,8 +47,7 @@ public final class IdentityStatuses implements IdentityMonitor {
       t.setDaemon(true);
       return t;
     });
-    this.dnsOptions = IdentityTargets.dnsOptions(settings.dns());
-    this.checker = new IdentityChecker(dnsOptions, GenericNameClassifier.standard(), lookups);
+    this.checker = new SwappableChecker(settings.dns(), lookups, scheduler);
     this.cache = new RefreshingCache<>(identity -> checker.check(identity), ReportPolicy.INSTANCE, IdentityEventLog::changed, ReportPolicy.timing(settings), scheduler, clock);
     MonitorMetrics.register(metrics, this::currentVerdicts, lookups);
     this.current = new View(resolveAsync(settings));
@@ -199,14 +194,7 @@ public final class IdentityStatuses implements IdentityMonitor {
    */
   @Override
   public CompletionStage<IdentityStatusSource> update(Settings settings) {
-    DnsOptions next = IdentityTargets.dnsOptions(settings.dns());
-    if (!next.equals(dnsOptions)) {
-      IdentityChecker old = checker;
-      checker = new IdentityChecker(next, GenericNameClassifier.standard(), lookups);
-      dnsOptions = next;
-      // Checks still running on the old checker finish within its budget; close it after that.
-      scheduler.schedule(old::close, settings.dns().checkBudget().toMillis() + 1000, TimeUnit.MILLISECONDS);
-    }
+    checker.update(settings.dns());
     cache.setTiming(ReportPolicy.timing(settings));
     View view = new View(resolveAsync(settings));
     return view.firstVerdicts(settings.dns().checkBudget()).thenApply(v -> {

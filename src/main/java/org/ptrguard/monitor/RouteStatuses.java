@@ -15,9 +15,7 @@ import org.ptrguard.config.Settings;
 import org.ptrguard.dns.DnsClient;
 import org.ptrguard.dns.DnsCounters;
 import org.ptrguard.dns.DnsOptions;
-import org.ptrguard.identity.GenericNameClassifier;
 import org.ptrguard.identity.Identity;
-import org.ptrguard.identity.IdentityChecker;
 import org.ptrguard.identity.IdentityReport;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.net.Addresses;
@@ -47,8 +45,7 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
   private final RefreshingCache<Identity, IdentityReport> cache;
   private final DestinationFamilies families;
   private final DnsCounters lookups;
-  private volatile IdentityChecker checker;
-  private volatile DnsOptions dnsOptions;
+  private final SwappableChecker checker;
   private volatile RouteModel model;
   private volatile RouteSnapshot snapshot = RouteSnapshot.INACTIVE;
   private volatile CompletableFuture<Void> loaded;
@@ -61,10 +58,8 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    DnsOptions dns = IdentityTargets.dnsOptions(settings.dns());
-    this.dnsOptions = dns;
-    this.checker = new IdentityChecker(dns, GenericNameClassifier.standard(), lookups);
-    // Through the field: a reload with other DNS settings swaps the checker (see update).
+    this.checker = new SwappableChecker(settings.dns(), lookups, scheduler);
+    DnsOptions dns = checker.options();
     this.cache = new RefreshingCache<>(id -> checker.check(id), ReportPolicy.INSTANCE, this::changed,
         ReportPolicy.timing(settings), scheduler, clock);
     this.families = new DestinationFamilies(
@@ -186,15 +181,7 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
    * did not change keep their verdicts.
    */
   public void update(Settings settings, List<IdentityOverride> overrides) {
-    DnsOptions next = IdentityTargets.dnsOptions(settings.dns());
-    if (!next.equals(dnsOptions)) {
-      // As the identity monitor does: new checks use the new resolvers and budget; checks still
-      // running on the old checker finish within its budget, then it is closed.
-      IdentityChecker old = checker;
-      checker = new IdentityChecker(next, GenericNameClassifier.standard(), lookups);
-      dnsOptions = next;
-      scheduler.schedule(old::close, settings.dns().checkBudget().toMillis() + 1000, TimeUnit.MILLISECONDS);
-    }
+    checker.update(settings.dns());
     cache.setTiming(ReportPolicy.timing(settings));
     watcher.reload(overrides);
   }
