@@ -113,6 +113,7 @@ final class Daemon implements AutoCloseable {
       QueueVerdicts queueVerdicts = new QueueVerdicts();
       ReceiverHolds holds = new ReceiverHolds(Clock.systemUTC());
       ReceiverFeedback feedback = new ReceiverFeedback(metrics, queueVerdicts, holds, Clock.systemUTC());
+      control.addSection(new RejectionsStatusSection(feedback.summary()));
       feedback.configure(settings.identities(), monitor.current(), routeSource, settings.feedback().enforce(),
           settings.feedback().holdFor());
       // The guard reads verdicts with any receiver hold laid over them (feedback.enforce).

@@ -57,6 +57,8 @@ class ControlIT {
       ProcessResult broken = cli(work, "status", "--socket", socket.toString());
       assertThat(broken.exitCode()).as(broken.describe()).isEqualTo(CheckCommand.EXIT_FAIL);
       assertThat(broken.stdout()).contains("identity default: 192.0.2.10  FAIL", "ptr.missing", "ptrguard recheck");
+      // The receiver feedback's part of the status: nothing rejected yet.
+      assertThat(broken.stdout()).contains("Receiver rejections in the last 24 h", "none seen");
       Map<String, Object> before = identity(json(cli(work, "status", "--json", "--socket", socket.toString())));
       assertThat(before.get("verdict")).isEqualTo("fail");
       // Without a recheck the daemon would look again only when its records expire (minutes, not seconds).
