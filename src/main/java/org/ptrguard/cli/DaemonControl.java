@@ -15,7 +15,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.ptrguard.config.Settings;
+import org.ptrguard.identity.Identity;
 import org.ptrguard.identity.IdentityReport;
+import org.ptrguard.identity.ReceiverProfiles;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.monitor.IdentityMonitor;
 import org.ptrguard.monitor.IdentityMonitor.LiveTarget;
@@ -25,6 +27,7 @@ import org.ptrguard.ops.BuildInfo;
 import org.ptrguard.ops.ControlServer;
 import org.ptrguard.ops.LogValues;
 import org.ptrguard.ops.StatusSection;
+import org.ptrguard.postfix.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,8 +126,15 @@ final class DaemonControl implements ControlServer.Handler {
     if (!live.problems().isEmpty()) {
       overall = Verdict.worst(overall, Verdict.UNKNOWN);
     }
+    // Route mode: the identities each master.cf smtp service sends with, per family; they decide per recipient.
+    List<Object> routeIdentities = new ArrayList<>();
+    for (RouteStatuses.LiveIdentity r : routes.map(RouteStatuses::live).orElse(List.of())) {
+      routeIdentities.add(routeIdentity(r, now));
+      overall = Verdict.worst(overall, r.report().map(IdentityReport::verdict).orElse(Verdict.UNKNOWN));
+    }
     doc.put("verdict", overall.word());
     doc.put("identities", identities);
+    doc.put("route_identities", routeIdentities);
     doc.put("problems", live.problems());
     List<Object> parts = new ArrayList<>();
     for (StatusSection section : sections) {
@@ -137,18 +147,33 @@ final class DaemonControl implements ControlServer.Handler {
   private static Map<String, Object> identity(LiveTarget t, Instant now) {
     Map<String, Object> id = new LinkedHashMap<>();
     id.put("name", t.target().identityName());
-    id.put("ip", Addresses.text(t.target().identity().ip()));
-    id.put("ehlo", t.target().identity().ehlo());
-    id.put("ptr", t.report().map(IdentityReport::ptrNames).orElse(List.of()));
-    id.put("verdict", t.report().map(r -> r.verdict().word()).orElse("unchecked"));
-    id.put("stale", t.stale());
-    id.put("checked_at", t.checkedAt().map(Instant::toString).orElse(null));
-    id.put("age_seconds", t.checkedAt().map(c -> Duration.between(c, now).toSeconds()).orElse(null));
-    id.put("next_check", t.nextCheck().map(Instant::toString).orElse(null));
-    id.put("next_check_in_seconds", t.nextCheck().map(n -> Math.max(0, Duration.between(now, n).toSeconds())).orElse(null));
-    id.put("findings", t.report().map(CheckCommand::findingsJson).orElse(List.of()));
-    // HOOK(matrix): the receiver matrix of this report goes here as "receivers" once it exists (issue 18).
+    live(id, t.target().identity(), t.report(), t.checkedAt(), t.stale(), t.nextCheck(), now);
     return id;
+  }
+
+  private static Map<String, Object> routeIdentity(RouteStatuses.LiveIdentity r, Instant now) {
+    Map<String, Object> id = new LinkedHashMap<>();
+    id.put("services", r.services());
+    live(id, r.identity(), r.report(), r.checkedAt(), r.stale(), r.nextCheck(), now);
+    return id;
+  }
+
+  /** What the daemon serves for one identity: its report, when it was checked and will be next, the matrix. */
+  private static void live(Map<String, Object> id, Identity identity, Optional<IdentityReport> report,
+      Optional<Instant> checkedAt, boolean stale, Optional<Instant> nextCheck, Instant now) {
+    id.put("ip", Addresses.text(identity.ip()));
+    id.put("family", Route.Family.of(identity.ip()).word());
+    id.put("ehlo", identity.ehlo());
+    id.put("ptr", report.map(IdentityReport::ptrNames).orElse(List.of()));
+    id.put("verdict", report.map(r -> r.verdict().word()).orElse("unchecked"));
+    id.put("stale", stale);
+    id.put("checked_at", checkedAt.map(Instant::toString).orElse(null));
+    id.put("age_seconds", checkedAt.map(c -> Duration.between(c, now).toSeconds()).orElse(null));
+    id.put("next_check", nextCheck.map(Instant::toString).orElse(null));
+    id.put("next_check_in_seconds", nextCheck.map(n -> Math.max(0, Duration.between(now, n).toSeconds())).orElse(null));
+    id.put("findings", report.map(CheckCommand::findingsJson).orElse(List.of()));
+    // What each kind of receiver does with this identity's mail, judged from the report the milter decides with.
+    id.put("receivers", report.map(r -> ReceiverMatrixOutput.json(ReceiverProfiles.standard().judge(r))).orElse(List.of()));
   }
 
   private static Map<String, Object> section(StatusSection section) {

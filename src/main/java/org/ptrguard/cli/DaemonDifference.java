@@ -18,12 +18,17 @@ record DaemonDifference(String ip, String ehlo, String fresh, String daemon, Obj
   @SuppressWarnings("unchecked")
   static List<DaemonDifference> of(Map<String, Object> status, List<IdentityReport> reports) {
     List<DaemonDifference> out = new ArrayList<>();
-    for (Object o : (List<Object>) status.getOrDefault("identities", List.of())) {
+    // The configured identities, then (route mode) the route identities; one that is both is named once.
+    List<Object> daemonIdentities = new ArrayList<>((List<Object>) status.getOrDefault("identities", List.of()));
+    daemonIdentities.addAll((List<Object>) status.getOrDefault("route_identities", List.of()));
+    java.util.Set<String> named = new java.util.HashSet<>();
+    for (Object o : daemonIdentities) {
       Map<String, Object> id = (Map<String, Object>) o;
       for (IdentityReport r : reports) {
         String ip = Addresses.text(r.identity().ip());
         if (ip.equals(id.get("ip")) && r.identity().ehlo().equalsIgnoreCase(String.valueOf(id.get("ehlo")))
-            && !r.verdict().word().equals(id.get("verdict"))) {
+            && !r.verdict().word().equals(id.get("verdict"))
+            && named.add(ip + " " + r.identity().ehlo().toLowerCase(java.util.Locale.ROOT))) {
           out.add(new DaemonDifference(ip, r.identity().ehlo(), r.verdict().word(), String.valueOf(id.get("verdict")),
               id.get("age_seconds"), id.get("next_check_in_seconds")));
         }

@@ -9,7 +9,11 @@ import org.ptrguard.identity.ReceiverMatrix;
 import org.ptrguard.identity.ReceiverOutcome;
 import org.ptrguard.identity.ReceiverVerdict;
 
-/** The receiver matrix of one identity in the reports of {@code check} and {@code routes}: text and JSON. */
+/**
+ * The receiver matrix of one identity in the reports of {@code check}, {@code routes} and
+ * {@code status}: JSON, and text rendered from that JSON, so that {@code status} (which only has the
+ * daemon's JSON document) prints exactly what {@code check} prints.
+ */
 final class ReceiverMatrixOutput {
   private static final String INDENT = " ".repeat(18);
 
@@ -17,16 +21,29 @@ final class ReceiverMatrixOutput {
 
   /** One block per receiver: its outcome, then each rule that fired with the reply and where it is published. */
   static void print(CheckReport report, ReceiverMatrix matrix) {
+    print(report, json(matrix));
+  }
+
+  /** The same from the JSON rows of {@link #json} (as the daemon's status carries them). */
+  @SuppressWarnings("unchecked")
+  static void print(CheckReport report, List<Object> rows) {
     report.wrap("  ", "  ", "receivers (what each kind of receiver does with this identity's mail):");
-    for (ReceiverVerdict v : matrix.rows()) {
-      report.wrap(String.format(Locale.ROOT, "    %-13s ", v.label()), INDENT, v.outcome().text());
-      for (ReceiverVerdict.Fired f : v.fired()) {
-        String outcome = f.rule().outcome().kind() == ReceiverOutcome.Kind.SPAM_SCORE
-            ? f.rule().outcome().text().substring("spam-score ".length()) : f.rule().outcome().text();
-        report.wrap(INDENT + "- ", INDENT + "  ", f.rule().name() + " (" + outcome + ")");
-        f.reply().ifPresent(r -> report.wrap(INDENT + "  reply: ", INDENT + "         ", r));
-        report.wrap(INDENT + "  source: ", INDENT + "          ", f.rule().source());
-        f.rule().note().ifPresent(n -> report.wrap(INDENT + "  note: ", INDENT + "        ", n));
+    for (Object o : rows) {
+      Map<String, Object> row = (Map<String, Object>) o;
+      report.wrap(String.format(Locale.ROOT, "    %-13s ", row.get("receiver")), INDENT, outcomeOf(row).text());
+      for (Object r : (List<Object>) row.getOrDefault("rules", List.of())) {
+        Map<String, Object> rule = (Map<String, Object>) r;
+        ReceiverOutcome fired = outcomeOf(rule);
+        String outcome = fired.kind() == ReceiverOutcome.Kind.SPAM_SCORE
+            ? fired.text().substring("spam-score ".length()) : fired.text();
+        report.wrap(INDENT + "- ", INDENT + "  ", rule.get("name") + " (" + outcome + ")");
+        if (rule.get("reply") != null) {
+          report.wrap(INDENT + "  reply: ", INDENT + "         ", String.valueOf(rule.get("reply")));
+        }
+        report.wrap(INDENT + "  source: ", INDENT + "          ", String.valueOf(rule.get("source")));
+        if (rule.get("note") != null) {
+          report.wrap(INDENT + "  note: ", INDENT + "        ", String.valueOf(rule.get("note")));
+        }
       }
     }
   }
@@ -60,5 +77,14 @@ final class ReceiverMatrixOutput {
     into.put("outcome", o.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'));
     into.put("code", o.code().isEmpty() ? null : o.code());
     into.put("score", o.kind() == ReceiverOutcome.Kind.SPAM_SCORE ? (Object) o.score() : null);
+  }
+
+  /** The outcome that {@link #outcome(Map, ReceiverOutcome)} wrote. */
+  private static ReceiverOutcome outcomeOf(Map<String, Object> from) {
+    ReceiverOutcome.Kind kind = ReceiverOutcome.Kind.valueOf(
+        String.valueOf(from.get("outcome")).toUpperCase(Locale.ROOT).replace('-', '_'));
+    String code = from.get("code") == null ? "" : String.valueOf(from.get("code"));
+    double score = from.get("score") instanceof Number n ? n.doubleValue() : 0;
+    return new ReceiverOutcome(kind, code, score);
   }
 }

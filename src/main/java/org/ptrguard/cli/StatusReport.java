@@ -24,12 +24,19 @@ final class StatusReport {
       out.println("rechecked every identity now (" + doc.get("recheck_ms") + " ms)");
     }
     List<Object> identities = (List<Object>) doc.getOrDefault("identities", List.of());
-    if (identities.isEmpty()) {
+    if (identities.isEmpty() && ((List<Object>) doc.getOrDefault("route_identities", List.of())).isEmpty()) {
       out.println();
       out.println("no identity resolved yet");
     }
     for (Object o : identities) {
-      identity((Map<String, Object>) o);
+      Map<String, Object> id = (Map<String, Object>) o;
+      identity("identity " + id.get("name"), id);
+    }
+    for (Object o : (List<Object>) doc.getOrDefault("route_identities", List.of())) {
+      Map<String, Object> id = (Map<String, Object>) o;
+      List<Object> services = (List<Object>) id.getOrDefault("services", List.of());
+      identity("route identity " + String.join(", ", services.stream().map(String::valueOf).toList()) + " ("
+          + ("ipv6".equals(id.get("family")) ? "IPv6" : "IPv4") + ")", id);
     }
     for (Object p : (List<Object>) doc.getOrDefault("problems", List.of())) {
       out.println();
@@ -52,9 +59,9 @@ final class StatusReport {
   }
 
   @SuppressWarnings("unchecked")
-  private void identity(Map<String, Object> id) {
+  private void identity(String heading, Map<String, Object> id) {
     out.println();
-    out.println("identity " + id.get("name") + ": " + id.get("ip") + "  "
+    out.println(heading + ": " + id.get("ip") + "  "
         + text.badge(ControlCommands.verdict(String.valueOf(id.get("verdict")))) + (Boolean.TRUE.equals(id.get("stale"))
             ? " (last known verdict: the latest check failed temporarily)" : ""));
     text.field("EHLO name", String.valueOf(id.get("ehlo")));
@@ -69,6 +76,11 @@ final class StatusReport {
       text.wrap("  ", "       ", String.valueOf(finding.get("severity")).toUpperCase(java.util.Locale.ROOT) + " "
           + finding.get("code") + ": " + finding.get("message"));
       text.wrap("       fix:  ", "             ", String.valueOf(finding.get("fix")));
+    }
+    List<Object> receivers = (List<Object>) id.getOrDefault("receivers", List.of());
+    if (!receivers.isEmpty()) {
+      out.println();
+      ReceiverMatrixOutput.print(text, receivers);
     }
   }
 

@@ -2,6 +2,11 @@ package org.ptrguard.monitor;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -137,6 +142,39 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
       }
     }
     rebuild();
+  }
+
+  /**
+   * One route identity as the daemon serves it now (for {@code ptrguard status}).
+   *
+   * @param services the smtp services of master.cf that send with it, in name order
+   * @param nextCheck when it is checked next; empty when nothing is scheduled
+   */
+  public record LiveIdentity(Identity identity, List<String> services, Optional<IdentityReport> report,
+      Optional<Instant> checkedAt, boolean stale, Optional<Instant> nextCheck) {
+    public LiveIdentity {
+      services = List.copyOf(services);
+    }
+  }
+
+  /** Every identity of the current route model, with its cached report; empty before the model is read. */
+  public List<LiveIdentity> live() {
+    RouteModel m = model;
+    if (m == null) {
+      return List.of();
+    }
+    Map<Identity, List<String>> services = new LinkedHashMap<>();
+    m.services().values().stream().filter(s -> s.command().equals("smtp"))
+        .sorted(Comparator.comparing(RouteModel.ServiceModel::name))
+        .forEach(s -> s.identities().forEach(id -> RouteSnapshot.checkedAs(id)
+            .ifPresent(i -> services.computeIfAbsent(i, k -> new ArrayList<>()).add(s.name()))));
+    List<LiveIdentity> out = new ArrayList<>();
+    services.forEach((id, names) -> {
+      Optional<RefreshingCache.Entry<IdentityReport>> e = cache.peek(id);
+      out.add(new LiveIdentity(id, names, e.map(RefreshingCache.Entry::value), e.map(RefreshingCache.Entry::loadedAt),
+          e.map(RefreshingCache.Entry::stale).orElse(false), cache.nextLoad(id)));
+    });
+    return out;
   }
 
   @Override

@@ -59,8 +59,14 @@ class ControlIT {
       assertThat(broken.stdout()).contains("identity default: 192.0.2.10  FAIL", "ptr.missing", "ptrguard recheck");
       // The receiver feedback's part of the status: nothing rejected yet.
       assertThat(broken.stdout()).contains("Receiver rejections in the last 24 h", "none seen");
+      // The receiver matrix of the daemon's view, as check prints it: Gmail refuses a PTR-less IPv4 sender.
+      assertThat(broken.stdout()).contains("receivers (what each kind of receiver does with this identity's mail):",
+          "    gmail         reject 550 5.7.25", "Gmail IPv4: PTR and forward DNS required");
       Map<String, Object> before = identity(json(cli(work, "status", "--json", "--socket", socket.toString())));
       assertThat(before.get("verdict")).isEqualTo("fail");
+      assertThat(before.get("family")).isEqualTo("ipv4");
+      assertThat(receiver(before, "gmail")).containsEntry("outcome", "reject").containsEntry("code", "550 5.7.25");
+      assertThat(receiver(before, "postfix").get("outcome")).isIn("tempfail", "reject");
       // Without a recheck the daemon would look again only when its records expire (minutes, not seconds).
       assertThat(((Number) before.get("next_check_in_seconds")).longValue()).isGreaterThan(120);
 
@@ -73,6 +79,10 @@ class ControlIT {
       Map<String, Object> after = identity(json(cli(work, "status", "--json", "--socket", socket.toString())));
       assertThat(after.get("verdict")).isEqualTo("pass");
       assertThat(((Number) after.get("age_seconds")).longValue()).isLessThan(60);
+      // The matrix follows the daemon's new report: every receiver now takes the mail.
+      assertThat(receiver(after, "gmail")).containsEntry("outcome", "accept").containsEntry("rules", List.of());
+      assertThat(receiver(after, "postfix")).containsEntry("outcome", "accept");
+      assertThat(recheck.stdout()).contains("    gmail         accept");
       assertThat(ptrguard.log()).contains("event=recheck reason=request result=done");
       assertThat(ptrguard.log()).doesNotContain("Exception");
     }
@@ -180,6 +190,15 @@ class ControlIT {
     List<Object> ids = (List<Object>) status.get("identities");
     assertThat(ids).as("identities in " + status).hasSize(1);
     return (Map<String, Object>) ids.get(0);
+  }
+
+  /** The receiver matrix row of {@code receiver} in one identity of the status document. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> receiver(Map<String, Object> identity, String receiver) {
+    List<Object> rows = (List<Object>) identity.get("receivers");
+    assertThat(rows).as("receivers in " + identity).isNotEmpty();
+    return rows.stream().map(r -> (Map<String, Object>) r).filter(r -> receiver.equals(r.get("receiver"))).findFirst()
+        .orElseThrow(() -> new AssertionError("no receiver " + receiver + " in " + rows));
   }
 
   private static Map<String, Object> json(ProcessResult r) {
