@@ -1,10 +1,9 @@
 package org.ptrguard.milter;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -16,7 +15,13 @@ import java.util.function.Supplier;
  */
 final class RecordingFactory implements MilterHandlerFactory {
   final ProtocolNeeds needs;
-  final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+  /**
+   * Written by the server's event loops (a session's "closed" line lands when the server sees the
+   * socket go, which can be while the test thread already asserts on the list), read by the test:
+   * a copy-on-write list, because AssertJ iterates it and a synchronized list's iterator is not
+   * synchronized (it threw ConcurrentModificationException under load).
+   */
+  final List<String> calls = new CopyOnWriteArrayList<>();
   final AtomicInteger sessions = new AtomicInteger();
   volatile Function<String, CompletionStage<MilterReply>> replies = stage -> MilterHandler.CONTINUE;
   volatile Supplier<CompletionStage<EndOfMessageReply>> endOfMessage =
