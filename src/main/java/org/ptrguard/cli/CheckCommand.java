@@ -5,9 +5,11 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.ptrguard.config.ConfigException;
@@ -50,7 +52,10 @@ public final class CheckCommand {
           + "print every finding with its evidence, the fix, and who can make it.\n\n"
           + "Without --ip and --ehlo it checks the configured identities (ip = auto and ehlo = auto are read "
           + "from Postfix and the kernel's route). With --ip or --ehlo it checks that one identity and, unless "
-          + "--config is given too, does not read the configuration file, so any user can run it.",
+          + "--config is given too, does not read the configuration file, so any user can run it.\n\n"
+          + "When the daemon runs, each identity also shows the receivers' rejections of its mail in the last 24 "
+          + "hours (count, last receiver, last reply), as the daemon read them from Postfix's log; when it cannot be "
+          + "asked, one line says why.",
       List.of(CommonOptions.CONFIG,
           Option.valued("ip", "IP", "the configured identities' addresses",
               "Check this source address (IPv4 or IPv6) instead of the configured identities.").many(),
@@ -59,7 +64,7 @@ public final class CheckCommand {
               "Check this EHLO name instead of the configured identities'."),
           Option.valued("resolver", "HOST[:PORT]", "the configuration's dns.resolvers, else /etc/resolv.conf",
               "Ask this DNS resolver instead.").many(),
-          CommonOptions.POSTFIX_CONFIG,
+          CommonOptions.POSTFIX_CONFIG, ControlCommands.SOCKET,
           Option.flag("json", "Print one JSON document instead of the report, for monitoring.")),
       List.of(),
       List.of(new Command.ExitCode(EXIT_PASS, "every identity passes"),
@@ -74,7 +79,7 @@ public final class CheckCommand {
 
   /** The command line, with values checked. */
   record Request(Optional<Path> config, List<InetAddress> ips, Optional<String> ehlo,
-      List<ResolverAddress> resolvers, boolean json, Optional<Path> postfixConfig) {
+      List<ResolverAddress> resolvers, boolean json, Optional<Path> postfixConfig, Optional<Path> socket) {
     boolean adHoc() {
       return !ips.isEmpty() || ehlo.isPresent();
     }
@@ -86,6 +91,7 @@ public final class CheckCommand {
     return System.console() != null && System.getenv("NO_COLOR") == null && !"dumb".equals(System.getenv("TERM"));
   }
 
+  @SuppressWarnings("unchecked")
   static int run(String[] args, PrintStream out, PrintStream err, boolean colour, IdentityDiscovery discovery) {
     Request a;
     try {
@@ -158,20 +164,53 @@ public final class CheckCommand {
     Verdict overall = Verdict.worst(overall(reports), unjudged);
     Optional<Ipv6Mitigation> ipv6 = Ipv6Mitigation.of(reports, routeModel);
     // The daemon decides with its own, older verdicts: say so when they differ from this fresh check.
-    List<DaemonDifference> differences = ControlCommands.daemonStatus(settings)
-        .map(d -> DaemonDifference.of(d, reports)).orElse(List.of());
+    ControlCommands.DaemonAnswer daemon = ControlCommands.daemonStatus(a.socket().or(() -> settings.control().socket()));
+    List<DaemonDifference> differences = daemon.status().map(d -> DaemonDifference.of(d, reports)).orElse(List.of());
+    // What receivers answered this host's mail, as the daemon read it from Postfix's log.
+    DaemonRejections rejections = DaemonRejections.of(daemon);
+    List<Set<String>> daemonNames = new ArrayList<>();
+    for (int i = 0; i < reports.size(); i++) {
+      daemonNames.add(daemonNames(rejections, targets.get(i), reports.get(i)));
+    }
+    Set<String> shown = new LinkedHashSet<>();
+    daemonNames.forEach(shown::addAll);
     if (a.json()) {
       Map<String, Object> doc = json(overall, targets, reports);
+      List<Object> identities = (List<Object>) doc.get("identities");
+      for (int i = 0; i < identities.size(); i++) {
+        ((Map<String, Object>) identities.get(i)).put("receiver_rejections", rejections.json(daemonNames.get(i)));
+      }
       ipv6.ifPresent(m -> doc.put("ipv6_mitigation", m.json()));
       doc.put("daemon_differs", differences.stream().map(DaemonDifference::json).toList());
+      doc.put("receiver_rejections", rejections.summaryJson(shown));
       out.println(Json.write(doc));
     } else {
       CheckReport report = new CheckReport(out, colour);
-      report.print(resolver, targets, reports, overall, exitCode(overall));
+      report.print(resolver, targets, reports, overall, exitCode(overall), i -> rejections.unavailable().isPresent()
+          ? Optional.empty() : Optional.of(rejections.text(daemonNames.get(i))), rejectionsFooter(rejections, shown));
       ipv6.ifPresent(report::ipv6Mitigation);
       differences.forEach(d -> report.wrap("note: ", "      ", d.text()));
     }
     return exitCode(overall);
+  }
+
+  /**
+   * The daemon's names for a checked identity: its own name (route targets are named after all the
+   * services sharing them, comma-separated), and the daemon's identity with the same address and EHLO name.
+   */
+  private static Set<String> daemonNames(DaemonRejections rejections, Target t, IdentityReport r) {
+    return rejections.namesFor(List.of(t.identityName().split(",")), Optional.of(Addresses.text(r.identity().ip())),
+        Optional.of(r.identity().ehlo()));
+  }
+
+  /** After the identities: why the daemon's rejections are missing, or those of identities not shown. */
+  static List<String> rejectionsFooter(DaemonRejections rejections, Set<String> shown) {
+    if (rejections.unavailable().isPresent()) {
+      return List.of(rejections.unavailableLine());
+    }
+    return rejections.others(shown).stream()
+        .map(e -> "receiver rejections of " + String.join(",", e.identities()) + " (running daemon): " + e.text())
+        .toList();
   }
 
   /** Checks the values' forms: a bad --ip or --resolver is a usage error naming it. */
@@ -183,7 +222,7 @@ public final class CheckCommand {
     }
     List<ResolverAddress> resolvers = a.all("resolver").stream().map(ResolverAddress::parse).toList();
     return new Request(a.config(), List.copyOf(ips), a.value("ehlo"), resolvers, a.has("json"),
-        a.value("postfix-config").map(Path::of));
+        a.value("postfix-config").map(Path::of), a.value("socket").map(Path::of));
   }
 
   /** --ip/--ehlo describe one ad-hoc identity; otherwise the configured ones are checked. */

@@ -4,6 +4,8 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.function.IntFunction;
 import org.ptrguard.identity.Finding;
 import org.ptrguard.identity.IdentityReport;
 import org.ptrguard.identity.ReceiverProfiles;
@@ -22,23 +24,33 @@ final class CheckReport {
     this.colour = colour;
   }
 
-  void print(String resolver, List<Target> targets, List<IdentityReport> reports, Verdict overall, int exitCode) {
+  /**
+   * @param rejections the receiver-rejections line of the i-th identity, when the daemon told them
+   * @param footer lines after the identities (why the daemon's rejections are missing, or others')
+   */
+  void print(String resolver, List<Target> targets, List<IdentityReport> reports, Verdict overall, int exitCode,
+      IntFunction<Optional<String>> rejections, List<String> footer) {
     out.println("ptrguard check: " + reports.size() + (reports.size() == 1 ? " identity" : " identities")
         + ", resolver " + resolver);
     for (int i = 0; i < reports.size(); i++) {
-      identity(targets.get(i), reports.get(i));
+      identity(targets.get(i), reports.get(i), rejections.apply(i));
+    }
+    if (!footer.isEmpty()) {
+      out.println();
+      footer.forEach(line -> wrap("", "  ", line));
     }
     out.println();
     out.println("overall: " + badge(overall) + " (exit " + exitCode + ")");
   }
 
-  private void identity(Target t, IdentityReport r) {
+  private void identity(Target t, IdentityReport r, Optional<String> rejections) {
     out.println();
     out.println("identity " + t.identityName() + ": " + Addresses.text(r.identity().ip()) + "  " + badge(r.verdict()));
     field("address", Addresses.text(r.identity().ip()) + " (" + t.ipProvenance() + ")");
     field("EHLO name", r.identity().ehlo() + " (" + t.ehloProvenance() + ")");
     field("PTR", r.ptrNames().isEmpty() ? "none" : String.join(", ", r.ptrNames()));
     r.reverseZone().ifPresent(z -> field("reverse zone", z.describe()));
+    rejections.ifPresent(text -> field("rejections", text));
     findings(r);
     out.println();
     ReceiverMatrixOutput.print(this, ReceiverProfiles.standard().judge(r));

@@ -144,19 +144,39 @@ final class ControlCommands {
   }
 
   /**
-   * For {@code check}: the daemon's status if one is reachable on this host's control socket within
-   * a second, else empty (no daemon, no permission, or an older daemon: check then says nothing).
+   * What {@code check} and {@code routes} learnt from the running daemon: its status document, or
+   * why it could not be had (worded for the admin, one line).
    */
-  static Optional<Map<String, Object>> daemonStatus(Settings settings) {
-    Optional<Path> socket = settings.control().socket();
-    if (socket.isEmpty() || !java.nio.file.Files.exists(socket.get())) {
-      return Optional.empty();
+  record DaemonAnswer(Optional<Map<String, Object>> status, Optional<String> unavailable) {
+    static DaemonAnswer of(Map<String, Object> status) {
+      return new DaemonAnswer(Optional.of(status), Optional.empty());
+    }
+
+    static DaemonAnswer unavailable(String why) {
+      return new DaemonAnswer(Optional.empty(), Optional.of(why));
+    }
+  }
+
+  /**
+   * For {@code check} and {@code routes}: the daemon's status if one answers on the control socket
+   * ({@code --socket}, else the configuration's) within two seconds, else why not (no daemon, no permission, an error). Never throws: the
+   * command works without the daemon and says so.
+   */
+  static DaemonAnswer daemonStatus(Optional<Path> socket) {
+    if (socket.isEmpty()) {
+      return DaemonAnswer.unavailable("the control socket is off (control.socket = \"\")");
+    }
+    if (!java.nio.file.Files.exists(socket.get())) {
+      return DaemonAnswer.unavailable("the daemon is not running (no control socket at " + socket.get() + ")");
     }
     try {
       Map<String, Object> doc = parse(ControlClient.request(socket.get(), "status", Duration.ofSeconds(2)));
-      return Boolean.TRUE.equals(doc.get("ok")) ? Optional.of(doc) : Optional.empty();
-    } catch (IOException | ConfigException e) {
-      return Optional.empty();
+      return Boolean.TRUE.equals(doc.get("ok")) ? DaemonAnswer.of(doc)
+          : DaemonAnswer.unavailable("the daemon refused: " + doc.getOrDefault("error", "no reason given"));
+    } catch (IOException e) {
+      return DaemonAnswer.unavailable(String.valueOf(e.getMessage()));
+    } catch (ConfigException e) {
+      return DaemonAnswer.unavailable("the daemon's answer is not JSON: " + e.getMessage());
     }
   }
 }

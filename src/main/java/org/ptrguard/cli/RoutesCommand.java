@@ -4,9 +4,11 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.ptrguard.config.ConfigException;
 import org.ptrguard.config.ConfigLoader;
 import org.ptrguard.config.Settings;
@@ -34,8 +36,9 @@ public final class RoutesCommand {
       "List Postfix's delivery routes and the identity each leaves with.",
       "List every delivery route of this Postfix (from postconf and postmap: relayhost, transport maps, "
           + "sender-dependent relays, per-service overrides), why it is used, and the outbound identity receivers "
-          + "see on it, with its verdict and the fixes. Exit status as for check.",
-      List.of(CommonOptions.CONFIG, CommonOptions.POSTFIX_CONFIG,
+          + "see on it, with its verdict and the fixes, and, when the daemon runs, the receivers' rejections of mail "
+          + "on it in the last 24 hours as the daemon read them from Postfix's log. Exit status as for check.",
+      List.of(CommonOptions.CONFIG, CommonOptions.POSTFIX_CONFIG, ControlCommands.SOCKET,
           Option.flag("json", "Print one JSON document instead of the report.")),
       List.of(),
       List.of(new Command.ExitCode(CheckCommand.EXIT_PASS, "every route's identity passes"),
@@ -64,7 +67,7 @@ public final class RoutesCommand {
       0, RoutesCommand::route);
 
   record Request(Optional<Path> config, Optional<Path> postfixConfig, Optional<String> sender, List<String> rcpts,
-      boolean json) {}
+      boolean json, Optional<Path> socket) {}
 
   private RoutesCommand() {}
 
@@ -88,10 +91,13 @@ public final class RoutesCommand {
       return CheckCommand.EXIT_UNKNOWN;
     }
     Verdict overall = checked.overall();
+    // What receivers answered each route's mail, as the running daemon read it from Postfix's log.
+    DaemonRejections rejections = DaemonRejections.of(ControlCommands.daemonStatus(
+        a.socket().or(() -> settings.get().control().socket())));
     if (a.json()) {
-      out.println(Json.write(routesJson(checked, overall)));
+      out.println(Json.write(routesJson(checked, overall, rejections)));
     } else {
-      printRoutes(new CheckReport(out, colour), out, checked, overall);
+      printRoutes(new CheckReport(out, colour), out, checked, overall, rejections);
     }
     return CheckCommand.exitCode(overall);
   }
@@ -131,7 +137,7 @@ public final class RoutesCommand {
       throw new CommandExit(Commands.usageError(spec, err, "at least one --rcpt is needed"));
     }
     return new Request(a.config(), a.value("postfix-config").map(Path::of), a.value("sender"), a.all("rcpt"),
-        a.has("json"));
+        a.has("json"), a.value("socket").map(Path::of));
   }
 
   private static Optional<Settings> settings(Request a, PrintStream err) {
@@ -146,7 +152,8 @@ public final class RoutesCommand {
 
   // ------------------------------------------------------------------ routes: text
 
-  private static void printRoutes(CheckReport report, PrintStream out, RouteChecks.Checked c, Verdict overall) {
+  private static void printRoutes(CheckReport report, PrintStream out, RouteChecks.Checked c, Verdict overall,
+      DaemonRejections rejections) {
     RouteModel m = c.model();
     out.println("ptrguard routes: " + m.routes().size() + (m.routes().size() == 1 ? " route" : " routes")
         + ", resolver " + c.resolver());
@@ -169,6 +176,9 @@ public final class RoutesCommand {
       report.field("nexthop", r.nexthop().text() + " (" + r.nexthop().kind().word() + ")");
       report.field("reach", reachText(r.reach()));
       r.problems().forEach(p -> report.field("problem", p));
+      if (r.reach() == Reach.DIRECT && rejections.unavailable().isEmpty()) {
+        report.field("rejections", rejections.text(daemonNames(r)));
+      }
       for (SourceIdentity id : r.identities()) {
         report.field(id.family().word(), id.address().map(Addresses::text).orElse("unknown") + " (" + id.addressSource() + ")");
         report.field("EHLO name", id.ehlo() + " (" + id.ehloSource() + ")");
@@ -186,6 +196,11 @@ public final class RoutesCommand {
         }
       }
     }
+    List<String> footer = CheckCommand.rejectionsFooter(rejections, shownNames(m));
+    if (!footer.isEmpty()) {
+      out.println();
+      footer.forEach(line -> report.wrap("", "  ", line));
+    }
     out.println();
     out.println("overall: " + report.badge(overall) + " (exit " + CheckCommand.exitCode(overall)
         + "; routes that reach receivers directly)");
@@ -202,7 +217,23 @@ public final class RoutesCommand {
 
   // ------------------------------------------------------------------ routes: JSON
 
-  private static Map<String, Object> routesJson(RouteChecks.Checked c, Verdict overall) {
+  /**
+   * The daemon's names for a route's rejections: the delivering service, and the configured identity
+   * that overrides the service's (route mode attributes a rejection to that identity).
+   */
+  static Set<String> daemonNames(Route r) {
+    Set<String> names = new LinkedHashSet<>(List.of(r.service()));
+    r.identities().forEach(id -> id.overriddenBy().ifPresent(names::add));
+    return names;
+  }
+
+  private static Set<String> shownNames(RouteModel m) {
+    Set<String> shown = new LinkedHashSet<>();
+    m.routes().stream().filter(r -> r.reach() == Reach.DIRECT).forEach(r -> shown.addAll(daemonNames(r)));
+    return shown;
+  }
+
+  private static Map<String, Object> routesJson(RouteChecks.Checked c, Verdict overall, DaemonRejections rejections) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("verdict", overall.word());
     doc.put("postfix_config", c.model().config().parameter("config_directory"));
@@ -224,9 +255,11 @@ public final class RoutesCommand {
         ids.add(im);
       }
       rm.put("identities", ids);
+      rm.put("receiver_rejections", r.reach() == Reach.DIRECT ? rejections.json(daemonNames(r)) : null);
       routes.add(rm);
     }
     doc.put("routes", routes);
+    doc.put("receiver_rejections", rejections.summaryJson(shownNames(c.model())));
     return doc;
   }
 

@@ -147,8 +147,12 @@ class CheckCommandIT {
         + "\"reply\":\"Client host rejected: cannot find your hostname, [192.0.2.11]\"");
     assertThat(json).contains("{\"receiver\":\"spamassassin\",\"profile\":\"spamassassin\"");
     assertThat(json).contains("\"outcome\":\"spam-score\",\"code\":null,\"score\":2.399,\"rules\":[{\"name\":\"RDNS_NONE\"");
-    // No daemon runs here, so nothing differs from its view (the key is always present).
-    assertThat(json).endsWith("}],\"daemon_differs\":[]}");
+    // No daemon runs here, so nothing differs from its view (the key is always present), and the
+    // receivers' rejections the daemon read are not available, with the reason.
+    assertThat(json).contains("}],\"daemon_differs\":[],\"receiver_rejections\":{\"available\":false,"
+        + "\"unavailable_reason\":\"the daemon is not running (no control socket at ");
+    assertThat(json).contains("\"sources\":{\"ip\":\"command line\",\"ehlo\":\"command line\"},\"receiver_rejections\":null}");
+    assertThat(json).endsWith(",\"window_hours\":24,\"other_identities\":[]}}");
     assertThat(json.lines()).hasSize(1);
   }
 
