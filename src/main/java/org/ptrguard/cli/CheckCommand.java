@@ -143,7 +143,7 @@ public final class CheckCommand {
     DnsOptions dns = IdentityTargets.dnsOptions(settings.dns());
     if (!a.resolvers().isEmpty()) {
       dns = new DnsOptions(a.resolvers().stream().map(ResolverAddress::socketAddress).toList(), dns.compareWith(),
-          dns.timeout(), dns.checkBudget(), dns.egress());
+          dns.timeout(), dns.checkBudget(), dns.egress(), dns.authoritativePort());
     }
     List<IdentityReport> reports = new ArrayList<>();
     String resolver;

@@ -109,10 +109,12 @@ public final class ConfigReference {
       Key.of("egress.type", "`txt`: the address comes back as TXT text (Google); `a`: as an A record, AAAA for IPv6 "
           + "(OpenDNS). An answer that is not an address is logged (`event=egress-discovery`), never fatal."),
       Key.of("dns.stale-max", "How long a last known verdict is served while DNS fails, before `on-dns-error` applies."),
-      Key.of("dns.authoritative", "Reserved for the authoritative view (issue 18: ask the zones' authoritative "
-          + "servers and report `dns.propagating`). Not implemented yet: the key is read and has no effect."),
-      Key.of("dns.authoritative-port", "Reserved with `dns.authoritative` (the port authoritative servers would be "
-          + "asked on); no effect yet."),
+      Key.of("dns.authoritative", "Also ask the name servers of the reverse zone and of the PTR name's zone "
+          + "directly (found through `dns.resolvers`): the verdict judges their answers, and `dns.propagating` "
+          + "reports a resolver cache that still holds another answer (docs/finding-codes.md). `no`: the resolvers' "
+          + "answers only (for a host that may not reach name servers on port 53)."),
+      Key.of("dns.authoritative-port", "The port the zones' name servers are asked on: 53; another only in a test "
+          + "lab."),
       Key.of("refresh.min", "Lower bound of the TTL-driven background refresh. Below 1s it is raised to 1s with a "
           + "warning (re-checking more often only floods the resolvers)."),
       Key.of("refresh.max", "Upper bound of the TTL-driven background refresh; at least `refresh.min`, raised to 1s "

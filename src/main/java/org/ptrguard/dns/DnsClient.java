@@ -48,7 +48,12 @@ public final class DnsClient {
   private final Executor executor;
   private final DnsCounters counters;
   /** Questions sent and not yet answered or timed out: back to 0 when DNS is quiet, whatever failed. */
-  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger inFlight;
+  /**
+   * One of a zone's own name servers, asked without recursion (RD=0): only an answer with the AA
+   * bit counts; anything else (a referral, REFUSED, an answer from its cache) is a lame server.
+   */
+  private final boolean direct;
 
   public DnsClient(List<InetSocketAddress> servers, Duration timeout, Executor executor, DnsCounters counters) {
     this(servers, timeout, executor, counters, Optional.empty());
@@ -57,6 +62,11 @@ public final class DnsClient {
   /** @param localAddress the source address of every question (egress discovery), else the kernel's choice */
   public DnsClient(List<InetSocketAddress> servers, Duration timeout, Executor executor, DnsCounters counters,
       Optional<InetAddress> localAddress) {
+    this(servers, timeout, executor, counters, localAddress, false, new AtomicInteger(), "");
+  }
+
+  private DnsClient(List<InetSocketAddress> servers, Duration timeout, Executor executor, DnsCounters counters,
+      Optional<InetAddress> localAddress, boolean direct, AtomicInteger inFlight, String serverName) {
     List<InetSocketAddress> use = servers.isEmpty() ? ResolverConfig.getCurrentConfig().servers() : servers;
     if (use.isEmpty()) {
       throw new IllegalArgumentException("no DNS resolver configured and none found in /etc/resolv.conf");
@@ -64,8 +74,22 @@ public final class DnsClient {
     this.timeout = timeout;
     this.executor = executor;
     this.counters = counters;
-    this.label = use.stream().map(DnsClient::hostPort).collect(Collectors.joining(","));
+    this.direct = direct;
+    this.inFlight = inFlight;
+    String addresses = use.stream().map(DnsClient::hostPort).collect(Collectors.joining(","));
+    this.label = serverName.isEmpty() ? addresses : serverName + " (" + addresses + ")";
     this.resolver = resolverFor(use, timeout, localAddress);
+  }
+
+  /**
+   * A client for one authoritative server of a zone, asked directly without recursion.
+   *
+   * @param serverName the server's NS name, for evidence ("ns1.isp.example.net. (192.0.2.53:53)")
+   * @param inFlight shared by the caller's direct clients, so their questions on the wire are counted together
+   */
+  static DnsClient authoritativeServer(InetSocketAddress server, String serverName, Duration timeout, Executor executor,
+      DnsCounters counters, AtomicInteger inFlight) {
+    return new DnsClient(List.of(server), timeout, executor, counters, Optional.empty(), true, inFlight, serverName);
   }
 
   private static Resolver resolverFor(List<InetSocketAddress> servers, Duration timeout, Optional<InetAddress> local) {
@@ -112,6 +136,9 @@ public final class DnsClient {
       return done(tooLong(name));
     }
     Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
+    if (direct) {
+      query.getHeader().unsetFlag(Flags.RD);
+    }
     CompletableFuture<Message> sent;
     inFlight.incrementAndGet();
     try {
@@ -141,8 +168,12 @@ public final class DnsClient {
       return done(new DnsOutcome.Failure("reply truncated (TC bit) over UDP and TCP", label));
     }
     int rcode = response.getRcode();
+    boolean aa = response.getHeader().getFlag(Flags.AA);
+    if (direct && !aa) {
+      return done(new DnsOutcome.Failure(lame(response), label));
+    }
     if (rcode == Rcode.NXDOMAIN) {
-      return done(new DnsOutcome.NxDomain(negativeTtl(response), soaZone(response), label));
+      return done(new DnsOutcome.NxDomain(negativeTtl(response), soaZone(response), label, aa));
     }
     if (rcode == Rcode.SERVFAIL) {
       return done(new DnsOutcome.ServFail(label));
@@ -165,7 +196,7 @@ public final class DnsClient {
         for (Record r : direct) {
           minTtl = Math.min(minTtl, r.getTTL());
         }
-        return done(new DnsOutcome.Answer(records, aliases, minTtl, label));
+        return done(new DnsOutcome.Answer(records, aliases, minTtl, label, aa));
       }
       CNAMERecord cname = (CNAMERecord) response.getSection(Section.ANSWER).stream()
           .filter(r -> r.getName().equals(owner) && r.getType() == Type.CNAME).findFirst().orElse(null);
@@ -186,7 +217,21 @@ public final class DnsClient {
       // every alias of the whole chain so far, so it is the hop count (adding `hops` counted twice).
       return follow(current, type, aliases, aliases.size());
     }
-    return done(new DnsOutcome.NoData(negativeTtl(response), soaZone(response), label));
+    return done(new DnsOutcome.NoData(negativeTtl(response), soaZone(response), label, aa));
+  }
+
+  /** Why a direct answer without the AA bit is no answer of the zone's own (a lame delegation). */
+  private static String lame(Message response) {
+    int rcode = response.getRcode();
+    if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
+      return "lame: answered " + Rcode.string(rcode) + " (not serving the zone)";
+    }
+    List<String> referral = response.getSection(Section.AUTHORITY).stream().filter(r -> r.getType() == Type.NS)
+        .map(r -> lower(r.getName()) + " NS " + r.rdataToString().toLowerCase(Locale.ROOT)).limit(2).toList();
+    if (response.getSection(Section.ANSWER).isEmpty() && !referral.isEmpty()) {
+      return "lame: a referral (" + String.join(", ", referral) + ") instead of an authoritative answer";
+    }
+    return "lame: answered without the AA bit (not authoritative for the zone)";
   }
 
   private DnsOutcome tooLong(Name at) {
@@ -204,6 +249,9 @@ public final class DnsClient {
     if (cause instanceof TimeoutException || cause instanceof SocketTimeoutException
         || cause instanceof IOException && String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT).contains("timed out")) {
       return new DnsOutcome.Timeout(label);
+    }
+    if (cause instanceof java.net.PortUnreachableException) {
+      return new DnsOutcome.Failure("port unreachable (nothing listens there)", label);
     }
     return new DnsOutcome.Failure(cause.getClass().getSimpleName() + ": " + cause.getMessage(), label);
   }

@@ -107,6 +107,14 @@ final class Fixes {
         + " caches yet (wait for the TTL). The answers of " + mainResolver + " are the ones ptrguard judged.";
   }
 
+  static String propagating(String question, long remaining, String zone, String resolver) {
+    return "If the authoritative answer is the intended one, nothing is to change: the resolver " + resolver
+        + " drops its copy of the " + question + " within " + remaining + " s, receivers' resolvers when their own"
+        + " copies expire, and ptrguard checks again then (the verdict already judges the authoritative answer). If"
+        + " it is not intended, correct the record in " + zone + " at its DNS host. Caches elsewhere cannot be flushed"
+        + " from here; lowering the TTL (and the SOA minimum) a day before the next change shortens the wait.";
+  }
+
   static String temporary(String resolver, InetAddress ip) {
     return "Nothing is proven wrong yet. Check that the resolver " + resolver + " answers (" + dig(resolver.split(",")[0])
         + " -x " + Addresses.text(ip) + ") and that the zone's name servers respond; ptrguard retries in the background and keeps the last"

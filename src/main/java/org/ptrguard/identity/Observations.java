@@ -15,14 +15,22 @@ import org.ptrguard.dns.EgressProbe;
  * @param ehloAddresses the A and AAAA answers for the EHLO name, in that order (empty with an ehloProblem)
  * @param otherViews the other resolver views (dns.compare-with), each reduced to what a verdict depends on
  * @param egress what the "what is my address" server saw, when egress discovery is on
+ * @param authoritative what the zones' own servers answer, when dns.authoritative asked them
  */
 record Observations(DnsOutcome ptr, List<NameAnswer> forward, Optional<ReverseZoneAuthority> authority,
     Optional<String> ehloProblem, List<DnsOutcome> ehloAddresses, List<ViewSummary> otherViews,
-    Optional<EgressProbe.Result> egress) {
+    Optional<EgressProbe.Result> egress, Optional<AuthoritativeView> authoritative) {
   Observations {
     forward = List.copyOf(forward);
     ehloAddresses = List.copyOf(ehloAddresses);
     otherViews = List.copyOf(otherViews);
+  }
+
+  /** Without the authoritative view. */
+  Observations(DnsOutcome ptr, List<NameAnswer> forward, Optional<ReverseZoneAuthority> authority,
+      Optional<String> ehloProblem, List<DnsOutcome> ehloAddresses, List<ViewSummary> otherViews,
+      Optional<EgressProbe.Result> egress) {
+    this(ptr, forward, authority, ehloProblem, ehloAddresses, otherViews, egress, Optional.empty());
   }
 
   /** Without egress discovery. */

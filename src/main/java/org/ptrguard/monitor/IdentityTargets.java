@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.ptrguard.config.ResolverAddress;
 import org.ptrguard.config.Settings.IdentitySettings;
 import org.ptrguard.config.Settings;
@@ -71,7 +72,7 @@ public final class IdentityTargets {
   public static DnsOptions dnsOptions(Settings.DnsSettings dns) {
     return new DnsOptions(dns.resolvers().stream().map(ResolverAddress::socketAddress).toList(),
         dns.compareWith().stream().map(ResolverAddress::socketAddress).toList(), dns.timeout(), dns.checkBudget(),
-        egressQuery(dns.egress()));
+        egressQuery(dns.egress()), dns.authoritative() ? OptionalInt.of(dns.authoritativePort()) : OptionalInt.empty());
   }
 
   /** The "what is my address" question, when egress discovery is on. */

@@ -37,7 +37,10 @@ import org.xbill.DNS.Zone;
 /**
  * A small authoritative DNS server for tests: real DNS messages over UDP and TCP on a loopback
  * port, answering from zone files (dnsjava's zone parser), with per-name faults (SERVFAIL, no
- * answer, slow answer) and zones that can be replaced while it runs.
+ * answer, slow answer) and zones that can be replaced while it runs. Several instances can share one
+ * port on different loopback addresses (127.0.0.2, 127.0.0.3, ...), as a zone's name servers do on
+ * port 53; answers carry the AA bit unless {@link #authoritative(boolean)} turns it off (a caching
+ * resolver's answer, or a lame server), and a delegation inside a zone is answered with a referral.
  */
 public final class TestDnsServer implements AutoCloseable {
   /**
@@ -70,6 +73,7 @@ public final class TestDnsServer implements AutoCloseable {
   private final AtomicLong queries = new AtomicLong();
   private final AtomicLong tcpQueries = new AtomicLong();
   private volatile boolean closed;
+  private volatile boolean authoritative = true;
 
   private TestDnsServer(DatagramSocket udp, ServerSocket tcp) {
     this.udp = udp;
@@ -93,6 +97,52 @@ public final class TestDnsServer implements AutoCloseable {
       }
     }
     throw new IOException("no free port for UDP and TCP together");
+  }
+
+  /**
+   * Starts one server on each of {@code addresses} (loopback, e.g. "127.0.0.2"), all on the same
+   * free port: the port of dns.authoritative-port in a test.
+   */
+  public static java.util.List<TestDnsServer> startOnSamePort(java.util.List<String> addresses) throws IOException {
+    for (int attempt = 0; attempt < 20; attempt++) {
+      int port = FreePorts.closedUdp();
+      java.util.List<TestDnsServer> started = new java.util.ArrayList<>();
+      try {
+        for (String a : addresses) {
+          started.add(start(new InetSocketAddress(InetAddress.getByName(a), port)));
+        }
+        return started;
+      } catch (IOException portTaken) {
+        started.forEach(TestDnsServer::close);
+      }
+    }
+    throw new IOException("no port free on all of " + addresses);
+  }
+
+  /** Starts on exactly {@code at}, UDP and TCP. */
+  public static TestDnsServer start(InetSocketAddress at) throws IOException {
+    DatagramSocket udp = new DatagramSocket(at);
+    try {
+      ServerSocket tcp = new ServerSocket();
+      tcp.setReuseAddress(true);
+      tcp.bind(at);
+      TestDnsServer server = new TestDnsServer(udp, tcp);
+      server.workers.execute(server::serveUdp);
+      server.workers.execute(server::serveTcp);
+      return server;
+    } catch (IOException e) {
+      udp.close();
+      throw e;
+    }
+  }
+
+  /**
+   * With false, answers carry no AA bit: the server plays a caching resolver (its zone data is
+   * what the cache holds, its TTLs what is left of them) or a lame name server.
+   */
+  public TestDnsServer authoritative(boolean aa) {
+    this.authoritative = aa;
+    return this;
   }
 
   /** Loads (or replaces) a zone from a file; the origin is given, $ORIGIN/$TTL in the file work too. */
@@ -157,7 +207,7 @@ public final class TestDnsServer implements AutoCloseable {
   }
 
   public InetSocketAddress address() {
-    return new InetSocketAddress(InetAddress.getLoopbackAddress(), udp.getLocalPort());
+    return new InetSocketAddress(udp.getLocalAddress(), udp.getLocalPort());
   }
 
   public long queries() {
@@ -331,7 +381,9 @@ public final class TestDnsServer implements AutoCloseable {
       return reply(query, Rcode.REFUSED);
     }
     Message response = reply(query, Rcode.NOERROR);
-    response.getHeader().setFlag(Flags.AA);
+    if (authoritative) {
+      response.getHeader().setFlag(Flags.AA);
+    }
     Name name = question.getName();
     java.util.Set<Name> seen = new java.util.HashSet<>();
     // Like a real authoritative server, a CNAME loop is answered with the chain up to the repeat.
@@ -341,6 +393,12 @@ public final class TestDnsServer implements AutoCloseable {
         for (RRset set : sr.answers()) {
           set.rrs().forEach(r -> response.addRecord(r, Section.ANSWER));
         }
+        return response;
+      }
+      if (sr.isDelegation()) {
+        // A zone cut: a referral to the child's servers, without AA (the parent is no authority there).
+        response.getHeader().unsetFlag(Flags.AA);
+        sr.getNS().rrs().forEach(r -> response.addRecord(r, Section.AUTHORITY));
         return response;
       }
       if (sr.isCNAME()) {
