@@ -46,7 +46,7 @@ final class EhloJudge {
     }
     if (!found.contains(s.ip())) {
       if (temporary) {
-        out.temporary("addresses of the EHLO name " + ehlo, String.join("; ", evidence), null);
+        out.temporary(Lookup.EHLO, "addresses of the EHLO name " + ehlo, String.join("; ", evidence), null);
       } else if (found.isEmpty()) {
         out.add(new Finding("ehlo.no-address", Verdict.FAIL, "EHLO name " + ehlo + " has no A or AAAA record",
             evidence, Fixes.ehloNoAddress(ehlo, s.ip())));

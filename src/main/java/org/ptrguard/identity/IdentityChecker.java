@@ -129,7 +129,8 @@ public final class IdentityChecker implements AutoCloseable {
   private IdentityReport temporaryOnly(Identity identity, Instant started, String why) {
     Finding f = new Finding("dns.temporary", Verdict.UNKNOWN, "could not check " + Addresses.text(identity.ip()) + ": " + why,
         List.of("resolver " + main.label()), Fixes.temporary(main.label(), identity.ip()));
-    return new IdentityReport(identity, List.of(), Verdict.UNKNOWN, List.of(f), Optional.empty(), Duration.ZERO, started);
+    return new IdentityReport(identity, List.of(), Verdict.UNKNOWN, List.of(f), Optional.empty(), Duration.ZERO, started,
+        java.util.EnumSet.allOf(Lookup.class));
   }
 
   private static String rootMessage(Throwable e) {

@@ -2,8 +2,10 @@ package org.ptrguard.identity;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What a strict receiver would see for one identity.
@@ -11,12 +13,21 @@ import java.util.Optional;
  * @param ptrNames the PTR names of the address (normalized, may be empty)
  * @param findings worst first; empty on pass
  * @param minTtl the smallest TTL among the records the verdict rests on: the report is good until then
+ * @param temporaryLookups the lookups that failed temporarily (behind each dns.temporary finding)
  */
 public record IdentityReport(Identity identity, List<String> ptrNames, Verdict verdict, List<Finding> findings,
-    Optional<ReverseZoneAuthority> reverseZone, Duration minTtl, Instant checkedAt) {
+    Optional<ReverseZoneAuthority> reverseZone, Duration minTtl, Instant checkedAt, Set<Lookup> temporaryLookups) {
   public IdentityReport {
     ptrNames = List.copyOf(ptrNames);
     findings = List.copyOf(findings);
+    temporaryLookups = Set.copyOf(temporaryLookups);
+  }
+
+  /** A report that does not say which lookup failed: a dns.temporary finding then stands for every lookup. */
+  public IdentityReport(Identity identity, List<String> ptrNames, Verdict verdict, List<Finding> findings,
+      Optional<ReverseZoneAuthority> reverseZone, Duration minTtl, Instant checkedAt) {
+    this(identity, ptrNames, verdict, findings, reverseZone, minTtl, checkedAt,
+        findings.stream().anyMatch(f -> f.code().equals("dns.temporary")) ? EnumSet.allOf(Lookup.class) : Set.of());
   }
 
   public List<String> codes() {

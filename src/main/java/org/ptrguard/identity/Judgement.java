@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import org.ptrguard.dns.DnsOutcome;
@@ -17,6 +18,7 @@ final class Judgement {
 
   private final CheckSubject subject;
   private final List<Finding> findings = new ArrayList<>();
+  private final EnumSet<Lookup> temporaryLookups = EnumSet.noneOf(Lookup.class);
   private long minTtl = Long.MAX_VALUE;
 
   Judgement(CheckSubject subject) {
@@ -28,7 +30,8 @@ final class Judgement {
   }
 
   /** A question DNS could not answer now: nothing is proven, the verdict is UNKNOWN until a retry. */
-  void temporary(String what, String evidence, DnsOutcome outcome) {
+  void temporary(Lookup lookup, String what, String evidence, DnsOutcome outcome) {
+    temporaryLookups.add(lookup);
     findings.add(new Finding("dns.temporary", Verdict.UNKNOWN, "could not look up the " + what + " (temporary DNS failure)",
         List.of(evidence), Fixes.temporary(outcome == null ? subject.resolver() : outcome.resolver(), subject.ip())));
   }
@@ -53,6 +56,6 @@ final class Judgement {
     Verdict verdict = Verdict.worst(sorted.stream().map(Finding::severity).toList());
     boolean temporary = sorted.stream().anyMatch(f -> f.severity() == Verdict.UNKNOWN);
     Duration ttl = temporary || minTtl == Long.MAX_VALUE ? (temporary ? Duration.ZERO : DEFAULT_TTL) : Duration.ofSeconds(minTtl);
-    return new IdentityReport(subject.identity(), ptrNames, verdict, sorted, authority, ttl, started);
+    return new IdentityReport(subject.identity(), ptrNames, verdict, sorted, authority, ttl, started, temporaryLookups);
   }
 }

@@ -27,7 +27,7 @@ final class PtrJudge {
     String ip = Addresses.text(s.ip());
     String who = "the operator of the reverse zone " + seen.authority().map(ReverseZoneAuthority::describe).orElse("of " + ip);
     if (ptr.isTemporary()) {
-      out.temporary("PTR of " + ip, s.reverse() + " PTR: " + DnsEvidence.describe(ptr), ptr);
+      out.temporary(Lookup.PTR, "PTR of " + ip, s.reverse() + " PTR: " + DnsEvidence.describe(ptr), ptr);
       return Optional.empty();
     }
     if (!(ptr instanceof DnsOutcome.Answer answer)) {
@@ -103,7 +103,7 @@ final class PtrJudge {
     List<String> evidence = new ArrayList<>(ptrEvidence);
     evidence.addAll(forwardEvidence);
     if (temporary) {
-      out.temporary("forward lookup of the PTR name", String.join("; ", forwardEvidence), null);
+      out.temporary(Lookup.PTR_FORWARD, "forward lookup of the PTR name", String.join("; ", forwardEvidence), null);
     } else if (!anyAddress) {
       out.add(new Finding("fcrdns.no-address", Verdict.FAIL, "PTR name " + first + " has no "
           + Type.string(s.addressType()) + " record, so the PTR is not forward-confirmed",

@@ -10,13 +10,16 @@ import java.util.regex.Pattern;
  */
 public record ReceiverCondition(Optional<String> family, List<String> anyFinding, List<String> noFinding,
     Optional<Boolean> verifiedPtr, Optional<Pattern> ptrMatches, Optional<Pattern> ptrNotMatches,
-    Optional<Pattern> heloMatches, Optional<Pattern> heloNotMatches, Optional<Boolean> heloIsPtr) {
+    Optional<Pattern> heloMatches, Optional<Pattern> heloNotMatches, Optional<Boolean> heloIsPtr,
+    List<Lookup> temporaryLookup, List<Lookup> noTemporaryLookup) {
   public static final List<String> KEYS = List.of("family", "any-finding", "no-finding", "verified-ptr", "ptr-matches",
-      "ptr-not-matches", "helo-matches", "helo-not-matches", "helo-is-ptr");
+      "ptr-not-matches", "helo-matches", "helo-not-matches", "helo-is-ptr", "temporary-lookup", "no-temporary-lookup");
 
   public ReceiverCondition {
     anyFinding = List.copyOf(anyFinding);
     noFinding = List.copyOf(noFinding);
+    temporaryLookup = List.copyOf(temporaryLookup);
+    noTemporaryLookup = List.copyOf(noTemporaryLookup);
   }
 
   public boolean holds(ReceiverFacts f) {
@@ -28,6 +31,8 @@ public record ReceiverCondition(Optional<String> family, List<String> anyFinding
         && ptrNotMatches.map(p -> f.verifiedPtr().map(n -> !p.matcher(n).find()).orElse(true)).orElse(true)
         && heloMatches.map(p -> p.matcher(f.helo()).find()).orElse(true)
         && heloNotMatches.map(p -> !p.matcher(f.helo()).find()).orElse(true)
+        && (temporaryLookup.isEmpty() || temporaryLookup.stream().anyMatch(f.temporary()::contains))
+        && noTemporaryLookup.stream().noneMatch(f.temporary()::contains)
         && heloIsPtr.map(v -> f.verifiedPtr().map(n -> n.equalsIgnoreCase(HostNames.normalize(f.helo())) == v).orElse(false))
             .orElse(true);
   }

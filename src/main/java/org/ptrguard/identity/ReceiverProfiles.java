@@ -160,7 +160,20 @@ public final class ReceiverProfiles {
     return new ReceiverCondition(family, codes(where, c, "any-finding"), codes(where, c, "no-finding"),
         bool(where, c, "verified-ptr"),
         regex(where, c, "ptr-matches"), regex(where, c, "ptr-not-matches"), regex(where, c, "helo-matches"),
-        regex(where, c, "helo-not-matches"), bool(where, c, "helo-is-ptr"));
+        regex(where, c, "helo-not-matches"), bool(where, c, "helo-is-ptr"),
+        lookups(where, c, "temporary-lookup"), lookups(where, c, "no-temporary-lookup"));
+  }
+
+  private static List<Lookup> lookups(String where, Config c, String key) {
+    if (!c.hasPath(key)) {
+      return List.of();
+    }
+    List<Lookup> out = new ArrayList<>();
+    for (String name : get(where, key, () -> c.getStringList(key))) {
+      out.add(Lookup.ofKey(name).orElseThrow(() -> new ReceiverProfilesException(where + ": " + key + ": '" + name
+          + "' is not a lookup (" + String.join(", ", java.util.Arrays.stream(Lookup.values()).map(Lookup::key).toList()) + ")")));
+    }
+    return out;
   }
 
   private static Optional<Boolean> bool(String where, Config c, String key) {

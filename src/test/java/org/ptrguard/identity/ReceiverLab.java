@@ -31,25 +31,32 @@ import org.xbill.DNS.Type;
 
 /**
  * The labelled identities of {@code receivers/identities.tsv}, served by a {@link TestDnsServer}: their
- * PTR and address records in zone files made here, a SERVFAIL where the list says so. Gives each
- * identity's ptrguard report and matrix, and what a receiving MTA records for the client (the
- * forward-confirmed PTR name, or "unknown"), looked up on its own, the way Postfix's smtpd does.
+ * PTR and address records in zone files made here, a SERVFAIL or no answer (TIMEOUT) where the list says
+ * so. Gives each identity's ptrguard report and matrix, and what a receiving MTA records for the client
+ * (the forward-confirmed PTR name, or "unknown"), looked up on its own, the way Postfix's smtpd does.
+ * The zone files and the failing names are public so that a lab DNS server (PostfixReceiversLabIT's
+ * Unbound) serves exactly the same data.
  */
-final class ReceiverLab implements AutoCloseable {
+public final class ReceiverLab implements AutoCloseable {
+  /** The shared labelled list: every validation (SpamAssassin, rspamd, Postfix) judges these. */
+  public static final String IDENTITIES = "/receivers/identities.tsv";
   static final List<String> FORWARD_ZONES = List.of("example.com", "example.net", "example.org");
   static final List<String> REVERSE_ZONES = List.of("2.0.192.in-addr.arpa", "100.51.198.in-addr.arpa",
       "113.0.203.in-addr.arpa", "8.b.d.0.1.0.0.2.ip6.arpa");
 
-  /** One labelled identity; "-" is none, "self" the identity's own address. */
-  record Row(String label, String ip, String ptr, String ptrAddress, String ehlo, String ehloAddress) {
-    boolean ipv6() {
+  /**
+   * One labelled identity; "-" is none, "self" the identity's own address; SERVFAIL or TIMEOUT as the
+   * PTR (the reverse lookup fails) or as the PTR name's or EHLO name's address (that forward lookup fails).
+   */
+  public record Row(String label, String ip, String ptr, String ptrAddress, String ehlo, String ehloAddress) {
+    public boolean ipv6() {
       return ip.contains(":");
     }
   }
 
   /** A row with ptrguard's report and matrix, and the name a receiving MTA records ("unknown" without one). */
-  record Judged(Row row, IdentityReport report, ReceiverMatrix matrix, String clientName) {
-    ReceiverVerdict profile(String id) {
+  public record Judged(Row row, IdentityReport report, ReceiverMatrix matrix, String clientName) {
+    public ReceiverVerdict profile(String id) {
       return matrix.rows().stream().filter(v -> v.profile().id().equals(id)).findFirst().orElseThrow();
     }
   }
@@ -57,48 +64,78 @@ final class ReceiverLab implements AutoCloseable {
   private final TestDnsServer dns;
   private final List<Row> rows;
   private final Path dir;
+  private final Map<String, Path> zoneFiles;
+  private final Map<String, TestDnsServer.Fault> faults;
 
-  private ReceiverLab(TestDnsServer dns, List<Row> rows, Path dir) {
+  private ReceiverLab(TestDnsServer dns, List<Row> rows, Path dir, Map<String, Path> zoneFiles,
+      Map<String, TestDnsServer.Fault> faults) {
     this.dns = dns;
     this.rows = rows;
     this.dir = dir;
+    this.zoneFiles = Map.copyOf(zoneFiles);
+    this.faults = Map.copyOf(faults);
   }
 
+  /** The shared labelled list ({@link #IDENTITIES}), zone files written to {@code dir}. */
   static ReceiverLab start(Path dir) throws IOException {
-    List<Row> rows = rows();
+    return start(dir, rows());
+  }
+
+  public static ReceiverLab start(Path dir, List<Row> rows) throws IOException {
     TestDnsServer dns = TestDnsServer.start();
     try {
       Map<String, List<String>> records = new LinkedHashMap<>();
       FORWARD_ZONES.forEach(z -> records.put(z, new ArrayList<>()));
       REVERSE_ZONES.forEach(z -> records.put(z, new ArrayList<>()));
+      Map<String, TestDnsServer.Fault> faults = new LinkedHashMap<>();
       for (Row r : rows) {
-        if (r.ptr().equals("SERVFAIL")) {
-          dns.fault(ReverseMap.fromAddress(InetAddress.getByName(r.ip())).toString(), TestDnsServer.Fault.SERVFAIL);
+        String reverse = ReverseMap.fromAddress(InetAddress.getByName(r.ip())).toString();
+        if (fault(r.ptr()) != null) {
+          faults.put(HostNames.normalize(reverse), fault(r.ptr()));
         } else if (!r.ptr().equals("-")) {
-          add(records, ReverseMap.fromAddress(InetAddress.getByName(r.ip())).toString(), "PTR " + r.ptr() + ".");
+          add(records, reverse, "PTR " + r.ptr() + ".");
+          if (fault(r.ptrAddress()) != null) {
+            faults.put(HostNames.normalize(r.ptr()), fault(r.ptrAddress()));
+          }
+        }
+        if (fault(r.ehloAddress()) != null) {
+          faults.put(HostNames.normalize(r.ehlo()), fault(r.ehloAddress()));
         }
         address(records, r.ptr(), r.ptrAddress(), r.ip());
         address(records, r.ehlo(), r.ehloAddress(), r.ip());
       }
+      faults.forEach((name, fault) -> dns.fault(name + ".", fault));
+      Map<String, Path> files = new LinkedHashMap<>();
       for (Map.Entry<String, List<String>> zone : records.entrySet()) {
         Path file = dir.resolve(zone.getKey() + ".zone");
         Files.writeString(file, "$TTL 300\n@ IN SOA ns1.example.com. hostmaster.example.com. 1 3600 600 86400 300\n"
             + "@ IN NS ns1.example.com.\n" + String.join("\n", zone.getValue()) + "\n");
         dns.zone(zone.getKey(), file);
+        files.put(zone.getKey(), file);
       }
-      return new ReceiverLab(dns, rows, dir);
+      return new ReceiverLab(dns, rows, dir, files, faults);
     } catch (IOException | RuntimeException e) {
       dns.close();
       throw e;
     }
   }
 
+  /** The fault a list entry asks for (SERVFAIL, TIMEOUT: no answer), or null for a real entry. */
+  private static TestDnsServer.Fault fault(String entry) {
+    return switch (entry) {
+      case "SERVFAIL" -> TestDnsServer.Fault.SERVFAIL;
+      case "TIMEOUT" -> TestDnsServer.Fault.DROP;
+      default -> null;
+    };
+  }
+
   private static void address(Map<String, List<String>> records, String name, String address, String self) {
-    if (address.equals("-") || name.equals("-") || name.equals("SERVFAIL")) {
+    if (address.equals("-") || name.equals("-") || fault(name) != null || fault(address) != null) {
       return;
     }
     String ip = address.equals("self") ? self : address;
-    add(records, name + ".", (ip.contains(":") ? "AAAA " : "A ") + ip);
+    // an EHLO name may be announced with its trailing dot
+    add(records, HostNames.normalize(name) + ".", (ip.contains(":") ? "AAAA " : "A ") + ip);
   }
 
   private static void add(Map<String, List<String>> records, String owner, String data) {
@@ -113,7 +150,15 @@ final class ReceiverLab implements AutoCloseable {
   }
 
   static List<Row> rows() {
-    try (InputStream in = ReceiverLab.class.getResourceAsStream("/receivers/identities.tsv")) {
+    return rows(IDENTITIES);
+  }
+
+  /** The rows of a labelled list in the class path ({@code /receivers/NAME.tsv}). */
+  public static List<Row> rows(String resource) {
+    try (InputStream in = ReceiverLab.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("missing test resource " + resource);
+      }
       List<Row> rows = new ArrayList<>();
       for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
         if (line.isBlank() || line.startsWith("#")) {
@@ -121,7 +166,7 @@ final class ReceiverLab implements AutoCloseable {
         }
         String[] f = line.split("\t");
         if (f.length != 6) {
-          throw new IllegalStateException("identities.tsv: 6 tab-separated fields expected: " + line);
+          throw new IllegalStateException(resource + ": 6 tab-separated fields expected: " + line);
         }
         rows.add(new Row(f[0], f[1], f[2], f[3], f[4], f[5]));
       }
@@ -135,12 +180,22 @@ final class ReceiverLab implements AutoCloseable {
     return rows;
   }
 
+  /** The zone files the test DNS server serves, by zone name (no trailing dot). */
+  public Map<String, Path> zoneFiles() {
+    return zoneFiles;
+  }
+
+  /** The names (no trailing dot) the test DNS server fails, with everything below them. */
+  public Map<String, TestDnsServer.Fault> faults() {
+    return faults;
+  }
+
   TestDnsServer dns() {
     return dns;
   }
 
   /** ptrguard's check and matrix of every row, with the client name a receiving MTA records. */
-  List<Judged> judgeAll() throws Exception {
+  public List<Judged> judgeAll() throws Exception {
     DnsOptions options = new DnsOptions(List.of(dns.address()), List.of(), Duration.ofSeconds(2), Duration.ofSeconds(8));
     List<Judged> out = new ArrayList<>();
     try (IdentityChecker checker = new IdentityChecker(options, GenericNameClassifier.standard())) {
@@ -156,6 +211,10 @@ final class ReceiverLab implements AutoCloseable {
   /** Postfix's rule for client_name: the PTR name if one of its addresses is the client's, else "unknown". */
   private String clientName(Row r) throws IOException {
     InetAddress ip = InetAddress.getByName(r.ip());
+    if (fault(r.ptr()) != null || fault(r.ptrAddress()) != null) {
+      // a lookup that fails: no confirmed name (and no timeout to sit out here)
+      return "unknown";
+    }
     Message ptr = ask(ReverseMap.fromAddress(ip), Type.PTR);
     if (ptr.getRcode() != Rcode.NOERROR) {
       return "unknown";

@@ -81,12 +81,48 @@ class ReceiverProfilesTest {
     assertThat(m.get("gmail").outcome().kind()).isEqualTo(ReceiverOutcome.Kind.REJECT);
   }
 
+  private static ReceiverFacts temporary(String verifiedPtr, String helo, Lookup... failed) {
+    return new ReceiverFacts(false, "192.0.2.10", Set.of("dns.temporary"), Optional.ofNullable(verifiedPtr), helo, Set.of(failed));
+  }
+
   @Test
   void aTemporaryDnsFailureIsATempfailNeverAReject() {
-    Map<String, ReceiverVerdict> m = byProfile(v4(Set.of("dns.temporary"), null, "mail.example.com"));
+    Map<String, ReceiverVerdict> m = byProfile(temporary(null, "mail.example.com", Lookup.PTR));
     assertThat(m.get("gmail").outcome().text()).isEqualTo("tempfail 421 4.7.23");
-    assertThat(fired(m.get("postfix"))).containsExactly("reject_unknown_client_hostname (temporary DNS failure)");
+    // as Postfix answers a SERVFAIL or timeout of the PTR lookup (PostfixReceiversLabIT)
+    assertThat(fired(m.get("postfix"))).containsExactly("reject_unknown_reverse_client_hostname (temporary DNS failure)",
+        "reject_unknown_client_hostname (temporary DNS failure)");
+    assertThat(m.get("postfix").outcome().text()).isEqualTo("tempfail 450 4.7.1");
     assertThat(m.get("yahoo").outcome()).isEqualTo(ReceiverOutcome.ACCEPT);
+  }
+
+  @Test
+  void whichLookupFailedDecidesWhichPostfixRestrictionDefers() {
+    assertThat(fired(byProfile(temporary(null, "mail.example.com", Lookup.PTR_FORWARD)).get("postfix")))
+        .containsExactly("reject_unknown_client_hostname (temporary DNS failure)");
+    Map<String, ReceiverVerdict> ehlo = byProfile(temporary("mail.example.com", "other.example.com", Lookup.EHLO));
+    assertThat(fired(ehlo.get("postfix"))).containsExactly("reject_unknown_helo_hostname (temporary DNS failure)");
+    assertThat(ehlo.get("postfix").fired().get(0).reply()).hasValue("<other.example.com>: Helo command rejected: Host not found");
+    // the receivers that judge the PTR only do not care about the EHLO name's lookup
+    assertThat(ehlo.get("gmail").outcome()).isEqualTo(ReceiverOutcome.ACCEPT);
+    // facts that do not say which lookup failed: dns.temporary stands for every lookup
+    assertThat(fired(byProfile(v4(Set.of("dns.temporary"), null, "mail.example.com")).get("postfix"))).hasSize(3);
+  }
+
+  @Test
+  void postfixLooksUpEveryUnusableEhloNameButLocalhostAndAddressLiterals() {
+    assertThat(fired(byProfile(v4(Set.of("ehlo.invalid"), "mail.example.com", "box")).get("postfix")))
+        .containsExactly("reject_non_fqdn_helo_hostname", "reject_unknown_helo_hostname");
+    assertThat(fired(byProfile(v4(Set.of("ehlo.invalid"), "mail.example.com", "bad_name.example.com")).get("postfix")))
+        .containsExactly("reject_unknown_helo_hostname");
+    assertThat(fired(byProfile(v4(Set.of("ehlo.invalid"), "mail.example.com", "localhost")).get("postfix")))
+        .containsExactly("reject_non_fqdn_helo_hostname");
+    assertThat(fired(byProfile(v4(Set.of("ehlo.invalid"), "mail.example.com", "[192.0.2.10]")).get("postfix"))).isEmpty();
+    // Postfix's DNS client refuses the trailing dot that ptrguard (and the DNS) accept
+    assertThat(fired(byProfile(v4(Set.of(), "mail.example.com", "mail.example.com.")).get("postfix")))
+        .containsExactly("reject_unknown_helo_hostname (trailing dot)");
+    assertThat(fired(byProfile(v4(Set.of("ehlo.invalid"), "mail.example.com", "192.0.2.10")).get("postfix")))
+        .containsExactly("reject_non_fqdn_helo_hostname", "reject_unknown_helo_hostname");
   }
 
   @Test
@@ -138,6 +174,8 @@ class ReceiverProfilesTest {
         .hasMessageContaining("a reject needs a 5xx code");
     assertThatThrownBy(() -> ReceiverProfiles.parse(one("{ name = r, source = s, when { helo-matches = \"(\" }, outcome = accept }"), "t"))
         .hasMessageContaining("helo-matches is not a valid regular expression");
+    assertThatThrownBy(() -> ReceiverProfiles.parse(one("{ name = r, source = s, when { temporary-lookup = [mx] }, outcome = accept }"), "t"))
+        .hasMessageContaining("temporary-lookup: 'mx' is not a lookup (ptr, ptr-forward, ehlo)");
     assertThatThrownBy(() -> ReceiverProfiles.parse(one("{ name = r, source = s, when { famly = ipv4 }, outcome = accept }"), "t"))
         .hasMessageContaining("unknown key 'famly'");
     assertThatThrownBy(() -> ReceiverProfiles.parse(one("{ name = r, when {}, outcome = accept }"), "t"))

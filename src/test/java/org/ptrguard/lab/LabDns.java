@@ -47,15 +47,45 @@ final class LabDns implements AutoCloseable {
 
   /** Starts Unbound in {@code host}'s namespace serving {@code initial}; returns once it answers control. */
   static LabDns start(LabNetwork.Host host, Path dir, Zones initial) throws IOException, InterruptedException {
+    Map<String, Path> files = new LinkedHashMap<>();
+    ZONES.forEach(zone -> files.put(zone, dir.resolve(zone + ".zone")));
+    return launch(host, dir, files, null, dns -> dns.writeZones(initial));
+  }
+
+  /** How Unbound fails a name of {@link #serve}: as a resolver whose upstream is broken would. */
+  enum Failure {
+    /** SERVFAIL at once (an auth-zone without data). */
+    SERVFAIL,
+    /** No answer at all (a local-zone of type deny): the client's query times out. */
+    TIMEOUT
+  }
+
+  /**
+   * Starts Unbound serving ready zone files ({@code zones}: zone name to file) and failing the names of
+   * {@code failures} (each with everything below it); any other name is NXDOMAIN. {@link #publish} is for
+   * the templated lab zones of {@link #start} only.
+   */
+  static LabDns serve(LabNetwork.Host host, Path dir, Map<String, Path> zones, Map<String, Failure> failures)
+      throws IOException, InterruptedException {
+    return launch(host, dir, zones, failures, dns -> { });
+  }
+
+  private interface Preparation {
+    void prepare(LabDns dns) throws IOException;
+  }
+
+  /** @param failures null for the lab zones of {@link #start} (other names: Unbound's defaults) */
+  private static LabDns launch(LabNetwork.Host host, Path dir, Map<String, Path> zones, Map<String, Failure> failures,
+      Preparation preparation) throws IOException, InterruptedException {
     Path unbound = Commands.require("unbound", "unbound");
     Commands.require("unbound-control", "unbound");
     Files.createDirectories(dir);
     // unbound drops nothing (username ""), but keep the directory readable for a look after a failure
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path conf = dir.resolve("unbound.conf");
-    Files.writeString(conf, config(host, dir));
+    Files.writeString(conf, config(host, dir, zones, failures));
     LabDns dns = new LabDns(host, dir, conf);
-    dns.writeZones(initial);
+    preparation.prepare(dns);
     dns.process = new ProcessBuilder(host.exec(unbound.toString(), "-d", "-c", conf.toString()))
         .redirectErrorStream(true).redirectOutput(dir.resolve("unbound.out").toFile()).start();
     try {
@@ -67,23 +97,45 @@ final class LabDns implements AutoCloseable {
     return dns;
   }
 
-  private static String config(LabNetwork.Host host, Path dir) {
+  private static String config(LabNetwork.Host host, Path dir, Map<String, Path> zones, Map<String, Failure> failures) {
     StringBuilder c = new StringBuilder("server:\n");
     c.append("  interface: ").append(host.ipv4()).append("\n  interface: ").append(host.ipv6()).append('\n');
     c.append("  port: 53\n  do-daemonize: no\n  username: \"\"\n  chroot: \"\"\n");
     c.append("  directory: \"").append(dir).append("\"\n  pidfile: \"\"\n  use-syslog: no\n");
     c.append("  logfile: \"").append(dir.resolve("unbound.log")).append("\"\n  verbosity: 1\n  num-threads: 1\n");
     c.append("  access-control: 0.0.0.0/0 allow\n  access-control: ::/0 allow\n  module-config: \"iterator\"\n");
-    // Unbound answers the TEST-NET reverse zones itself (as empty local zones) unless told not to.
-    for (String zone : ZONES) {
-      c.append("  local-zone: \"").append(zone).append(".\" nodefault\n");
+    if (failures == null) {
+      // Unbound answers the TEST-NET reverse zones itself (as empty local zones) unless told not to.
+      for (String zone : zones.keySet()) {
+        c.append("  local-zone: \"").append(zone).append(".\" nodefault\n");
+      }
+    } else {
+      // A closed world: names outside the served zones get NXDOMAIN at once, as a non-existent
+      // top-level domain gets from the root (without this, Unbound would try to reach the root servers
+      // and fail with SERVFAIL after timeouts). Transparent zones with no data pass to the auth zones.
+      c.append("  local-zone: \".\" static\n");
+      for (String zone : zones.keySet()) {
+        c.append("  local-zone: \"").append(zone).append(".\" transparent\n");
+      }
     }
+    Map<String, Failure> failing = failures == null ? Map.of() : failures;
+    failing.forEach((name, how) -> {
+      if (how == Failure.TIMEOUT) {
+        // local zones are consulted before auth zones: the query is dropped
+        c.append("  local-zone: \"").append(name).append(".\" deny\n");
+      }
+    });
     c.append("remote-control:\n  control-enable: yes\n  control-use-cert: no\n");
     c.append("  control-interface: \"").append(dir.resolve("control.sock")).append("\"\n");
-    for (String zone : ZONES) {
-      c.append("auth-zone:\n  name: \"").append(zone).append(".\"\n  zonefile: \"").append(dir.resolve(zone + ".zone"))
-          .append("\"\n  for-downstream: yes\n  for-upstream: no\n  fallback-enabled: no\n");
-    }
+    zones.forEach((zone, file) -> c.append("auth-zone:\n  name: \"").append(zone).append(".\"\n  zonefile: \"").append(file)
+        .append("\"\n  for-downstream: yes\n  for-upstream: no\n  fallback-enabled: no\n"));
+    failing.forEach((name, how) -> {
+      if (how == Failure.SERVFAIL) {
+        // an auth zone with no data: Unbound answers SERVFAIL for everything at and below it
+        c.append("auth-zone:\n  name: \"").append(name).append(".\"\n  for-downstream: yes\n  for-upstream: no\n")
+            .append("  fallback-enabled: no\n");
+      }
+    });
     return c.toString();
   }
 

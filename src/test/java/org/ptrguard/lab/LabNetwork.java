@@ -88,6 +88,21 @@ final class LabNetwork implements AutoCloseable {
         .orElseThrow(() -> new IllegalArgumentException("no lab host " + role));
   }
 
+  /**
+   * Adds further source addresses (IPv4 /32 or IPv6 /128, no duplicate address detection) to a host,
+   * e.g. one per identity whose connections the test makes from that host.
+   */
+  void addAddresses(String role, List<String> addresses) {
+    String ns = host(role).namespace();
+    for (String address : addresses) {
+      if (address.contains(":")) {
+        ip("-n", ns, "-6", "addr", "add", address + "/128", "dev", "eth0", "nodad");
+      } else {
+        ip("-n", ns, "addr", "add", address + "/32", "dev", "eth0");
+      }
+    }
+  }
+
   private void build(String nameserver) {
     ip("netns", "add", hub);
     ip("-n", hub, "link", "set", "lo", "up");
