@@ -162,9 +162,9 @@ public final class CheckCommand {
       return EXIT_UNKNOWN;
     }
     Verdict overall = Verdict.worst(overall(reports), unjudged);
-    Optional<Ipv6Mitigation> ipv6 = Ipv6Mitigation.of(reports, routeModel);
     // The daemon decides with its own, older verdicts: say so when they differ from this fresh check.
     ControlCommands.DaemonAnswer daemon = ControlCommands.daemonStatus(a.socket().or(() -> settings.control().socket()));
+    Optional<Ipv6Mitigation> ipv6 = Ipv6Mitigation.of(reports, routeModel, daemon);
     List<DaemonDifference> differences = daemon.status().map(d -> DaemonDifference.of(d, reports)).orElse(List.of());
     // What receivers answered this host's mail, as the daemon read it from Postfix's log.
     DaemonRejections rejections = DaemonRejections.of(daemon);

@@ -114,6 +114,7 @@ final class Daemon implements AutoCloseable {
       ReceiverHolds holds = new ReceiverHolds(Clock.systemUTC());
       ReceiverFeedback feedback = new ReceiverFeedback(metrics, queueVerdicts, holds, Clock.systemUTC());
       control.addSection(new RejectionsStatusSection(feedback.summary()));
+      routes.ifPresent(r -> control.addSection(new Ipv6ShareSection(r, Clock.systemUTC())));
       feedback.configure(settings.identities(), monitor.current(), routeSource, settings.feedback().enforce(),
           settings.feedback().holdFor());
       // The guard reads verdicts with any receiver hold laid over them (feedback.enforce).

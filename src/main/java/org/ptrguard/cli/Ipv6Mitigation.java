@@ -22,12 +22,19 @@ import org.ptrguard.postfix.RouteModel;
  *
  * <p>How much mail is affected: the route model tells which services send over the failing IPv6
  * address and with which smtp_address_preference; which recipients' MX hosts have IPv6 is only
- * learnt by the daemon from live traffic (monitor.DestinationFamilies), so {@code check} names the
- * routes and leaves the share of mail to the daemon.
+ * learnt by the daemon from live traffic (monitor.RecipientMxFamilies), so {@code check} names the
+ * routes and asks the running daemon for its count of the last 24 h ({@link Ipv6ShareSection}).
+ *
+ * @param daemon the running daemon's status document, or why it cannot be asked
  */
-record Ipv6Mitigation(List<String> failingIpv6, List<String> passingIpv4, List<RouteImpact> routes) {
-  /** One route that sends over a failing IPv6 address, and which of its deliveries can use IPv6. */
-  record RouteImpact(String route, String addressPreference, String affected) {}
+record Ipv6Mitigation(List<String> failingIpv6, List<String> passingIpv4, List<RouteImpact> routes,
+    ControlCommands.DaemonAnswer daemon) {
+  /**
+   * One route that sends over a failing IPv6 address, and which of its deliveries can use IPv6.
+   *
+   * @param service the master.cf service, as the daemon counts recipients
+   */
+  record RouteImpact(String route, String service, String addressPreference, String affected) {}
 
   static final String TEXT = "The IPv6 identity fails while IPv4 passes. Immediate mitigation, until the IPv6 PTR is"
       + " fixed: postconf -e 'smtp_address_preference = ipv4' && postfix reload makes Postfix try IPv4 first for"
@@ -37,7 +44,8 @@ record Ipv6Mitigation(List<String> failingIpv6, List<String> passingIpv4, List<R
       + " IPv6 identity any more, but IPv6-only receivers become unreachable and Postfix stops accepting mail over"
       + " IPv6 too. Undo either once the IPv6 identity passes.";
 
-  static Optional<Ipv6Mitigation> of(List<IdentityReport> reports, Optional<RouteModel> model) {
+  static Optional<Ipv6Mitigation> of(List<IdentityReport> reports, Optional<RouteModel> model,
+      ControlCommands.DaemonAnswer daemon) {
     List<String> failing = new ArrayList<>();
     List<String> passing = new ArrayList<>();
     for (IdentityReport r : reports) {
@@ -55,10 +63,11 @@ record Ipv6Mitigation(List<String> failingIpv6, List<String> passingIpv4, List<R
     for (Route route : model.map(RouteModel::routes).orElse(List.of())) {
       Optional<InetAddress> v6 = route.identity(Route.Family.IPV6).flatMap(Route.SourceIdentity::address);
       if (route.reach() == Route.Reach.DIRECT && v6.isPresent() && failing.contains(Addresses.text(v6.get()))) {
-        routes.add(new RouteImpact(route.label(), route.addressPreference(), affected(route.addressPreference())));
+        routes.add(new RouteImpact(route.label(), route.service(), route.addressPreference(),
+            affected(route.addressPreference())));
       }
     }
-    return Optional.of(new Ipv6Mitigation(List.copyOf(failing), List.copyOf(passing), List.copyOf(routes)));
+    return Optional.of(new Ipv6Mitigation(List.copyOf(failing), List.copyOf(passing), List.copyOf(routes), daemon));
   }
 
   /** Which deliveries of a route with this smtp_address_preference meet its IPv6 identity. */
@@ -77,9 +86,8 @@ record Ipv6Mitigation(List<String> failingIpv6, List<String> passingIpv4, List<R
           + String.join(", ", failingIpv6) + ", and which recipients' MX hosts have IPv6 is only learnt by the"
           + " running daemon from the mail it sees.";
     }
-    return "How much mail: the routes above send over the failing IPv6 address; which recipients' MX hosts have"
-        + " IPv6 is learnt by the running daemon from the mail it sees (route mode), not by check, so the share of"
-        + " mail is not computed here.";
+    return String.join(" ", routes.stream().map(r -> r.service()).distinct()
+        .map(service -> Ipv6ShareSection.affected(daemon, service)).toList());
   }
 
   Map<String, Object> json() {
@@ -93,6 +101,8 @@ record Ipv6Mitigation(List<String> failingIpv6, List<String> passingIpv4, List<R
       m.put("route", r.route());
       m.put("smtp_address_preference", r.addressPreference());
       m.put("ipv6_used_for", r.affected());
+      // the daemon's count of this route's recipients (null when no daemon reported it)
+      m.put("recipients_24h", daemon.status().flatMap(d -> Ipv6ShareSection.forRoute(d, r.service())).orElse(null));
       rs.add(m);
     }
     out.put("routes", rs);

@@ -91,13 +91,14 @@ public final class RoutesCommand {
       return CheckCommand.EXIT_UNKNOWN;
     }
     Verdict overall = checked.overall();
-    // What receivers answered each route's mail, as the running daemon read it from Postfix's log.
-    DaemonRejections rejections = DaemonRejections.of(ControlCommands.daemonStatus(
-        a.socket().or(() -> settings.get().control().socket())));
+    // What receivers answered each route's mail, as the running daemon read it from Postfix's log, and
+    // (for routes whose IPv6 identity fails) its count of recipients whose mail exchangers have IPv6.
+    ControlCommands.DaemonAnswer daemon = ControlCommands.daemonStatus(a.socket().or(() -> settings.get().control().socket()));
+    DaemonRejections rejections = DaemonRejections.of(daemon);
     if (a.json()) {
-      out.println(Json.write(routesJson(checked, overall, rejections)));
+      out.println(Json.write(routesJson(checked, overall, rejections, daemon)));
     } else {
-      printRoutes(new CheckReport(out, colour), out, checked, overall, rejections);
+      printRoutes(new CheckReport(out, colour), out, checked, overall, rejections, daemon);
     }
     return CheckCommand.exitCode(overall);
   }
@@ -153,7 +154,7 @@ public final class RoutesCommand {
   // ------------------------------------------------------------------ routes: text
 
   private static void printRoutes(CheckReport report, PrintStream out, RouteChecks.Checked c, Verdict overall,
-      DaemonRejections rejections) {
+      DaemonRejections rejections, ControlCommands.DaemonAnswer daemon) {
     RouteModel m = c.model();
     out.println("ptrguard routes: " + m.routes().size() + (m.routes().size() == 1 ? " route" : " routes")
         + ", resolver " + c.resolver());
@@ -186,6 +187,9 @@ public final class RoutesCommand {
         if (ir.isPresent()) {
           report.field("PTR", ir.get().ptrNames().isEmpty() ? "none" : String.join(", ", ir.get().ptrNames()));
           report.field("verdict", report.badge(ir.get().verdict()));
+          if (brokenIpv6(r, id, ir.get())) {
+            report.field("IPv6 mail", Ipv6ShareSection.affected(daemon, r.service()));
+          }
           if (shown.add(ir.get())) {
             report.findings(ir.get());
             out.println();
@@ -233,7 +237,13 @@ public final class RoutesCommand {
     return shown;
   }
 
-  private static Map<String, Object> routesJson(RouteChecks.Checked c, Verdict overall, DaemonRejections rejections) {
+  /** A direct route's IPv6 identity that fails: how much mail it affects is worth a line. */
+  private static boolean brokenIpv6(Route r, SourceIdentity id, IdentityReport report) {
+    return r.reach() == Reach.DIRECT && id.family() == Route.Family.IPV6 && report.verdict() == Verdict.FAIL;
+  }
+
+  private static Map<String, Object> routesJson(RouteChecks.Checked c, Verdict overall, DaemonRejections rejections,
+      ControlCommands.DaemonAnswer daemon) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("verdict", overall.word());
     doc.put("postfix_config", c.model().config().parameter("config_directory"));
@@ -251,6 +261,11 @@ public final class RoutesCommand {
           im.put("verdict", ir.verdict().word());
           im.put("findings", CheckCommand.findingsJson(ir));
           im.put("receivers", ReceiverMatrixOutput.json(ReceiverProfiles.standard().judge(ir)));
+          if (brokenIpv6(r, id, ir)) {
+            // the daemon's recipients of the last 24 h on this route (null: no daemon reported it)
+            im.put("recipients_24h", daemon.status().flatMap(d -> Ipv6ShareSection.forRoute(d, r.service())).orElse(null));
+            im.put("ipv6_mail", Ipv6ShareSection.affected(daemon, r.service()));
+          }
         });
         ids.add(im);
       }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,6 +74,26 @@ public final class DestinationFamilies {
     }
     startLookup(key);
     return Optional.empty();
+  }
+
+  /**
+   * Like {@link #peek}, as a stage: completed at once when the families are known, otherwise when
+   * the background lookup this starts (or joins) ends; empty if it failed. Never blocks.
+   */
+  public CompletionStage<Optional<Set<Family>>> learn(String domain) {
+    String key = normalize(domain);
+    Optional<Set<Family>> now = peek(domain); // starts the lookup when needed
+    if (now.isPresent() || key.isEmpty()) {
+      return CompletableFuture.completedFuture(now);
+    }
+    CompletableFuture<Void> running = inFlight.get(key);
+    // null: the lookup ended in between (or could not start)
+    return running == null ? CompletableFuture.completedFuture(fresh(key)) : running.thenApply(v -> fresh(key));
+  }
+
+  private Optional<Set<Family>> fresh(String key) {
+    Known k = known.get(key);
+    return k != null && clock.instant().isBefore(k.expires()) ? k.families() : Optional.empty();
   }
 
   /** Lookups started so far (for tests and metrics). */

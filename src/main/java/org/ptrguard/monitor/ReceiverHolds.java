@@ -193,6 +193,11 @@ public final class ReceiverHolds {
       public Optional<Set<Family>> destinationFamilies(String domain) {
         return inner.destinationFamilies(domain);
       }
+
+      @Override
+      public void recipientSeen(RouteStatus route, String recipientDomain) {
+        inner.recipientSeen(route, recipientDomain);
+      }
     };
   }
 

@@ -27,4 +27,10 @@ public interface RouteStatusSource {
    * background lookup; empty (and a lookup started) otherwise.
    */
   Optional<Set<Family>> destinationFamilies(String domain);
+
+  /**
+   * A recipient was decided on {@code route} (for the count of recipients whose mail exchangers
+   * have IPv6, {@link RecipientMxFamilies}). Called on the SMTP path: must not block.
+   */
+  default void recipientSeen(RouteStatus route, String recipientDomain) {}
 }

@@ -49,6 +49,8 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final RefreshingCache<Identity, IdentityReport> cache;
   private final DestinationFamilies families;
+  private final RecipientMxFamilies recipients;
+  private final Clock clock;
   private final DnsCounters lookups;
   private final SwappableChecker checker;
   private volatile RouteModel model;
@@ -69,6 +71,8 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
         ReportPolicy.timing(settings), scheduler, clock);
     this.families = new DestinationFamilies(
         new DnsClient(dns.resolvers(), dns.timeout(), scheduler, lookups), scheduler, clock);
+    this.recipients = new RecipientMxFamilies(clock);
+    this.clock = clock;
     this.loaded = apply(watcher.current());
     watcher.onChange(m -> loaded = apply(m));
   }
@@ -185,6 +189,48 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
   @Override
   public Optional<Set<Family>> destinationFamilies(String domain) {
     return families.peek(domain);
+  }
+
+  /** Counts the recipients of routes that send over IPv6, by whether their mail exchangers have IPv6. */
+  @Override
+  public void recipientSeen(RouteStatus route, String recipientDomain) {
+    if (route.ipv6().isPresent()) {
+      recipients.count(route.route(), families.learn(recipientDomain));
+    }
+  }
+
+  /**
+   * One route that sends over IPv6, with its recipients of the last 24 h (see {@link RecipientMxFamilies}).
+   *
+   * @param ipv6 the IPv6 identity's status now; {@code ipv4} the IPv4 one's, if the route has one
+   */
+  public record Ipv6Share(RecipientMxFamilies.Share counted, IdentityStatus ipv6, Optional<IdentityStatus> ipv4) {}
+
+  /**
+   * Every direct route of the current model that sends over IPv6, and every service with recipients
+   * counted (a table check cannot list may pick it), with what was counted for it: zero recipients
+   * when none was, as recipients are only looked at while some route is not healthy.
+   */
+  public List<Ipv6Share> ipv6Shares() {
+    RouteSnapshot s = snapshot;
+    RouteModel m = model;
+    if (m == null) {
+      return List.of();
+    }
+    Map<String, RecipientMxFamilies.Share> counted = new java.util.HashMap<>();
+    recipients.last24h().forEach(c -> counted.put(c.route(), c));
+    java.util.SortedSet<String> services = new java.util.TreeSet<>(counted.keySet());
+    m.routes().stream().filter(r -> r.reach() == Route.Reach.DIRECT).forEach(r -> services.add(r.service()));
+    List<Ipv6Share> out = new ArrayList<>();
+    for (String service : services) {
+      // the statuses as a recipient of this service sees them (MX delivery: the identities are the service's)
+      RouteStatus r = s.resolve(Optional.of(service), Optional.empty(), "");
+      if (r.reach() == Route.Reach.DIRECT && r.ipv6().isPresent()) {
+        out.add(new Ipv6Share(counted.getOrDefault(service,
+            new RecipientMxFamilies.Share(service, 0, 0, 0, clock.instant())), r.ipv6().get(), r.ipv4()));
+      }
+    }
+    return out;
   }
 
   /** Waits until the model is read and every route identity has a first verdict; true if so in time. */

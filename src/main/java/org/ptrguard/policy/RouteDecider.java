@@ -73,6 +73,9 @@ final class RouteDecider {
   RecipientDecision decide(Settings settings, String recipient, Optional<String> mailer, Optional<String> nexthop) {
     String domain = IdentitySelector.senderDomain(recipient).orElse("");
     RouteStatus route = source.snapshot().resolve(mailer, nexthop, domain);
+    if (route.reach() == Reach.DIRECT) {
+      source.recipientSeen(route, domain);
+    }
     Optional<IdentityStatus> status = switch (route.reach()) {
       case LOCAL, RELAYED -> Optional.empty();
       case UNKNOWN -> Optional.of(unknown(route));

@@ -27,6 +27,9 @@ import org.ptrguard.postfix.RouteModel;
  * from a route model read by the real postconf (no Postfix running).
  */
 class Ipv6MitigationTest {
+  private static final ControlCommands.DaemonAnswer NO_DAEMON =
+      ControlCommands.DaemonAnswer.unavailable("the daemon is not running (no control socket at /run/ptrguard/control.sock)");
+
   @TempDir Path dir;
 
   private RouteModel model() throws Exception {
@@ -58,7 +61,8 @@ class Ipv6MitigationTest {
   @Test
   void failingIpv6NextToPassingIpv4NamesTheMitigationAndTheRoutes() throws Exception {
     Optional<Ipv6Mitigation> m = Ipv6Mitigation.of(
-        List.of(report("192.0.2.10", Verdict.PASS), report("2001:db8::25", Verdict.FAIL)), Optional.of(model()));
+        List.of(report("192.0.2.10", Verdict.PASS), report("2001:db8::25", Verdict.FAIL)), Optional.of(model()),
+        NO_DAEMON);
     assertThat(m).isPresent();
     assertThat(m.get().failingIpv6()).containsExactly("2001:db8::25");
     assertThat(m.get().passingIpv4()).containsExactly("192.0.2.10");
@@ -70,7 +74,10 @@ class Ipv6MitigationTest {
         .allSatisfy(r -> assertThat(r.affected()).startsWith("receivers without IPv4 addresses only"));
     assertThat(Ipv6Mitigation.TEXT).contains("smtp_address_preference = ipv4").contains("inet_protocols = ipv4")
         .contains("postfix stop && postfix start").contains("IPv6-only receivers become unreachable");
-    assertThat(m.get().share()).contains("learnt by the running daemon");
+    // No daemon answered: the share of mail is said to be unknown, per route, and why.
+    assertThat(m.get().share()).contains("How much mail IPv6 on route smtp affects is not known: only the running"
+        + " daemon counts it").contains("route smtp-news affects is not known")
+        .contains("it cannot be asked: the daemon is not running (no control socket at /run/ptrguard/control.sock).");
 
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     new CheckReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), false).ipv6Mitigation(m.get());
@@ -85,13 +92,14 @@ class Ipv6MitigationTest {
   @Test
   void noMitigationUnlessIpv6FailsAndIpv4Passes() throws Exception {
     assertThat(Ipv6Mitigation.of(List.of(report("192.0.2.10", Verdict.FAIL), report("2001:db8::25", Verdict.FAIL)),
-        Optional.empty())).isEmpty();
+        Optional.empty(), NO_DAEMON)).isEmpty();
     assertThat(Ipv6Mitigation.of(List.of(report("192.0.2.10", Verdict.PASS), report("2001:db8::25", Verdict.WARN)),
-        Optional.empty())).isEmpty();
-    assertThat(Ipv6Mitigation.of(List.of(report("2001:db8::25", Verdict.FAIL)), Optional.empty())).isEmpty();
+        Optional.empty(), NO_DAEMON)).isEmpty();
+    assertThat(Ipv6Mitigation.of(List.of(report("2001:db8::25", Verdict.FAIL)), Optional.empty(), NO_DAEMON))
+        .isEmpty();
     // Ad hoc (no route model): the mitigation, and a note that check cannot tell the share of mail.
     Optional<Ipv6Mitigation> adHoc = Ipv6Mitigation.of(
-        List.of(report("192.0.2.10", Verdict.WARN), report("2001:db8::25", Verdict.FAIL)), Optional.empty());
+        List.of(report("192.0.2.10", Verdict.WARN), report("2001:db8::25", Verdict.FAIL)), Optional.empty(), NO_DAEMON);
     assertThat(adHoc).hasValueSatisfying(m -> {
       assertThat(m.routes()).isEmpty();
       assertThat(m.share()).startsWith("ptrguard check cannot tell how much mail this affects");
