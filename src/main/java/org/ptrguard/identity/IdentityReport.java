@@ -33,4 +33,12 @@ public record IdentityReport(Identity identity, List<String> ptrNames, Verdict v
   public List<String> codes() {
     return findings.stream().map(Finding::code).toList();
   }
+
+  /**
+   * True when a DNS change is still propagating ({@code dns.propagating}): {@link #minTtl} is then
+   * what the resolver has left of its old copy, and a check after that sees the new answer.
+   */
+  public boolean propagating() {
+    return codes().contains(PropagationJudge.CODE);
+  }
 }

@@ -38,7 +38,18 @@ public final class RefreshingCache<K, V> {
 
     /** False for a result that only says "could not find out" (temporary DNS failure). */
     boolean definitive(V value);
+
+    /**
+     * True for a value to load again just after its TTL ends rather than shortly before: its TTL is
+     * the time a resolver keeps an old copy, and loading earlier would only see that copy again.
+     */
+    default boolean reloadAfterExpiry(V value) {
+      return false;
+    }
   }
+
+  /** How long after such an expiry the load runs: resolvers count TTLs down in whole seconds. */
+  static final Duration AFTER_EXPIRY = Duration.ofSeconds(1);
 
   /** Called when a key's served value changes (first value included); never on the caller's path. */
   public interface ChangeListener<K, V> {
@@ -254,9 +265,15 @@ public final class RefreshingCache<K, V> {
     return ttl.compareTo(t.max()) > 0 ? t.max() : ttl;
   }
 
-  /** Refresh a little before expiry, so readers never see an expired value while a load runs. */
+  /**
+   * Refresh a little before expiry, so readers never see an expired value while a load runs; a
+   * value waiting for a cache to expire ({@link ValuePolicy#reloadAfterExpiry}) just after it.
+   */
   private Duration refreshDelay(V value) {
     Duration valid = validFor(value);
+    if (policy.reloadAfterExpiry(value)) {
+      return valid.plus(AFTER_EXPIRY);
+    }
     Duration lead = valid.dividedBy(10);
     if (lead.compareTo(Duration.ofSeconds(30)) > 0) {
       lead = Duration.ofSeconds(30);

@@ -31,4 +31,13 @@ final class ReportPolicy implements RefreshingCache.ValuePolicy<IdentityReport> 
   public boolean definitive(IdentityReport report) {
     return report.verdict() != Verdict.UNKNOWN;
   }
+
+  /**
+   * A change still propagating (dns.propagating): the report's TTL is what the resolver has left
+   * of its old copy, and the check after it expires sees the new answer, long before refresh.max.
+   */
+  @Override
+  public boolean reloadAfterExpiry(IdentityReport report) {
+    return report.propagating();
+  }
 }

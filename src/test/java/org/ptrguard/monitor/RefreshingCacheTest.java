@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -31,6 +32,11 @@ class RefreshingCacheTest {
     @Override
     public boolean definitive(Result value) {
       return !value.verdict().equals("unknown");
+    }
+
+    @Override
+    public boolean reloadAfterExpiry(Result value) {
+      return value.verdict().equals("propagating");
     }
   };
 
@@ -84,6 +90,19 @@ class RefreshingCacheTest {
     // Warm with a refresh an hour away; the reload says refresh every 200 ms.
     cache.setTiming(timing(200, 200, 60_000, 200));
     eventually(() -> assertThat(loads.get()).as("refreshes under the new timing").isGreaterThanOrEqualTo(3));
+  }
+
+  @Test
+  void aValueWaitingForACacheIsReloadedJustAfterItsTtlOthersJustBefore() throws Exception {
+    RefreshingCache<String, Result> cache = cache(timing(1_000, 3_600_000, 60_000, 1_000));
+    next.set(new Result("pass", Duration.ofSeconds(100)));
+    cache.get("a").toCompletableFuture().get(5, TimeUnit.SECONDS);
+    long before = Duration.between(Instant.now(), cache.nextLoad("a").orElseThrow()).toSeconds();
+    next.set(new Result("propagating", Duration.ofSeconds(100)));
+    cache.refresh("a").toCompletableFuture().get(5, TimeUnit.SECONDS);
+    long after = Duration.between(Instant.now(), cache.nextLoad("a").orElseThrow()).toSeconds();
+    assertThat(before).as("a tenth before expiry").isBetween(88L, 90L);
+    assertThat(after).as("a second after expiry").isBetween(99L, 101L);
   }
 
   @Test
