@@ -32,6 +32,11 @@ import org.ptrguard.testing.TestDnsServer;
  */
 class WarmPathDuringDnsOutageTest {
   static final int SESSIONS = 150;
+  /**
+   * What one lookup on the SMTP path (a wait, or a refresh blocking an event loop) would cost a
+   * session: long, so that it stands far above what a loaded machine's scheduler adds to a session.
+   */
+  static final int DNS_TIMEOUT_MS = 1000;
 
   @TempDir
   Path zones;
@@ -88,9 +93,9 @@ class WarmPathDuringDnsOutageTest {
         mode = enforce
         on-dns-error = tempfail
         identities = [ { name = default, ip = ["198.51.100.10"], ehlo = "mail.%s" } ]
-        dns { resolvers = ["127.0.0.1:%d"], timeout = 200ms, check-budget = 1s, stale-max = 1h }
+        dns { resolvers = ["127.0.0.1:%d"], timeout = %dms, check-budget = 2s, stale-max = 1h }
         refresh { min = 1s, max = 1s }
-        """.formatted(FaultZones.FORWARD, dns.address().getPort()));
+        """.formatted(FaultZones.FORWARD, dns.address().getPort(), DNS_TIMEOUT_MS));
     Metrics metrics = new Metrics();
     statuses = IdentityStatuses.start(settings, metrics);
     assertThat(statuses.awaitFirstVerdicts(Duration.ofSeconds(10))).isTrue();
@@ -103,8 +108,11 @@ class WarmPathDuringDnsOutageTest {
     long queriesBefore = dns.queries();
     long t0 = System.nanoTime();
     List<Double> outage = heloLatencies(SESSIONS);
-    // Keep sessions coming until at least two background refreshes have failed meanwhile.
-    while (System.nanoTime() - t0 < 2_500_000_000L) {
+    // Keep sessions coming for two refresh intervals and until background refreshes have met the dead
+    // resolver (a loaded machine can run the refresh late): bounded, ends as soon as both hold.
+    long deadline = t0 + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() - t0 < 2_500_000_000L
+        || dns.queries() - queriesBefore < 2 && System.nanoTime() < deadline) {
       outage.addAll(heloLatencies(10));
     }
     Collections.sort(outage);
@@ -116,7 +124,11 @@ class WarmPathDuringDnsOutageTest {
         outage.size(), failedQuestions);
     assertThat(failedQuestions).as("background refreshes really ran against the dead resolver").isPositive();
     assertThat(waits(metrics)).as("decisions that waited for DNS during the outage").isEqualTo(waitsBefore);
-    // Loose on purpose (2 shared cores): a single DNS wait would cost the 200 ms timeout.
-    assertThat(percentile(outage, 0.99)).isLessThan(Math.max(50, 5 * percentile(healthy, 0.99)));
+    // Latency: a refresh that blocked an event loop would hold up the sessions behind it for the DNS
+    // timeout without counting as a wait. It is long (1 s) so that the floor, half of it, stays far
+    // above what two shared cores at a load of 20 add to the few slowest sessions (a 50 ms floor
+    // failed there once).
+    assertThat(percentile(outage, 0.99)).as("p99 HELO ms during the outage vs. healthy")
+        .isLessThan(Math.max(DNS_TIMEOUT_MS / 2, 5 * percentile(healthy, 0.99)));
   }
 }
