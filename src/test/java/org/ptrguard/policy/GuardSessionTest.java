@@ -42,10 +42,30 @@ class GuardSessionTest {
       return Optional.ofNullable(warm.get(identity));
     }
 
+    /** Calls of status() for an identity not warm yet: each is a session now waiting for it. */
+    final java.util.concurrent.atomic.AtomicInteger waiters = new java.util.concurrent.atomic.AtomicInteger();
+
     @Override
     public CompletionStage<IdentityStatus> status(String identity) {
       IdentityStatus s = warm.get(identity);
-      return s != null ? CompletableFuture.completedFuture(s) : pending.computeIfAbsent(identity, k -> new CompletableFuture<>());
+      if (s != null) {
+        return CompletableFuture.completedFuture(s);
+      }
+      CompletableFuture<IdentityStatus> f = pending.computeIfAbsent(identity, k -> new CompletableFuture<>());
+      waiters.incrementAndGet();
+      return f;
+    }
+
+    /**
+     * Until {@code n} sessions wait for a status, or fails after a generous bound: a fixed pause was
+     * not always enough on a loaded machine for the sessions to get there.
+     */
+    void awaitWaiters(int n) throws InterruptedException {
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (waiters.get() < n && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(waiters.get()).as("sessions waiting for the first check").isGreaterThanOrEqualTo(n);
     }
 
     void warm(IdentityStatus s) {
@@ -240,7 +260,7 @@ class GuardSessionTest {
       c.connect("client.example.net", '4', 40000, "10.0.0.5");
       c.macro('H');
       c.frame('H', "client.example.net\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).flush();
-      Thread.sleep(300);
+      source.awaitWaiters(1);
       source.warm(status("default", "203.0.113.10", Verdict.FAIL, "ptr.missing"));
       assertThat(c.readReply().code()).isEqualTo('y');
     }

@@ -65,7 +65,7 @@ class GuardWaitingLimitTest {
         c.frame('H', "client.example.net\0".getBytes(StandardCharsets.US_ASCII)).flush();
         waiting.add(c);
       }
-      Thread.sleep(200); // both are now waiting for the cold check
+      source.awaitWaiters(2); // both are now waiting for the cold check
       for (int i = 0; i < 3; i++) {
         try (MilterTestClient over = client()) {
           long t0 = System.nanoTime();
