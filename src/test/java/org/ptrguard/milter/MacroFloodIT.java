@@ -24,15 +24,22 @@ import org.ptrguard.testing.MilterTestClient;
  * as fast as the milter closes them, while a normal session is timed, against the packaged daemon
  * (-Xmx64m). The pairs must be refused before anything is built from them: decoding them all first
  * cost a quarter of a million strings and map entries per frame, the daemon spent most of its time
- * in full GC and a normal session's median went from about a millisecond to most of a second. The
- * bound is a ratio against the same session timed before the flood in this run.
+ * in full GC and a normal session's median went from about a millisecond to most of a second.
+ *
+ * <p>The yardstick is the same flood of 1 MiB frames with a command code that does not exist, which
+ * the milter reads as far and refuses without decoding anything: the two differ only in the work
+ * the MACRO frames' contents could cause. Compared with a quiet daemon instead, the ratio measured
+ * mostly how hard sixteen local flooders and the machine's other load squeeze a two-core machine
+ * (one run at a load of 15: 12, 242 and 37 in three rounds). The phases alternate, each macro flood
+ * against the junk flood just before it, best of three rounds (the defect shows in every round).
  */
 class MacroFloodIT {
   static final int FLOODERS = 16;
   static final int FRAME = 1 << 20;
-  static final int SAMPLES = 40;
-  /** Loose on purpose: the flood still costs loopback copying on a shared two-core machine. */
-  static final double MAX_RATIO = 25;
+  static final int SAMPLES = 30;
+  static final int ROUNDS = 3;
+  /** Loose: the two floods cost the same loopback copying; the defect made it 100 times or more. */
+  static final double MAX_RATIO = 4;
 
   @TempDir
   Path dir;
@@ -43,35 +50,51 @@ class MacroFloodIT {
       for (int i = 0; i < 20; i++) {
         normalSession(d); // warm-up: JIT, first verdicts
       }
-      double unloaded = medianMillis(d, SAMPLES);
-      AtomicBoolean stop = new AtomicBoolean();
-      AtomicLong frames = new AtomicLong();
-      byte[] flood = macroFlood();
-      List<Thread> flooders = new ArrayList<>();
-      for (int i = 0; i < FLOODERS; i++) {
-        Thread t = new Thread(() -> flood(d, flood, stop, frames), "macro-flood-" + i);
-        t.setDaemon(true);
-        t.start();
-        flooders.add(t);
-      }
-      double loaded;
+      byte[] macros = macroFlood();
+      byte[] junk = junkFlood();
+      AtomicLong macroFrames = new AtomicLong();
+      AtomicLong junkFrames = new AtomicLong();
+      List<String> rounds = new ArrayList<>();
+      double best = Double.POSITIVE_INFINITY;
       long floodStart = System.nanoTime();
-      try {
-        Thread.sleep(2000);
-        loaded = medianMillis(d, SAMPLES);
-      } finally {
-        stop.set(true);
-        for (Thread t : flooders) {
-          t.join(30_000);
-        }
+      for (int round = 0; round < ROUNDS; round++) {
+        double quiet = medianMillis(d, SAMPLES);
+        double underJunk = flooded(d, junk, junkFrames);
+        double underMacros = flooded(d, macros, macroFrames);
+        rounds.add(String.format("quiet %.2f junk %.2f macros %.2f ms ratio %.1f", quiet, underJunk, underMacros,
+            underMacros / underJunk));
+        best = Math.min(best, underMacros / underJunk);
       }
       double floodSeconds = (System.nanoTime() - floodStart) / 1e9;
-      System.out.printf("macro-flood: normal session median %.2f ms unloaded, %.2f ms under %d flooders "
-          + "(ratio %.1f); %d flood frames in %.1f s%n", unloaded, loaded, FLOODERS, loaded / unloaded,
-          frames.get(), floodSeconds);
-      assertThat(frames.get()).as("the flood ran").isGreaterThan(FLOODERS);
-      assertThat(loaded / unloaded).as("median under the flood / median before it").isLessThan(MAX_RATIO);
-      assertThat(d.logText()).contains("event=milter-protocol-error").doesNotContain("OutOfMemoryError");
+      System.out.printf("macro-flood: normal session median per round (%d flooders): %s; %d macro and %d junk"
+          + " frames in %.1f s%n", FLOODERS, rounds, macroFrames.get(), junkFrames.get(), floodSeconds);
+      assertThat(macroFrames.get()).as("the macro flood ran").isGreaterThan(FLOODERS);
+      assertThat(junkFrames.get()).as("the junk flood ran").isGreaterThan(FLOODERS);
+      assertThat(best).as("median under the macro flood / under the junk flood, best of " + rounds)
+          .isLessThan(MAX_RATIO);
+      assertThat(d.logText()).contains("macros for stage CONNECT").contains("unknown command code")
+          .doesNotContain("OutOfMemoryError");
+    }
+  }
+
+  /** The median of normal sessions while {@link #FLOODERS} clients flood; the flood stops before it returns. */
+  private static double flooded(PackagedDaemon d, byte[] flood, AtomicLong frames) throws Exception {
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Thread> flooders = new ArrayList<>();
+    for (int i = 0; i < FLOODERS; i++) {
+      Thread t = new Thread(() -> flood(d, flood, stop, frames), "macro-flood-" + i);
+      t.setDaemon(true);
+      t.start();
+      flooders.add(t);
+    }
+    try {
+      Thread.sleep(2000);
+      return medianMillis(d, SAMPLES);
+    } finally {
+      stop.set(true);
+      for (Thread t : flooders) {
+        t.join(30_000);
+      }
     }
   }
 
@@ -84,6 +107,13 @@ class MacroFloodIT {
       b.put(pair);
     }
     return b.array();
+  }
+
+  /** The same size of frame as {@link #macroFlood}, with a command code that does not exist. */
+  static byte[] junkFlood() {
+    byte[] frame = macroFlood();
+    frame[4] = 'Z';
+    return frame;
   }
 
   private static void flood(PackagedDaemon d, byte[] frame, AtomicBoolean stop, AtomicLong frames) {
