@@ -140,7 +140,10 @@ class FeedbackLabIT {
 
   /**
    * The sender: submission guarded by ptrguard (milter_default_action = tempfail: a missing ptrguard
-   * fails the test instead of hiding), three smtp services with their own source addresses.
+   * fails the test instead of hiding), three smtp services with their own source addresses. The
+   * IPv4-only services also get an IPv4-only inet_interfaces: with inet_protocols = ipv4, main.cf's
+   * IPv6 listen address is "host not found" to them and every smtp process would exit at start
+   * ("fatal: config variable inet_interfaces"), leaving their mail in the active queue without a delivery line.
    */
   private static PrivatePostfix startSender() throws IOException {
     return mailboxes(PrivatePostfix.builder("labsnd").inNetworkNamespace(network.host("snd").namespace())
@@ -151,9 +154,9 @@ class FeedbackLabIT {
         .masterCfLine("smtp-a    unix  -       -       n       -       -       smtp\n  -o smtp_bind_address=" + A_V4
             + "\n  -o smtp_bind_address6=" + A_V6 + "\n  -o smtp_helo_name=a.example.com\n  -o syslog_name=postfix-labsnd/smtp-a")
         .masterCfLine("smtp-b    unix  -       -       n       -       -       smtp\n  -o smtp_bind_address=" + B_V4
-            + "\n  -o smtp_helo_name=b.example.com\n  -o syslog_name=postfix-labsnd/smtp-b\n  -o inet_protocols=ipv4")
+            + "\n  -o smtp_helo_name=b.example.com\n  -o syslog_name=postfix-labsnd/smtp-b\n  -o inet_protocols=ipv4\n  -o inet_interfaces=" + A_V4)
         .masterCfLine("smtp-c    unix  -       -       n       -       -       smtp\n  -o smtp_bind_address=" + C_V4
-            + "\n  -o smtp_helo_name=c.example.com\n  -o syslog_name=postfix-labsnd/smtp-c\n  -o inet_protocols=ipv4")
+            + "\n  -o smtp_helo_name=c.example.com\n  -o syslog_name=postfix-labsnd/smtp-c\n  -o inet_protocols=ipv4\n  -o inet_interfaces=" + A_V4)
         .smtpdListener("submission", "-o", "smtpd_milters=inet:127.0.0.1:" + LabGuard.MILTER_PORT,
             "-o", "milter_default_action=tempfail")
         .build().start();
@@ -212,7 +215,7 @@ class FeedbackLabIT {
       return guard.awaitLog("event=receiver-rejection", l -> l.contains("queue-id=" + queueId + " "), TIMEOUT);
     } catch (AssertionError e) {
       throw new AssertionError(e.getMessage() + "\n--- sender's log about " + queueId + " ---\n"
-          + String.join("\n", sender.logLinesSince(new PrivatePostfix.LogMark(0), queueId)), e);
+          + String.join("\n", sender.logLinesSince(new PrivatePostfix.LogMark(0), queueId + "|fatal|warning")), e);
     }
   }
 
@@ -262,7 +265,9 @@ class FeedbackLabIT {
     assertThat(v6).contains("identity=smtp-a route=smtp-a family=ipv6 ip=" + A_V6)
         .contains("receiver=mxg6.example.com[" + G_V6 + "] domain=g6.example.com status=bounced code=550 dsn=5.7.1")
         .contains("class=ipv6-ptr").contains("ptrguard-verdict=pass agrees=no");
-    // What Postfix logged is what ptrguard reported.
+    // What Postfix logged is what ptrguard reported; the strict receiver took the coherent routes' mail.
+    sender.waitForLog(mark, "to=<u@ok\\.example\\.com>.*status=sent", TIMEOUT);
+    sender.waitForLog(mark, "to=<u@a4\\.example\\.com>.*status=sent", TIMEOUT);
     assertThat(sender.logLinesSince(mark, "status=bounced")).hasSize(2);
     assertThat(guard.lines("event=receiver-rejection")).hasSize(2);
     assertThat(guard.lines("event=receiver-hold")).as("feedback.enforce is off").isEmpty();
@@ -313,5 +318,25 @@ class FeedbackLabIT {
     assertThat(both.rcptReplies().values()).as(both.transcript()).anyMatch(r -> r.startsWith("250"));
     assertThat(guard.lines("action=tempfail")).isNotEmpty()
         .allSatisfy(l -> assertThat(l).contains("codes=receiver.rejected"));
+  }
+
+  /**
+   * agrees=yes: ptrguard judged smtp-c's address fail (no PTR) and, in audit mode, let the mail go;
+   * the strict Postfix receiver refused it for the same reason, and the event says they agree, with
+   * ptrguard's verdict for that very message (by queue ID).
+   */
+  @Test
+  @Order(3)
+  void aStrictReceiverRefusingAnIdentityPtrguardJudgedFailAgrees() throws Exception {
+    startGuard("mode = audit\nfeedback.enforce = false");
+    PrivatePostfix.LogMark mark = sender.mark();
+    String bad = queued(submit("bad", "u@bad.example.com"));
+    String line = rejection(bad);
+    assertThat(line).contains("level=warn").contains("identity=smtp-c route=smtp-c family=ipv4 ip=" + C_V4)
+        .contains("receiver=mxok.example.com[" + OK_V4 + "] domain=bad.example.com")
+        .contains("Client host rejected: cannot find your hostname, [" + C_V4 + "]")
+        .contains("ptrguard-verdict=fail agrees=yes verdict-from=queue-id");
+    assertThat(sender.logLinesSince(mark, bad + ": to=<u@bad.example.com>.*status=bounced .*550 5.7.25")).hasSize(1);
+    assertThat(guard.lines("would=tempfail")).as("audit: ptrguard would have stopped it").isNotEmpty();
   }
 }
