@@ -27,6 +27,7 @@ import org.ptrguard.identity.Verdict;
 import org.ptrguard.monitor.IdentityTargets.Resolution;
 import org.ptrguard.monitor.IdentityTargets.Target;
 import org.ptrguard.monitor.IdentityTargets;
+import org.ptrguard.monitor.RelayProbe.RelayReport;
 import org.ptrguard.net.Addresses;
 import org.ptrguard.net.IpLiterals;
 import org.ptrguard.postfix.IdentityDiscovery;
@@ -131,12 +132,7 @@ public final class CheckCommand {
     Resolution resolution = IdentityTargets.resolve(written, discovery, adHoc ? "command line" : "configured");
     resolution.problems().forEach(p -> err.println("ptrguard check: " + p));
     targets.addAll(resolution.targets());
-    if (targets.isEmpty() && unjudged == Verdict.PASS && !adHoc && resolution.problems().isEmpty()) {
-      String text = "no route reaches receivers directly (relayed or local delivery only): nothing of this host to judge";
-      out.println(a.json() ? Json.write(Map.of("verdict", "pass", "identities", List.of(), "note", text)) : "ptrguard check: " + text);
-      return EXIT_PASS;
-    }
-    if (targets.isEmpty() && unjudged == Verdict.PASS) {
+    if (targets.isEmpty() && unjudged == Verdict.PASS && (adHoc || !resolution.problems().isEmpty())) {
       err.println("ptrguard check: nothing to check (set identities in the configuration, or use --ip and --ehlo)");
       return EXIT_CONFIG;
     }
@@ -145,6 +141,35 @@ public final class CheckCommand {
       dns = new DnsOptions(a.resolvers().stream().map(ResolverAddress::socketAddress).toList(), dns.compareWith(),
           dns.timeout(), dns.checkBudget(), dns.egress(), dns.authoritativePort());
     }
+    // the relays of relayed routes: probed while the identities are checked, reported, never judged
+    try (RouteChecks.Relays relays = new RouteChecks.Relays(dns, routeModel.orElse(null),
+        routeModel.map(RouteModel::routes).orElse(List.of()))) {
+      if (targets.isEmpty() && unjudged == Verdict.PASS) {
+        String text = "no route reaches receivers directly (relayed or local delivery only): nothing of this host to judge";
+        List<RelayReport> found = List.copyOf(relays.await().values());
+        if (a.json()) {
+          Map<String, Object> doc = new LinkedHashMap<>();
+          doc.put("verdict", "pass");
+          doc.put("identities", List.of());
+          doc.put("note", text);
+          doc.put("relays", relaysJson(found));
+          out.println(Json.write(doc));
+        } else {
+          out.println("ptrguard check: " + text);
+          printRelays(new CheckReport(out, colour), out, found);
+        }
+        return EXIT_PASS;
+      }
+      return checkTargets(a, out, err, colour, settings, targets, unjudged, routeModel, dns, relays);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return EXIT_UNKNOWN;
+    }
+  }
+
+  private static int checkTargets(Request a, PrintStream out, PrintStream err, boolean colour, Settings settings,
+      List<Target> targets, Verdict unjudged, Optional<RouteModel> routeModel, DnsOptions dns, RouteChecks.Relays relays)
+      throws InterruptedException {
     List<IdentityReport> reports = new ArrayList<>();
     String resolver;
     try (IdentityChecker checker = new IdentityChecker(dns, GenericNameClassifier.standard())) {
@@ -174,6 +199,7 @@ public final class CheckCommand {
     }
     Set<String> shown = new LinkedHashSet<>();
     daemonNames.forEach(shown::addAll);
+    List<RelayReport> found = List.copyOf(relays.await().values());
     if (a.json()) {
       Map<String, Object> doc = json(overall, targets, reports);
       List<Object> identities = (List<Object>) doc.get("identities");
@@ -183,6 +209,7 @@ public final class CheckCommand {
       ipv6.ifPresent(m -> doc.put("ipv6_mitigation", m.json()));
       doc.put("daemon_differs", differences.stream().map(DaemonDifference::json).toList());
       doc.put("receiver_rejections", rejections.summaryJson(shown));
+      doc.put("relays", relaysJson(found));
       out.println(Json.write(doc));
     } else {
       CheckReport report = new CheckReport(out, colour);
@@ -190,6 +217,7 @@ public final class CheckCommand {
           ? Optional.empty() : Optional.of(rejections.text(daemonNames.get(i))), rejectionsFooter(rejections, shown));
       ipv6.ifPresent(report::ipv6Mitigation);
       differences.forEach(d -> report.wrap("note: ", "      ", d.text()));
+      printRelays(report, out, found);
     }
     return exitCode(overall);
   }
@@ -211,6 +239,27 @@ public final class CheckCommand {
     return rejections.others(shown).stream()
         .map(e -> "receiver rejections of " + String.join(",", e.identities()) + " (running daemon): " + e.text())
         .toList();
+  }
+
+  /** The relays of relayed routes: reported for the admin, never part of the verdict or the exit code. */
+  private static void printRelays(CheckReport report, PrintStream out, List<RelayReport> relays) {
+    for (RelayReport r : relays) {
+      out.println();
+      report.wrap("relay ", "      ", r.nexthop() + " (service " + r.service() + "; receivers see the relay's "
+          + "identity: reported, not judged)");
+      RelayOutput.print(report, r);
+    }
+  }
+
+  private static List<Object> relaysJson(List<RelayReport> relays) {
+    List<Object> out = new ArrayList<>();
+    for (RelayReport r : relays) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("service", r.service());
+      m.putAll(RelayOutput.json(r));
+      out.add(m);
+    }
+    return out;
   }
 
   /** Checks the values' forms: a bad --ip or --resolver is a usage error naming it. */

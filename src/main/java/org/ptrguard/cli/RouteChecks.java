@@ -7,10 +7,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.ptrguard.config.Settings;
 import org.ptrguard.config.Settings.IdentitySettings;
+import org.ptrguard.dns.DnsClient;
+import org.ptrguard.dns.DnsCounters;
 import org.ptrguard.dns.DnsOptions;
 import org.ptrguard.identity.GenericNameClassifier;
 import org.ptrguard.identity.Identity;
@@ -18,6 +25,8 @@ import org.ptrguard.identity.IdentityChecker;
 import org.ptrguard.identity.IdentityReport;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.monitor.IdentityTargets.Target;
+import org.ptrguard.monitor.RelayProbe.RelayReport;
+import org.ptrguard.monitor.RelayProbe;
 import org.ptrguard.postfix.IdentityOverride;
 import org.ptrguard.postfix.PostfixTools;
 import org.ptrguard.postfix.Route;
@@ -35,8 +44,8 @@ final class RouteChecks {
   /** A distinct identity: routes sharing an address and EHLO name are checked once. */
   record Key(InetAddress ip, String ehlo) {}
 
-  /** The model and the report of every identity its direct routes use. */
-  record Checked(RouteModel model, Map<Key, IdentityReport> reports, String resolver) {
+  /** The model, the report of every identity its direct routes use, and what was found of each relay. */
+  record Checked(RouteModel model, Map<Key, IdentityReport> reports, String resolver, Map<Route, RelayReport> relays) {
     Optional<IdentityReport> report(SourceIdentity id) {
       return id.address().map(a -> reports.get(new Key(a, id.ehlo())));
     }
@@ -162,19 +171,90 @@ final class RouteChecks {
     return out;
   }
 
-  /** Runs one check per distinct identity of the direct routes, all at once. */
+  /** Runs one check per distinct identity of the direct routes, and probes every relay, all at once. */
   static Checked check(RouteModel model, Settings settings, DnsOptions dns) throws Exception {
     Map<Key, IdentityReport> reports = new LinkedHashMap<>();
     String resolver;
-    try (IdentityChecker checker = new IdentityChecker(dns, GenericNameClassifier.standard())) {
+    try (Relays relays = new Relays(dns, model, model.routes());
+        IdentityChecker checker = new IdentityChecker(dns, GenericNameClassifier.standard())) {
       resolver = checker.resolverLabel();
       Map<Key, CompletableFuture<IdentityReport>> running = new LinkedHashMap<>();
       targets(model, settings).forEach((k, t) -> running.put(k, checker.check(t.identity()).toCompletableFuture()));
       for (Map.Entry<Key, CompletableFuture<IdentityReport>> e : running.entrySet()) {
         reports.put(e.getKey(), e.getValue().get(dns.checkBudget().toMillis() + 5_000, TimeUnit.MILLISECONDS));
       }
+      return new Checked(model, reports, resolver, relays.await());
     }
-    return new Checked(model, reports, resolver);
+  }
+
+  /**
+   * The relay of every relayed route among {@code routes}, probed in the background from the moment
+   * this is made ({@link RelayProbe}: name resolution through ptrguard's resolver, a bounded TCP connect).
+   */
+  static final class Relays implements AutoCloseable {
+    private final ExecutorService executor;
+    private final RelayProbe probe;
+    private final Map<Route, CompletableFuture<RelayReport>> running = new LinkedHashMap<>();
+    private final Duration budget;
+
+    Relays(DnsOptions dns, RouteModel model, List<Route> routes) {
+      // MX, then A and AAAA (each may try every resolver), then one connect: the whole probe's bound
+      budget = dns.timeout().multipliedBy(4L * Math.max(1, dns.resolvers().size()))
+          .plus(RelayProbe.CONNECT_TIMEOUT).plusSeconds(2);
+      List<Route> relayed = routes.stream().filter(r -> r.reach() == Reach.RELAYED).distinct().toList();
+      if (relayed.isEmpty()) {
+        executor = null;
+        probe = null;
+        return;
+      }
+      executor = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "ptrguard-relay-dns");
+        t.setDaemon(true);
+        return t;
+      });
+      RelayProbe made = null;
+      try {
+        made = new RelayProbe(new DnsClient(dns.resolvers(), dns.timeout(), executor, new DnsCounters()),
+            RelayProbe.CONNECT_TIMEOUT);
+      } catch (IllegalArgumentException e) {
+        relayed.forEach(r -> running.put(r, CompletableFuture.completedFuture(notProbed(r, e.getMessage()))));
+      }
+      probe = made;
+      if (probe != null) {
+        relayed.forEach(r -> running.put(r, probe.probe(r, model)));
+      }
+    }
+
+    private static RelayReport notProbed(Route r, String why) {
+      return new RelayReport(r.service(), r.nexthop().text(), List.of(),
+          List.of("relay " + r.nexthop().text() + ": not probed (" + why + "); whether it resolves and accepts "
+              + "connections is not known"));
+    }
+
+    /** Every report; a probe still running after its bound is reported as such. */
+    Map<Route, RelayReport> await() throws InterruptedException {
+      long deadline = System.nanoTime() + budget.toNanos();
+      Map<Route, RelayReport> out = new LinkedHashMap<>();
+      for (Map.Entry<Route, CompletableFuture<RelayReport>> e : running.entrySet()) {
+        try {
+          out.put(e.getKey(), e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException | ExecutionException ex) {
+          out.put(e.getKey(), notProbed(e.getKey(), ex instanceof TimeoutException
+              ? "the probe did not finish within " + budget.toSeconds() + " s" : String.valueOf(ex.getCause())));
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public void close() {
+      if (probe != null) {
+        probe.close();
+      }
+      if (executor != null) {
+        executor.shutdownNow();
+      }
+    }
   }
 
   private static Identity.GenericPtr genericPtr(Settings settings, Optional<String> identityName) {

@@ -16,6 +16,7 @@ import org.ptrguard.identity.IdentityReport;
 import org.ptrguard.identity.ReceiverProfiles;
 import org.ptrguard.identity.Verdict;
 import org.ptrguard.monitor.IdentityTargets;
+import org.ptrguard.monitor.RelayProbe.RelayReport;
 import org.ptrguard.net.Addresses;
 import org.ptrguard.postfix.Route.Reach;
 import org.ptrguard.postfix.Route.SourceIdentity;
@@ -121,12 +122,21 @@ public final class RoutesCommand {
     for (String rcpt : a.rcpts()) {
       explanations.add(explainer.explain(a.sender().orElse(""), rcpt));
     }
+    Map<Route, RelayReport> relays;
+    try (RouteChecks.Relays probes = new RouteChecks.Relays(IdentityTargets.dnsOptions(settings.get().dns()), model,
+        explanations.stream().map(Explanation::route).toList())) {
+      relays = probes.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return CheckCommand.EXIT_UNKNOWN;
+    }
     if (a.json()) {
       List<Object> list = new ArrayList<>();
-      explanations.forEach(e -> list.add(explanationJson(e)));
+      explanations.forEach(e -> list.add(explanationJson(e, relays.get(e.route()))));
       out.println(Json.write(Map.of("recipients", list)));
     } else {
-      explanations.forEach(e -> printExplanation(out, e));
+      CheckReport report = new CheckReport(out, false);
+      explanations.forEach(e -> printExplanation(out, report, e, relays.get(e.route())));
     }
     boolean unknown = explanations.stream().anyMatch(e -> e.route().reach() == Reach.UNKNOWN);
     return unknown ? CheckCommand.EXIT_UNKNOWN : CheckCommand.EXIT_PASS;
@@ -180,6 +190,7 @@ public final class RoutesCommand {
       if (r.reach() == Reach.DIRECT && rejections.unavailable().isEmpty()) {
         report.field("rejections", rejections.text(daemonNames(r)));
       }
+      Optional.ofNullable(c.relays().get(r)).ifPresent(relay -> RelayOutput.print(report, relay));
       for (SourceIdentity id : r.identities()) {
         report.field(id.family().word(), id.address().map(Addresses::text).orElse("unknown") + " (" + id.addressSource() + ")");
         report.field("EHLO name", id.ehlo() + " (" + id.ehloSource() + ")");
@@ -271,6 +282,7 @@ public final class RoutesCommand {
       }
       rm.put("identities", ids);
       rm.put("receiver_rejections", r.reach() == Reach.DIRECT ? rejections.json(daemonNames(r)) : null);
+      rm.put("relay", Optional.ofNullable(c.relays().get(r)).map(RelayOutput::json).orElse(null));
       routes.add(rm);
     }
     doc.put("routes", routes);
@@ -309,7 +321,7 @@ public final class RoutesCommand {
 
   // ------------------------------------------------------------------ route
 
-  private static void printExplanation(PrintStream out, Explanation e) {
+  private static void printExplanation(PrintStream out, CheckReport report, Explanation e, RelayReport relay) {
     Route r = e.route();
     out.println("recipient " + e.recipient() + " (sender " + (e.sender().isEmpty() ? "<>" : e.sender()) + ")");
     for (Lookup l : e.lookups()) {
@@ -325,10 +337,13 @@ public final class RoutesCommand {
       out.println("  " + id.family().word() + "    " + id.address().map(Addresses::text).orElse("unknown") + " ("
           + id.addressSource() + "), EHLO " + id.ehlo() + " (" + id.ehloSource() + ")");
     }
+    if (relay != null) {
+      RelayOutput.print(report, relay);
+    }
     out.println();
   }
 
-  private static Map<String, Object> explanationJson(Explanation e) {
+  private static Map<String, Object> explanationJson(Explanation e, RelayReport relay) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("recipient", e.recipient());
     m.put("sender", e.sender());
@@ -349,6 +364,7 @@ public final class RoutesCommand {
     List<Object> ids = new ArrayList<>();
     e.route().identities().forEach(id -> ids.add(identityJson(id)));
     rm.put("identities", ids);
+    rm.put("relay", relay == null ? null : RelayOutput.json(relay));
     m.put("route", rm);
     return m;
   }

@@ -3,9 +3,7 @@ package org.ptrguard.monitor;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -16,16 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.ptrguard.dns.DnsClient;
-import org.ptrguard.dns.DnsOutcome;
+import org.ptrguard.dns.MailExchangers;
 import org.ptrguard.ops.LogValues;
 import org.ptrguard.postfix.Route.Family;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xbill.DNS.MXRecord;
-import org.xbill.DNS.Name;
-import org.xbill.DNS.Record;
-import org.xbill.DNS.TextParseException;
-import org.xbill.DNS.Type;
 
 /**
  * Which address families a recipient domain's mail exchangers have (MX hosts' A and AAAA, or the
@@ -46,7 +39,7 @@ public final class DestinationFamilies {
 
   private record Known(Optional<Set<Family>> families, Instant expires) {}
 
-  private final DnsClient dns;
+  private final MailExchangers exchangers;
   private final Executor executor;
   private final Clock clock;
   private final Map<String, Known> known = new ConcurrentHashMap<>();
@@ -54,7 +47,7 @@ public final class DestinationFamilies {
   private final AtomicInteger lookups = new AtomicInteger();
 
   public DestinationFamilies(DnsClient dns, Executor executor, Clock clock) {
-    this.dns = dns;
+    this.exchangers = new MailExchangers(dns, MAX_HOSTS);
     this.executor = executor;
     this.clock = clock;
   }
@@ -134,55 +127,14 @@ public final class DestinationFamilies {
   }
 
   private CompletableFuture<Known> lookup(String domain) {
-    Name name;
-    try {
-      name = Name.fromString(domain + ".");
-    } catch (TextParseException e) {
-      return CompletableFuture.completedFuture(failed());
-    }
-    return dns.lookup(name, Type.MX).thenCompose(mx -> {
-      if (mx instanceof DnsOutcome.Answer a) {
-        List<Name> hosts = new ArrayList<>();
-        for (Record r : a.records()) {
-          if (r instanceof MXRecord m && hosts.size() < MAX_HOSTS) {
-            if (m.getTarget().equals(Name.root)) {
-              return CompletableFuture.completedFuture(known(EnumSet.noneOf(Family.class), a.minTtl())); // null MX
-            }
-            hosts.add(m.getTarget());
-          }
-        }
-        return addresses(hosts, a.minTtl());
+    return exchangers.resolve(domain, true).thenApply(d -> {
+      if (d.temporary()) {
+        // A family missing only because a lookup failed is not known to be missing.
+        return failed();
       }
-      if (mx instanceof DnsOutcome.NoData || mx instanceof DnsOutcome.NxDomain) {
-        // No MX: Postfix delivers to the domain's own address records (RFC 5321 implicit MX).
-        return addresses(List.of(name), MAX_TTL.toSeconds());
-      }
-      return CompletableFuture.completedFuture(failed());
-    });
-  }
-
-  /** Asks A and AAAA of every host; a family counts once any host answers with it. */
-  private CompletableFuture<Known> addresses(List<Name> hosts, long ttlSoFar) {
-    List<CompletableFuture<DnsOutcome>> answers = new ArrayList<>();
-    for (Name h : hosts) {
-      answers.add(dns.lookup(h, Type.A));
-      answers.add(dns.lookup(h, Type.AAAA));
-    }
-    return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> {
       Set<Family> families = EnumSet.noneOf(Family.class);
-      long ttl = ttlSoFar;
-      boolean temporary = false;
-      for (int i = 0; i < answers.size(); i++) {
-        DnsOutcome o = answers.get(i).join();
-        if (o instanceof DnsOutcome.Answer a && !a.records().isEmpty()) {
-          families.add(i % 2 == 0 ? Family.IPV4 : Family.IPV6);
-          ttl = Math.min(ttl, a.minTtl());
-        } else if (o.isTemporary()) {
-          temporary = true;
-        }
-      }
-      // A family missing only because a lookup failed is not known to be missing.
-      return temporary ? failed() : known(families, ttl);
+      d.addresses().forEach(a -> families.add(Family.of(a)));
+      return known(families, d.ttl());
     });
   }
 

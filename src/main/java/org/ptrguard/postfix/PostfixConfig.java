@@ -21,7 +21,7 @@ public record PostfixConfig(Map<String, String> parameters, Set<String> explicit
       "default_transport", "relay_transport", "local_transport", "virtual_transport",
       "relayhost", "sender_dependent_relayhost_maps", "transport_maps", "sender_dependent_default_transport_maps",
       "relay_domains", "mydestination", "virtual_mailbox_domains", "virtual_alias_domains",
-      "smtp_bind_address", "smtp_bind_address6", "smtp_helo_name", "inet_protocols", "smtp_address_preference",
+      "smtp_bind_address", "smtp_bind_address6", "smtp_bind_address_enforce", "smtp_helo_name", "inet_protocols", "smtp_address_preference",
       "parent_domain_matches_subdomains", "myhostname", "config_directory", "recipient_delimiter",
       "empty_address_default_transport_maps_lookup_key", "empty_address_relayhost_maps_lookup_key");
 

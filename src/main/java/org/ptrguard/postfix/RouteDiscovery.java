@@ -215,7 +215,7 @@ public final class RouteDiscovery {
     String ehlo = helo.value().isEmpty() ? config.parameter("myhostname") : helo.value();
     String ehloSource = helo.source().equals("default") ? "myhostname (smtp_helo_name default)" : helo.source();
     for (Family family : Family.values()) {
-      boolean wanted = protocols.contains("all") || protocols.contains(family.word());
+      boolean wanted = families(protocols).contains(family);
       Optional<InetAddress> forced = override == null ? Optional.empty()
           : override.addresses().stream().filter(a -> Family.of(a) == family).findFirst();
       if (!wanted && forced.isEmpty()) {
@@ -246,11 +246,10 @@ public final class RouteDiscovery {
   }
 
   private SourceIdentity address(PostfixConfig config, MasterService s, Family family, String ehlo, String ehloSource) {
-    String parameter = family == Family.IPV4 ? "smtp_bind_address" : "smtp_bind_address6";
+    String parameter = bindParameter(family);
     Valued bind = setting(config, s, parameter);
     if (!bind.value().isEmpty()) {
-      String text = bind.value().replaceAll("^\\[|]$", "");
-      Optional<InetAddress> literal = IpLiterals.parse(text).filter(a -> Family.of(a) == family);
+      Optional<InetAddress> literal = bindLiteral(bind, family);
       return new SourceIdentity(family, literal, literal.isPresent() ? bind.source()
           : bind.source() + " = '" + bind.value() + "' is not an " + family.word() + " address", ehlo, ehloSource,
           Optional.empty());
@@ -276,10 +275,31 @@ public final class RouteDiscovery {
         f -> KernelRoutes.internetSource(f == Family.IPV6));
   }
 
+  /** The families an {@code inet_protocols} value enables. */
+  static Set<Family> families(String inetProtocols) {
+    String p = inetProtocols.toLowerCase(Locale.ROOT);
+    Set<Family> out = java.util.EnumSet.noneOf(Family.class);
+    for (Family f : Family.values()) {
+      if (p.contains("all") || p.contains(f.word())) {
+        out.add(f);
+      }
+    }
+    return out;
+  }
+
+  static String bindParameter(Family family) {
+    return family == Family.IPV4 ? "smtp_bind_address" : "smtp_bind_address6";
+  }
+
+  /** The bind address a setting names, when it is an address of that family ("[...]" allowed). */
+  static Optional<InetAddress> bindLiteral(Valued bind, Family family) {
+    return IpLiterals.parse(bind.value().replaceAll("^\\[|]$", "")).filter(a -> Family.of(a) == family);
+  }
+
   /** A value and where it was set: the service's -o, main.cf, or Postfix's default. */
   record Valued(String value, String source) {}
 
-  private static Valued setting(PostfixConfig config, MasterService s, String parameter) {
+  static Valued setting(PostfixConfig config, MasterService s, String parameter) {
     if (s.overrides().containsKey(parameter)) {
       return new Valued(s.overrides().get(parameter), "master.cf " + s.name() + "/" + s.type() + " -o " + parameter);
     }

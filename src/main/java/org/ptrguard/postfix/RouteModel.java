@@ -92,6 +92,27 @@ public final class RouteModel {
     return services;
   }
 
+  /** A parameter as one service sees it: its master.cf -o, else main.cf (or Postfix's default). */
+  public String setting(String service, String parameter) {
+    return config.service(service).map(s -> RouteDiscovery.setting(config, s, parameter).value())
+        .orElse(config.parameter(parameter));
+  }
+
+  /**
+   * The source address a service binds to in one family ({@code smtp_bind_address} or
+   * {@code smtp_bind_address6}), as Postfix itself would, without any ptrguard.conf override (those
+   * name the public address behind NAT, not one this host has).
+   */
+  public Optional<java.net.InetAddress> bindAddress(String service, Route.Family family) {
+    String parameter = RouteDiscovery.bindParameter(family);
+    return RouteDiscovery.bindLiteral(new RouteDiscovery.Valued(setting(service, parameter), parameter), family);
+  }
+
+  /** The address families a service may send over ({@code inet_protocols}, its -o or main.cf). */
+  public Set<Route.Family> families(String service) {
+    return RouteDiscovery.families(setting(service, "inet_protocols"));
+  }
+
   /** The files (main.cf, master.cf, table files) whose change makes this model stale. */
   public Set<Path> watchedFiles() {
     return watched.keySet();

@@ -22,6 +22,7 @@ import org.ptrguard.postfix.Route;
 import org.ptrguard.postfix.RouteDiscovery;
 import org.ptrguard.postfix.RouteExplainer;
 import org.ptrguard.postfix.RouteWatcher;
+import org.ptrguard.testing.FreePorts;
 import org.ptrguard.testing.PrivatePostfix;
 import org.ptrguard.testing.ProcessResult;
 import org.ptrguard.testing.PtrguardProcess;
@@ -42,7 +43,40 @@ class RoutesIT {
   static PrivatePostfix multi;
   static PrivatePostfix relayed;
   static Path tables;
+  static RelayListener relayListener;
+  static int closedPort;
   @TempDir Path dir;
+
+  /** A real listening socket on loopback standing for a relay: records who connected, says nothing. */
+  static final class RelayListener implements AutoCloseable {
+    final java.net.ServerSocket socket;
+    final List<java.net.InetAddress> peers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final Thread acceptor;
+
+    RelayListener() throws IOException {
+      socket = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
+      acceptor = new Thread(() -> {
+        while (!socket.isClosed()) {
+          try (java.net.Socket s = socket.accept()) {
+            peers.add(s.getInetAddress());
+          } catch (IOException e) {
+            // closed
+          }
+        }
+      }, "relay-listener");
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return socket.getLocalPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
 
   record Run(int exit, String out, String err) {}
 
@@ -73,11 +107,25 @@ class RoutesIT {
         .masterCfLine("virtual unix - n n - - virtual")
         .masterCfLine("lmtp unix - - n - - lmtp")
         .build().start();
+    // the relays: smtp.example.net and the MX of relay.example.net are this listener; the
+    // sender-dependent relay is a closed loopback port; nowhere.example.net does not exist
+    relayListener = new RelayListener();
+    closedPort = FreePorts.next();
+    Path netZone = tables.resolve("example.net.zone");
+    Files.writeString(netZone, String.join("\n",
+        "$ORIGIN example.net.", "$TTL 300",
+        "@     IN SOA ns.example.net. hostmaster.example.net. ( 1 60 60 600 60 )",
+        "@     IN NS  ns.example.net.", "ns    IN A   127.0.0.1",
+        "smtp  IN A   127.0.0.1", "relay IN MX  10 mx1.example.net.", "mx1   IN A   127.0.0.1", ""));
+    dns.zone("example.net", netZone);
     relayed = PrivatePostfix.builder("routes-relayed")
-        .parameter("relayhost", "[smtp.example.net]:587")
-        .parameter("sender_dependent_relayhost_maps", "inline:{ {@example.com = [198.51.100.26]:25} }")
-        .parameter("transport_maps", "inline:{ {direct.example.com = smtp-direct:} }")
+        .parameter("relayhost", "[smtp.example.net]:" + relayListener.port())
+        .parameter("sender_dependent_relayhost_maps", "inline:{ {@example.com = [127.0.0.1]:" + closedPort + "} }")
+        .parameter("transport_maps", "inline:{ {direct.example.com = smtp-direct:}, "
+            + "{gone.example.com = smtp-bound:[nowhere.example.net]:25}, "
+            + "{viamx.example.com = smtp-bound:relay.example.net:" + relayListener.port() + "} }")
         .masterCfLine("smtp-direct unix - - n - - smtp -o smtp_bind_address=192.0.2.99 -o smtp_helo_name=mail.example.org")
+        .masterCfLine("smtp-bound unix - - n - - smtp -o smtp_bind_address=127.0.0.2 -o inet_protocols=ipv4")
         .skipStartProbe()
         .build();
   }
@@ -95,7 +143,7 @@ class RoutesIT {
 
   @AfterAll
   static void stop() throws IOException {
-    for (AutoCloseable c : new AutoCloseable[] {multi, relayed, sink, dns}) {
+    for (AutoCloseable c : new AutoCloseable[] {multi, relayed, sink, dns, relayListener}) {
       try {
         if (c != null) {
           c.close();
@@ -256,9 +304,10 @@ class RoutesIT {
     assertThat(r.exit()).as(r.err() + r.out()).isZero();
     String json = r.out().strip();
     assertThat(routeJson(json, "smtp", "default-transport")).contains("\"kind\":\"relayhost\"",
-        "\"text\":\"[smtp.example.net]:587\"", "\"reach\":\"relayed\"", "\"verdict\":\"not-judged\"");
+        "\"text\":\"[smtp.example.net]:" + relayListener.port() + "\"", "\"reach\":\"relayed\"",
+        "\"verdict\":\"not-judged\"");
     assertThat(routeJson(json, "smtp", "sender-dependent-relayhost")).contains("\"key\":\"@example.com\"",
-        "\"text\":\"[198.51.100.26]:25\"", "\"reach\":\"relayed\"");
+        "\"text\":\"[127.0.0.1]:" + closedPort + "\"", "\"reach\":\"relayed\"");
     assertThat(routeJson(json, "smtp-direct", "transport-map")).contains("\"reach\":\"direct\"", "\"ip\":\"203.0.113.10\"",
         "identity 'public' (discovered: 192.0.2.99 from master.cf smtp-direct/unix -o smtp_bind_address)",
         "\"override\":\"public\"", "\"verdict\":\"pass\"");
@@ -266,6 +315,101 @@ class RoutesIT {
     Run check = checkCommand("--config", conf.toString(), "--postfix-config", relayed.configDir().toString(), "--json");
     assertThat(check.exit()).as(check.err() + check.out()).isZero();
     assertThat(check.out()).contains("{\"name\":\"public\",\"ip\":\"203.0.113.10\"");
+  }
+
+  /**
+   * Relayed routes: the relay's name is resolved through ptrguard's resolver (bracketed: A/AAAA only;
+   * unbracketed: MX first) and a TCP connection is tried, from the service's smtp_bind_address.
+   * Reported with a warning and its fix, never a verdict: the exit code stays that of the direct routes.
+   */
+  @Test
+  void relayNamesAndReachabilityAreReportedNotJudged() throws Exception {
+    int before = relayListener.peers.size();
+    Run r = run(true, "--config", conf("").toString(), "--postfix-config", relayed.configDir().toString(), "--json");
+    // the only verdict is smtp-direct's (192.0.2.99: the test DNS refuses its reverse zone): unknown
+    assertThat(r.exit()).as(r.err()).isEqualTo(3);
+    String json = r.out().strip();
+    // relayhost, bracketed: resolves to the listener, a connection opens from the kernel's choice
+    assertThat(routeJson(json, "smtp", "default-transport")).contains("\"verdict\":\"not-judged\"",
+        "\"relay\":{\"nexthop\":\"[smtp.example.net]:" + relayListener.port() + "\",\"resolves\":true,\"reachable\":true",
+        "\"host\":\"smtp.example.net\",\"port\":" + relayListener.port() + ",\"bracketed\":true,\"mx_lookup\":false",
+        "\"mx_hosts\":[],\"addresses\":[\"127.0.0.1\"]", "\"source\":null,\"opened\":true", "\"warnings\":[]");
+    // the sender-dependent relay: a closed port
+    assertThat(routeJson(json, "smtp", "sender-dependent-relayhost")).contains("\"resolves\":true,\"reachable\":false",
+        "\"opened\":false", "Connection refused",
+        "relay [127.0.0.1]:" + closedPort + " resolves but accepts no TCP connection",
+        "will sit in the queue (deferred) until it does", "a firewall blocking outbound port " + closedPort);
+    // a transport's bracketed nexthop that does not exist
+    String gone = routeJsonWithKey(json, "smtp-bound", "gone.example.com");
+    assertThat(gone).contains("\"resolves\":false", "\"reachable\":false", "\"bracketed\":true",
+        "\"resolve_problem\":\"nowhere.example.net has no address: NXDOMAIN\"",
+        "relay [nowhere.example.net]:25 does not resolve", "will sit in the queue",
+        "Fix: check the name in transport_maps");
+    // unbracketed: MX lookup first, then the exchanger's address, from smtp-bound's bind address
+    String viaMx = routeJsonWithKey(json, "smtp-bound", "viamx.example.com");
+    assertThat(viaMx).contains("\"bracketed\":false,\"mx_lookup\":true", "\"mx_hosts\":[\"mx1.example.net\"]",
+        "\"addresses\":[\"127.0.0.1\"]", "\"source\":\"127.0.0.2\",\"opened\":true", "\"warnings\":[]");
+    assertThat(relayListener.peers.subList(before, relayListener.peers.size()))
+        .extracting(java.net.InetAddress::getHostAddress).contains("127.0.0.2");
+
+    Run text = run(true, "--config", conf("").toString(), "--postfix-config", relayed.configDir().toString());
+    String flat = text.out().replaceAll("\\s+", " "); // the report wraps at 80 columns
+    assertThat(flat)
+        .contains(" relay: [smtp.example.net]:" + relayListener.port() + ": host smtp.example.net, port "
+            + relayListener.port() + ", bracketed (no MX lookup) resolves: yes: 127.0.0.1 connects: yes: 127.0.0.1:"
+            + relayListener.port() + " opened in ")
+        .contains(" relay: [127.0.0.1]:" + closedPort + ": host 127.0.0.1, port " + closedPort + ", bracketed (no MX lookup)"
+            + " resolves: yes: 127.0.0.1 (address literal) connects: no: 127.0.0.1:" + closedPort + " Connection refused"
+            + " warning: relay [127.0.0.1]:" + closedPort + " resolves but accepts no TCP connection")
+        .contains("not bracketed (MX lookup first) resolves: yes: MX mx1.example.net 127.0.0.1 connects: yes:")
+        .containsPattern("ms from 127\\.0\\.0\\.2 \\(smtp_bind_address\\)")
+        .containsPattern("ms from the kernel's source address")
+        .contains(" resolves: no: nowhere.example.net has no address: NXDOMAIN warning: relay [nowhere.example.net]:25"
+            + " does not resolve");
+    assertThat(text.out().lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(80));
+
+    // route: the relay of each recipient's route
+    Run route = run(false, "--config", conf("").toString(), "--postfix-config", relayed.configDir().toString(),
+        "--sender", "a@example.com", "--rcpt", "bob@example.org", "--rcpt", "x@gone.example.com");
+    assertThat(route.out()).contains("route   smtp -> [127.0.0.1]:" + closedPort + " [relayed]")
+        .contains("route   smtp-bound -> [nowhere.example.net]:25 [relayed]")
+        .contains("  resolves:     no: nowhere.example.net has no address: NXDOMAIN");
+    assertThat(route.out().replaceAll("\\s+", " "))
+        .contains("relay [127.0.0.1]:" + closedPort + " resolves but accepts no TCP connection");
+    Run routeJson = run(false, "--config", conf("").toString(), "--postfix-config", relayed.configDir().toString(),
+        "--json", "--rcpt", "bob@example.org");
+    assertThat(routeJson.out()).contains("\"relay\":{\"nexthop\":\"[smtp.example.net]:" + relayListener.port()
+        + "\",\"resolves\":true,\"reachable\":true");
+
+    // check: a section per relay, never part of the verdict
+    Run check = checkCommand("--config", conf("").toString(), "--postfix-config", relayed.configDir().toString());
+    assertThat(check.exit()).isEqualTo(3);
+    assertThat(check.out().replaceAll("\\s+", " "))
+        .contains("relay [127.0.0.1]:" + closedPort + " (service smtp; receivers see the relay's")
+        .contains("relay [nowhere.example.net]:25 (service smtp-bound;");
+    Run checkJson = checkCommand("--config", conf("").toString(), "--postfix-config", relayed.configDir().toString(),
+        "--json");
+    assertThat(checkJson.out()).contains("\"relays\":[{\"service\":\"smtp\",\"nexthop\":\"[smtp.example.net]:"
+        + relayListener.port() + "\",\"resolves\":true,\"reachable\":true")
+        .contains("{\"service\":\"smtp-bound\",\"nexthop\":\"[nowhere.example.net]:25\",\"resolves\":false");
+  }
+
+  /** A bind address this host does not have: reported as Postfix handles it (warning, then the kernel's address). */
+  @Test
+  void aBindAddressThisHostLacksIsReportedForTheRelay() throws Exception {
+    Run r = run(true, "--config", conf("").toString(), "--postfix-config", multi.configDir().toString(), "--json");
+    String relay = routeJson(r.out(), "smtp-relay", "transport-map");
+    assertThat(relay).contains("\"reachable\":true", "\"source\":null,\"opened\":true",
+        "\"bind_problem\":\"cannot bind to 203.0.113.10: ",
+        "Postfix logs a warning and connects from the kernel's source address");
+  }
+
+  static String routeJsonWithKey(String json, String service, String key) {
+    int at = json.indexOf("\"key\":\"" + key + "\"");
+    assertThat(at).as(key + " in " + json).isPositive();
+    int start = json.lastIndexOf("{\"service\":\"" + service + "\",", at);
+    int end = json.indexOf("{\"service\":", at);
+    return json.substring(start, end < 0 ? json.length() : end);
   }
 
   @Test
@@ -345,7 +489,8 @@ class RoutesIT {
   void routesPostfixConfigInTheFileNamesTheInstance() throws Exception {
     Path conf = conf("routes.postfix-config = \"" + relayed.configDir() + "\"\n");
     Run r = run(true, "--config", conf.toString(), "--json");
-    assertThat(r.out()).contains("\"postfix_config\":\"" + relayed.configDir() + "\"", "\"text\":\"[smtp.example.net]:587\"");
+    assertThat(r.out()).contains("\"postfix_config\":\"" + relayed.configDir() + "\"",
+        "\"text\":\"[smtp.example.net]:" + relayListener.port() + "\"");
     // the command line wins over the file
     Run cli = run(true, "--config", conf.toString(), "--postfix-config", multi.configDir().toString(), "--json");
     assertThat(cli.out()).contains("\"postfix_config\":\"" + multi.configDir() + "\"");

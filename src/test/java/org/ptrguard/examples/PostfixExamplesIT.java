@@ -271,6 +271,10 @@ class PostfixExamplesIT {
     CommandRun check = ptrguardCommand("check", "--config", conf.toString(), "--postfix-config", pasted.toString());
     assertThat(check.exit()).as(check.out() + check.err()).isZero();
     assertThat(check.out()).contains("no route reaches receivers directly");
+    // the relay is reported, never judged: its name is not in the test DNS, so it does not resolve
+    assertThat(check.out().replaceAll("\\s+", " ")).contains("relay [smtp.example.net]:587 (service smtp;")
+        .contains("relay: [smtp.example.net]:587: host smtp.example.net, port 587, bracketed (no MX lookup)")
+        .contains("resolves: no:").contains("will sit in the queue (deferred)");
 
     // and the layout delivers: the relay host is the sink here
     Ptrguard guard = ex.startPtrguard(Map.of(), "listen = [\"inet:127.0.0.1:" + milterPort + "\"]");
