@@ -349,6 +349,12 @@ class RoutesIT {
     String viaMx = routeJsonWithKey(json, "smtp-bound", "viamx.example.com");
     assertThat(viaMx).contains("\"bracketed\":false,\"mx_lookup\":true", "\"mx_hosts\":[\"mx1.example.net\"]",
         "\"addresses\":[\"127.0.0.1\"]", "\"source\":\"127.0.0.2\",\"opened\":true", "\"warnings\":[]");
+    // the listener saw that connection come from the bind address (its accept thread may lag a little)
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (relayListener.peers.subList(before, relayListener.peers.size()).stream()
+        .noneMatch(a -> a.getHostAddress().equals("127.0.0.2")) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
     assertThat(relayListener.peers.subList(before, relayListener.peers.size()))
         .extracting(java.net.InetAddress::getHostAddress).contains("127.0.0.2");
 
