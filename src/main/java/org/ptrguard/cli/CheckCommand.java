@@ -209,7 +209,9 @@ public final class CheckCommand {
       ipv6.ifPresent(m -> doc.put("ipv6_mitigation", m.json()));
       doc.put("daemon_differs", differences.stream().map(DaemonDifference::json).toList());
       doc.put("receiver_rejections", rejections.summaryJson(shown));
-      doc.put("relays", relaysJson(found));
+      if (routeModel.isPresent()) {
+        doc.put("relays", relaysJson(found)); // only where routes were read (not for --ip/--ehlo)
+      }
       out.println(Json.write(doc));
     } else {
       CheckReport report = new CheckReport(out, colour);
