@@ -25,6 +25,9 @@ class FindingCodesDocTest {
   private static final Path TABLE = Path.of("docs/finding-codes.md");
   /** A finding made in code: {@code new Finding("ptr.missing", ...)}, the code possibly on the next line. */
   private static final Pattern LITERAL = Pattern.compile("new Finding\\(\\s*\"([a-z0-9]+\\.[a-z0-9-]+)\"");
+  /** ... or through a constant of the same file: {@code new Finding(CODE, ...)} with {@code String CODE = "dns.propagating"}. */
+  private static final Pattern BY_CONSTANT = Pattern.compile("new Finding\\(\\s*([A-Z][A-Z0-9_]*)\\s*,");
+  private static final String CONSTANT = "String %s = \"([a-z0-9]+\\.[a-z0-9-]+)\";";
   private static final Pattern ANY = Pattern.compile("new Finding\\(");
   /** A row of the table: {@code | `ptr.missing` | FAIL | ...}. */
   private static final Pattern ROW = Pattern.compile("(?m)^\\| `([a-z0-9]+\\.[a-z0-9-]+)` \\|");
@@ -41,6 +44,14 @@ class FindingCodesDocTest {
         while (m.find()) {
           emitted.add(m.group(1));
           literal++;
+        }
+        Matcher c = BY_CONSTANT.matcher(text);
+        while (c.find()) {
+          Matcher value = Pattern.compile(String.format(CONSTANT, c.group(1))).matcher(text);
+          if (value.find()) {
+            emitted.add(value.group(1));
+            literal++;
+          }
         }
         if (ANY.matcher(text).results().count() != literal) {
           notLiteral.add(f.toString());
