@@ -19,7 +19,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.ptrguard.testing.Commands;
 import org.ptrguard.testing.PrivatePostfix;
 import org.ptrguard.testing.ProcessResult;
-import org.ptrguard.testing.TestFiles;
 
 /**
  * Receiver feedback end to end, each host a network namespace: a sending Postfix guarded by ptrguard
@@ -60,25 +59,18 @@ class FeedbackLabIT {
   static final int METRICS_PORT = 9894; // the sender's namespace is fresh: nothing else holds it
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-  static Path dir;
-  static LabNetwork network;
-  static LabDns dns;
+  static MailLab lab;
   static PrivatePostfix gmail;
   static PrivatePostfix strict;
   static PrivatePostfix sender;
-  static LabGuard guard;
 
   @BeforeAll
   static void startLab() throws Exception {
-    Commands.require("swaks", "swaks");
     Commands.require("curl", "curl");
-    dir = Files.createTempDirectory("ptrguard-feedback-lab-");
-    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-    network = LabNetwork.create(DNS_V4, List.of(
+    lab = MailLab.start("feedback", DNS_V4, List.of(
         new LabNetwork.Host("snd", "", A_V4, A_V6, List.of(B_V4, C_V4)),
         new LabNetwork.Host("rcvg", "", G_V4, G_V6),
-        new LabNetwork.Host("rcvok", "", OK_V4, OK_V6)));
-    dns = LabDns.start(network.host("dns"), dir.resolve("dns"), zones());
+        new LabNetwork.Host("rcvok", "", OK_V4, OK_V6)), zones());
     gmail = startGmail();
     strict = startStrict();
     sender = startSender();
@@ -86,21 +78,12 @@ class FeedbackLabIT {
 
   @AfterAll
   static void stopLab() throws Exception {
-    stopGuard();
-    for (AutoCloseable c : new AutoCloseable[] {sender, strict, gmail, dns, network}) {
-      if (c != null) {
-        c.close();
-      }
-    }
-    if (dir != null && System.getProperty("ptrguard.keepLab") == null) {
-      TestFiles.deleteTree(dir);
-    }
+    MailLab.close(lab);
   }
 
   @AfterEach
   void cleanSlate() throws Exception {
-    stopGuard();
-    sender.purgeQueue();
+    lab.cleanSlate();
   }
 
   // ---------------------------------------------------------------- the lab
@@ -118,24 +101,22 @@ class FeedbackLabIT {
 
   /** The Gmail-like receiver: its access table answers smtp-a's addresses with Gmail's texts. */
   private static PrivatePostfix startGmail() throws IOException {
-    Path access = dir.resolve("gmail-access");
+    Path access = lab.dir().resolve("gmail-access");
     Files.writeString(access, A_V4 + " " + GMAIL_PTR + "\n" + A_V6 + " " + GMAIL_IPV6 + "\n");
-    return mailboxes(PrivatePostfix.builder("labgmail").inNetworkNamespace(network.host("rcvg").namespace())
+    return lab.started(lab.mailboxes(lab.postfix("gmail", "rcvg")
         .listenOn(G_V4).listenOnIpv6(G_V6).myhostname("mxg4.example.com"), "rcvg-mail", "g4.example.com g6.example.com")
         .parameter("smtpd_client_restrictions", "check_client_access texthash:" + access)
         .masterCfLine(G_V4 + ":25 inet n - n - - smtpd")
-        .masterCfLine("[" + G_V6 + "]:25 inet n - n - - smtpd")
-        .build().start();
+        .masterCfLine("[" + G_V6 + "]:25 inet n - n - - smtpd"));
   }
 
   /** A strict Postfix receiver: forward-confirmed reverse DNS or 550. */
   private static PrivatePostfix startStrict() throws IOException {
-    return mailboxes(PrivatePostfix.builder("labstrict").inNetworkNamespace(network.host("rcvok").namespace())
+    return lab.started(lab.mailboxes(lab.postfix("strict", "rcvok")
         .listenOn(OK_V4).myhostname("mxok.example.com"), "rcvok-mail", "a4.example.com ok.example.com bad.example.com")
         .parameter("smtpd_client_restrictions", "reject_unknown_client_hostname")
         .parameter("unknown_client_reject_code", "550")
-        .masterCfLine(OK_V4 + ":25 inet n - n - - smtpd")
-        .build().start();
+        .masterCfLine(OK_V4 + ":25 inet n - n - - smtpd"));
   }
 
   /**
@@ -146,7 +127,7 @@ class FeedbackLabIT {
    * ("fatal: config variable inet_interfaces"), leaving their mail in the active queue without a delivery line.
    */
   private static PrivatePostfix startSender() throws IOException {
-    return mailboxes(PrivatePostfix.builder("labsnd").inNetworkNamespace(network.host("snd").namespace())
+    return lab.started(lab.mailboxes(lab.postfix("snd", "snd")
         .listenOn(A_V4).listenOnIpv6(A_V6).myhostname("a.example.com"), "snd-mail", "snd.example.com")
         .parameter("default_transport", "smtp-a")
         .parameter("transport_maps", "inline:{ ok.example.com=smtp-b:, bad.example.com=smtp-c: }")
@@ -158,32 +139,13 @@ class FeedbackLabIT {
         .masterCfLine("smtp-c    unix  -       -       n       -       -       smtp\n  -o smtp_bind_address=" + C_V4
             + "\n  -o smtp_helo_name=c.example.com\n  -o syslog_name=postfix-labsnd/smtp-c\n  -o inet_protocols=ipv4\n  -o inet_interfaces=" + A_V4)
         .smtpdListener("submission", "-o", "smtpd_milters=inet:127.0.0.1:" + LabGuard.MILTER_PORT,
-            "-o", "milter_default_action=tempfail")
-        .build().start();
-  }
-
-  private static PrivatePostfix.Builder mailboxes(PrivatePostfix.Builder b, String mailDir, String domains)
-      throws IOException {
-    Path mail = Files.createDirectory(dir.resolve(mailDir));
-    Files.setOwner(mail, mail.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postfix"));
-    return b.parameter("virtual_mailbox_domains", domains)
-        .parameter("virtual_mailbox_base", mail.toString())
-        .parameter("virtual_mailbox_maps", "static:inbox")
-        .parameter("virtual_uid_maps", "static:" + postfixId("-u"))
-        .parameter("virtual_gid_maps", "static:" + postfixId("-g"))
-        .parameter("virtual_minimum_uid", "1")
-        .masterCfLine("virtual   unix  -       n       n       -       -       virtual");
-  }
-
-  private static String postfixId(String flag) {
-    return Commands.runOk(TIMEOUT, List.of("id", flag, "postfix")).stdout().strip();
+            "-o", "milter_default_action=tempfail"));
   }
 
   // ---------------------------------------------------------------- ptrguard
 
   static void startGuard(String settings) throws Exception {
-    stopGuard();
-    guard = LabGuard.start(network.host("snd"), dir, "ptrguard-" + System.nanoTime(), """
+    lab.startGuard("snd", """
         listen = ["inet:127.0.0.1:%d"]
         metrics.listen = "127.0.0.1:%d"
         dns { resolvers = ["%s"], timeout = 1s, check-budget = 4s }
@@ -194,25 +156,18 @@ class FeedbackLabIT {
         """.formatted(LabGuard.MILTER_PORT, METRICS_PORT, DNS_V4, sender.configDir(),
         sender.baseDir().resolve("log/maillog"), settings));
     // Every route identity checked (smtp-c's fails) and the log followed before the first message.
-    guard.awaitLog("event=route-identity ip=" + C_V4, TIMEOUT);
-    guard.awaitLog("event=feedback-following", TIMEOUT);
-  }
-
-  static void stopGuard() throws InterruptedException {
-    if (guard != null) {
-      guard.close();
-      guard = null;
-    }
+    lab.guard().awaitLog("event=route-identity ip=" + C_V4, TIMEOUT);
+    lab.guard().awaitLog("event=feedback-following", TIMEOUT);
   }
 
   static MultiSubmission submit(String subject, String... recipients) {
-    return MultiSubmission.send(network.host("snd"), sender.listenerPort("submission"), FROM, List.of(recipients), subject);
+    return lab.submit("snd", sender, FROM, subject, List.of(recipients));
   }
 
   /** ptrguard's receiver-rejection line for that message. */
   static String rejection(String queueId) throws InterruptedException {
     try {
-      return guard.awaitLog("event=receiver-rejection", l -> l.contains("queue-id=" + queueId + " "), TIMEOUT);
+      return lab.guard().awaitLog("event=receiver-rejection", l -> l.contains("queue-id=" + queueId + " "), TIMEOUT);
     } catch (AssertionError e) {
       throw new AssertionError(e.getMessage() + "\n--- sender's log about " + queueId + " ---\n"
           + String.join("\n", sender.logLinesSince(new PrivatePostfix.LogMark(0), queueId + "|fatal|warning")), e);
@@ -220,7 +175,7 @@ class FeedbackLabIT {
   }
 
   static String metrics() {
-    ProcessResult r = Commands.run(TIMEOUT, network.host("snd").exec("curl", "-sS", "http://127.0.0.1:" + METRICS_PORT
+    ProcessResult r = Commands.run(TIMEOUT, lab.network().host("snd").exec("curl", "-sS", "http://127.0.0.1:" + METRICS_PORT
         + "/metrics"));
     assertThat(r.ok()).as(r.describe()).isTrue();
     return r.stdout();
@@ -269,8 +224,8 @@ class FeedbackLabIT {
     sender.waitForLog(mark, "to=<u@ok\\.example\\.com>.*status=sent", TIMEOUT);
     sender.waitForLog(mark, "to=<u@a4\\.example\\.com>.*status=sent", TIMEOUT);
     assertThat(sender.logLinesSince(mark, "status=bounced")).hasSize(2);
-    assertThat(guard.lines("event=receiver-rejection")).hasSize(2);
-    assertThat(guard.lines("event=receiver-hold")).as("feedback.enforce is off").isEmpty();
+    assertThat(lab.guard().lines("event=receiver-rejection")).hasSize(2);
+    assertThat(lab.guard().lines("event=receiver-hold")).as("feedback.enforce is off").isEmpty();
 
     String after = metrics();
     assertThat(series(after, "ptrguard_receiver_rejections_total{identity=\"smtp-a\",family=\"ipv4\",class=\"fcrdns\"}")).isEqualTo(1);
@@ -279,7 +234,7 @@ class FeedbackLabIT {
     assertThat(series(after, "ptrguard_receiver_rejections_total{identity=\"smtp-b\",family=\"ipv4\",class=\"fcrdns\"}")).isZero();
     assertThat(series(after, "ptrguard_receiver_rejection_last_timestamp_seconds{identity=\"smtp-a\"}"))
         .isGreaterThan(1_000_000_000);
-    Files.writeString(dir.resolve("example-line.txt"), v4 + "\n");
+    Files.writeString(lab.dir().resolve("example-line.txt"), v4 + "\n");
   }
 
   /**
@@ -293,7 +248,7 @@ class FeedbackLabIT {
     startGuard("mode = enforce\nfeedback { enforce = true, hold-for = 1h }");
     String first = queued(submit("first", "u@g4.example.com"));
     assertThat(rejection(first)).contains("route=smtp-a family=ipv4").contains("agrees=no");
-    assertThat(guard.awaitLog("event=receiver-hold ", TIMEOUT)).contains("identity=smtp-a ip=" + A_V4 + " family=ipv4");
+    assertThat(lab.guard().awaitLog("event=receiver-hold ", TIMEOUT)).contains("identity=smtp-a ip=" + A_V4 + " family=ipv4");
 
     MultiSubmission next = submit("next", "v@g4.example.com", "v@a4.example.com", "v@ok.example.com");
     assertThat(next.reply("v@g4.example.com")).startsWith("451 4.7.25").contains(A_V4)
@@ -316,7 +271,7 @@ class FeedbackLabIT {
       Thread.sleep(1000);
     }
     assertThat(both.rcptReplies().values()).as(both.transcript()).anyMatch(r -> r.startsWith("250"));
-    assertThat(guard.lines("action=tempfail")).isNotEmpty()
+    assertThat(lab.guard().lines("action=tempfail")).isNotEmpty()
         .allSatisfy(l -> assertThat(l).contains("codes=receiver.rejected"));
   }
 
@@ -337,6 +292,6 @@ class FeedbackLabIT {
         .contains("Client host rejected: cannot find your hostname, [" + C_V4 + "]")
         .contains("ptrguard-verdict=fail agrees=yes verdict-from=queue-id");
     assertThat(sender.logLinesSince(mark, bad + ": to=<u@bad.example.com>.*status=bounced .*550 5.7.25")).hasSize(1);
-    assertThat(guard.lines("would=tempfail")).as("audit: ptrguard would have stopped it").isNotEmpty();
+    assertThat(lab.guard().lines("would=tempfail")).as("audit: ptrguard would have stopped it").isNotEmpty();
   }
 }

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.ptrguard.testing.Commands;
 import org.ptrguard.testing.PrivatePostfix;
 import org.ptrguard.testing.ProcessResult;
-import org.ptrguard.testing.TestFiles;
 
 /**
  * Routes end to end, each host a network namespace: a sending Postfix with two source addresses on
@@ -57,28 +55,21 @@ class RoutesLabIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(40);
   private static final Pattern RECEIVED = Pattern.compile("Received: from (\\S+) \\((\\S+) \\[([0-9a-f.:]+)\\]\\)");
 
-  static Path dir;
-  static LabNetwork network;
-  static LabDns dns;
+  static MailLab lab;
   static PrivatePostfix rcv1;
   static PrivatePostfix rcv2;
   static PrivatePostfix relay;
   static PrivatePostfix sender;
   static Path transport;
-  static LabGuard guard;
 
   @BeforeAll
   static void startLab() throws Exception {
-    Commands.require("swaks", "swaks");
     Commands.require("postmap", "postfix");
-    dir = Files.createTempDirectory("ptrguard-routes-lab-");
-    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-    network = LabNetwork.create(DNS_V4, List.of(
+    lab = MailLab.start("routes", DNS_V4, List.of(
         new LabNetwork.Host("snd", "", GOOD_V4, "2001:db8:10::10", List.of(BAD_V4)),
         new LabNetwork.Host("relay", "", RELAY_V4, "2001:db8:30::30"),
         new LabNetwork.Host("rcv1", "", MX1_V4, "2001:db8:20::20"),
-        new LabNetwork.Host("rcv2", "", MX2_V4, "2001:db8:21::21")));
-    dns = LabDns.start(network.host("dns"), dir.resolve("dns"), zones());
+        new LabNetwork.Host("rcv2", "", MX2_V4, "2001:db8:21::21")), zones());
     rcv1 = receiver("rcv1", MX1_V4, "mx1.example.com", "good.example.com viarelay.example.com");
     rcv2 = receiver("rcv2", MX2_V4, "mx2.example.com", "bad.example.com moved.example.com");
     relay = startRelay();
@@ -87,21 +78,12 @@ class RoutesLabIT {
 
   @AfterAll
   static void stopLab() throws Exception {
-    stopGuard();
-    for (AutoCloseable c : new AutoCloseable[] {sender, relay, rcv2, rcv1, dns, network}) {
-      if (c != null) {
-        c.close();
-      }
-    }
-    if (dir != null && System.getProperty("ptrguard.keepLab") == null) {
-      TestFiles.deleteTree(dir);
-    }
+    MailLab.close(lab);
   }
 
   @AfterEach
   void cleanSlate() throws Exception {
-    stopGuard();
-    sender.purgeQueue();
+    lab.cleanSlate();
   }
 
   // ---------------------------------------------------------------- the lab
@@ -119,23 +101,19 @@ class RoutesLabIT {
 
   /** A lenient receiver on port 25 (MX delivery), recording what it saw in its Received headers. */
   private static PrivatePostfix receiver(String role, String ip, String name, String domains) throws IOException {
-    Path mail = mailDir(role + "-mail");
-    return mailboxes(PrivatePostfix.builder("lab" + role).inNetworkNamespace(network.host(role).namespace())
-        .listenOn(ip).myhostname(name), mail, domains)
-        .masterCfLine(ip + ":25 inet n - n - - smtpd")
-        .build().start();
+    return lab.started(lab.mailboxes(lab.postfix(role, role).listenOn(ip).myhostname(name), role + "-mail", domains)
+        .masterCfLine(ip + ":25 inet n - n - - smtpd"));
   }
 
   /** Relays for the sender's addresses, delivering by MX from its own coherent identity. */
   private static PrivatePostfix startRelay() {
-    return PrivatePostfix.builder("labrelay").inNetworkNamespace(network.host("relay").namespace())
+    return lab.started(lab.postfix("relay", "relay")
         .listenOn(RELAY_V4).myhostname(RELAY)
         .parameter("mynetworks", "127.0.0.0/8 192.0.2.0/24")
         .parameter("smtp_bind_address", RELAY_V4)
         .parameter("smtp_helo_name", RELAY)
         .parameter("defer_transports", "")
-        .masterCfLine(RELAY_V4 + ":25 inet n - n - - smtpd")
-        .build().start();
+        .masterCfLine(RELAY_V4 + ":25 inet n - n - - smtpd"));
   }
 
   /**
@@ -144,11 +122,10 @@ class RoutesLabIT {
    * (milter_default_action = tempfail: a missing ptrguard fails the test instead of hiding).
    */
   private static PrivatePostfix startSender() throws IOException {
-    Path mail = mailDir("snd-mail");
-    transport = dir.resolve("transport");
+    transport = lab.dir().resolve("transport");
     writeTransport(Map.of("bad.example.com", "smtp-b:", "viarelay.example.com", "smtp-b:[" + RELAY_V4 + "]:25"));
-    PrivatePostfix p = mailboxes(PrivatePostfix.builder("labsnd").inNetworkNamespace(network.host("snd").namespace())
-        .listenOn(GOOD_V4).myhostname(MAIL), mail, "snd.example.com")
+    return lab.started(lab.mailboxes(lab.postfix("snd", "snd").listenOn(GOOD_V4).myhostname(MAIL), "snd-mail",
+        "snd.example.com")
         .parameter("default_transport", "smtp-a")
         .parameter("transport_maps", "hash:" + transport)
         .parameter("defer_transports", "")
@@ -162,25 +139,13 @@ class RoutesLabIT {
         .masterCfLine("smtp-b    unix  -       -       n       -       -       smtp\n  -o smtp_bind_address=" + BAD_V4
             + "\n  -o smtp_helo_name=" + BEHLO)
         .smtpdListener("submission", "-o", "smtpd_milters=inet:127.0.0.1:" + LabGuard.MILTER_PORT,
-            "-o", "milter_default_action=tempfail")
-        .build();
-    return p.start();
+            "-o", "milter_default_action=tempfail"));
   }
 
-  private static PrivatePostfix.Builder mailboxes(PrivatePostfix.Builder b, Path mail, String domains) {
-    return b.parameter("virtual_mailbox_domains", domains)
-        .parameter("virtual_mailbox_base", mail.toString())
-        .parameter("virtual_mailbox_maps", "static:inbox")
-        .parameter("virtual_uid_maps", "static:" + postfixId("-u"))
-        .parameter("virtual_gid_maps", "static:" + postfixId("-g"))
-        .parameter("virtual_minimum_uid", "1")
-        .masterCfLine("virtual   unix  -       n       n       -       -       virtual");
-  }
-
-  /** Rewrites the transport table and rebuilds it with Postfix's own postmap. */
   /** When the transport table was last built, so that the next build gets a later mtime. */
   private static long lastTableBuild;
 
+  /** Rewrites the transport table and rebuilds it with Postfix's own postmap. */
   static void writeTransport(Map<String, String> entries) throws IOException {
     // Postfix notices a rebuilt table by its modification time in whole seconds: two builds within
     // one second look unchanged to a running trivial-rewrite, which then keeps the old routes.
@@ -199,16 +164,6 @@ class RoutesLabIT {
     ProcessResult r = Commands.run(TIMEOUT, List.of("postmap", "hash:" + transport));
     assertThat(r.ok()).as(r.describe()).isTrue();
     lastTableBuild = System.currentTimeMillis();
-  }
-
-  private static Path mailDir(String name) throws IOException {
-    Path mail = Files.createDirectory(dir.resolve(name));
-    Files.setOwner(mail, mail.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postfix"));
-    return mail;
-  }
-
-  private static String postfixId(String flag) {
-    return Commands.runOk(TIMEOUT, List.of("id", flag, "postfix")).stdout().strip();
   }
 
   // ---------------------------------------------------------------- what hosts saw
@@ -234,7 +189,7 @@ class RoutesLabIT {
   }
 
   static Path inbox(String role) {
-    return dir.resolve(role + "-mail/inbox");
+    return lab.inbox(role + "-mail");
   }
 
   static boolean delivered(String role, String rcpt, String subject) throws IOException {
@@ -251,19 +206,11 @@ class RoutesLabIT {
   }
 
   static MultiSubmission submit(String subject, String... recipients) {
-    return MultiSubmission.send(network.host("snd"), sender.listenerPort("submission"), FROM, List.of(recipients), subject);
+    return lab.submit("snd", sender, FROM, subject, List.of(recipients));
   }
 
   static void startGuard(String config) throws Exception {
-    stopGuard();
-    guard = LabGuard.start(network.host("snd"), dir, "ptrguard-" + System.nanoTime(), config);
-  }
-
-  static void stopGuard() throws InterruptedException {
-    if (guard != null) {
-      guard.close();
-      guard = null;
-    }
+    lab.startGuard("snd", config);
   }
 
   /** A ptrguard configuration for this lab: lab DNS only, refreshed every second. */
@@ -299,7 +246,7 @@ class RoutesLabIT {
 
   /** ptrguard's line about one recipient: its decision line when not healthy, else its debug line. */
   static String lineFor(String rcpt) throws InterruptedException {
-    return guard.awaitLog("rcpt=<" + rcpt + ">", TIMEOUT);
+    return lab.guard().awaitLog("rcpt=<" + rcpt + ">", TIMEOUT);
   }
 
   static String value(String line, String key) {
@@ -312,7 +259,7 @@ class RoutesLabIT {
   @Order(2)
   void auditPredictsForEachRecipientTheIdentityTheReceiverSaw() throws Exception {
     startGuard(routeConfig("mode = audit"));
-    guard.awaitLog("event=route-identity ip=" + BAD_V4, TIMEOUT);
+    lab.guard().awaitLog("event=route-identity ip=" + BAD_V4, TIMEOUT);
     MultiSubmission s = submit("predict", GOOD, BAD, VIA, LOCAL);
     assertThat(s.queueId()).as(s.transcript()).isPresent();
     assertThat(s.rcptReplies().values()).as(s.transcript()).allMatch(r -> r.startsWith("250"));
@@ -339,7 +286,7 @@ class RoutesLabIT {
   @Order(3)
   void enforceTempfailsExactlyTheRecipientsOnTheBrokenRoute() throws Exception {
     startGuard(routeConfig("mode = enforce\nenforce.action = tempfail"));
-    guard.awaitLog("event=route-identity ip=" + BAD_V4, TIMEOUT);
+    lab.guard().awaitLog("event=route-identity ip=" + BAD_V4, TIMEOUT);
     PrivatePostfix.LogMark mark = sender.mark();
     MultiSubmission s = submit("enforce", GOOD, BAD, VIA, LOCAL);
     assertThat(s.reply(BAD)).startsWith("451 4.7.25").contains(BAD_V4).contains("route smtp-b").contains("no PTR");
@@ -357,14 +304,14 @@ class RoutesLabIT {
     assertThat(sender.logLinesSince(mark, "status=bounced")).isEmpty();
     assertThat(sender.logLinesSince(mark, "milter-reject: RCPT from")).singleElement().asString()
         .contains("to=<" + BAD + ">");
-    assertThat(guard.lines("action=tempfail")).singleElement().asString().contains("rcpt=<" + BAD + ">");
+    assertThat(lab.guard().lines("action=tempfail")).singleElement().asString().contains("rcpt=<" + BAD + ">");
   }
 
   @Test
   @Order(4)
   void holdHoldsExactlyTheMessagesWithARecipientOnTheBrokenRoute() throws Exception {
     startGuard(routeConfig("mode = enforce\nenforce.action = hold"));
-    guard.awaitLog("event=route-identity ip=" + BAD_V4, TIMEOUT);
+    lab.guard().awaitLog("event=route-identity ip=" + BAD_V4, TIMEOUT);
     PrivatePostfix.LogMark mark = sender.mark();
     MultiSubmission healthy = submit("hold-1", GOOD, VIA);
     MultiSubmission broken = submit("hold-2", GOOD, BAD);
@@ -379,7 +326,7 @@ class RoutesLabIT {
       assertThat(m.onHold()).isTrue();
     });
     assertThat(delivered("rcv1", GOOD, "hold-2")).isFalse();
-    assertThat(guard.awaitLog("action=hold stage=message", TIMEOUT)).contains("routes=smtp-b")
+    assertThat(lab.guard().awaitLog("action=hold stage=message", TIMEOUT)).contains("routes=smtp-b")
         .contains("rcpts=<" + BAD + ">").contains("queue-id=" + heldId);
   }
 
@@ -387,7 +334,7 @@ class RoutesLabIT {
   @Order(5)
   void aChangedTransportTableMovesRecipientsToTheNewRoute() throws Exception {
     startGuard(routeConfig("mode = enforce\nenforce.action = tempfail"));
-    guard.awaitLog("event=route-identity ip=" + BAD_V4, TIMEOUT);
+    lab.guard().awaitLog("event=route-identity ip=" + BAD_V4, TIMEOUT);
     MultiSubmission before = submit("move-0", MOVED);
     assertThat(before.reply(MOVED)).startsWith("250");
     assertThat(awaitSeen(inbox("rcv2"), MOVED, "move-0")).isEqualTo(new Seen(MAIL, MAIL, GOOD_V4));
@@ -396,8 +343,8 @@ class RoutesLabIT {
     writeTransport(Map.of("bad.example.com", "smtp-b:", "viarelay.example.com", "smtp-b:[" + RELAY_V4 + "]:25",
         "moved.example.com", "smtp-b:"));
     sender.reload();
-    guard.reload();
-    guard.awaitLog("event=routes-loaded reason=reload", TIMEOUT);
+    lab.guard().reload();
+    lab.guard().awaitLog("event=routes-loaded reason=reload", TIMEOUT);
     MultiSubmission moved = submitUntil("move-1", MOVED, r -> r.startsWith("451"));
     assertThat(moved.rcptReplies().values()).singleElement().asString().startsWith("451 4.7.25").contains("route smtp-b");
 
@@ -407,7 +354,7 @@ class RoutesLabIT {
     back.queueId().orElseThrow(() -> new AssertionError(back.transcript()));
     String to = back.rcptReplies().keySet().iterator().next();
     assertThat(awaitSeen(inbox("rcv2"), to, back.subject())).isEqualTo(new Seen(MAIL, MAIL, GOOD_V4));
-    guard.awaitLog("event=routes-loaded reason=file-changed", TIMEOUT);
+    lab.guard().awaitLog("event=routes-loaded reason=file-changed", TIMEOUT);
   }
 
   /**
