@@ -363,26 +363,30 @@ class MilterLimitsTest {
 
   @Test
   void excessConnectionsAreClosedAtOnceWithALogLineAndOpenSessionsCarryOn() throws Exception {
+    double burstSeconds;
     RecordingFactory f = new RecordingFactory();
     InetSocketAddress address = start(tcp().withMaxConnections(2), f);
     try (MilterTestClient a = MilterTestClient.connect(address); MilterTestClient b = MilterTestClient.connect(address)) {
       greet(a, "a.example.org");
       greet(b, "b.example.org");
       List<Duration> refusals = new ArrayList<>();
+      long burstStart = System.nanoTime();
       for (int i = 0; i < 10; i++) {
         try (MilterTestClient excess = MilterTestClient.connect(address)) {
           excess.frame('O', Frames.hex("00000006 000001ff 001fffff"));
           refusals.add(closeTime(excess, CLOSE_WAIT));
         }
       }
+      burstSeconds = (System.nanoTime() - burstStart) / 1e9;
       assertThat(refusals).isNotEmpty().allSatisfy(d -> assertThat(d).isLessThan(PROMPTLY));
       System.out.println("limits excess-connection close ms=" + refusals.stream().map(Duration::toMillis).toList());
       finishMessage(a);
       finishMessage(b);
     }
-    // One line for the burst (the journal must not be floodable), every refusal counted.
+    // One line per second of the burst at most (the journal must not be floodable), every refusal
+    // counted: a loaded machine can stretch the ten refusals over more than a second or two.
     List<String> lines = log.linesContaining("event=milter-refused reason=max-connections limit=2 remote=/127.0.0.1:");
-    assertThat(lines).hasSizeBetween(1, 3);
+    assertThat(lines).as("lines for a burst of %.1f s", burstSeconds).hasSizeBetween(1, (int) Math.ceil(burstSeconds) + 1);
     assertThat(server.stats().refusedConnections()).containsEntry("max-connections", 10L);
     assertThat(f.sessions.get()).isEqualTo(2);
   }

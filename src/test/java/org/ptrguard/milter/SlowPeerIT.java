@@ -132,7 +132,11 @@ class SlowPeerIT {
           .isLessThan(5 * IDLE.toNanos());
       assertThat(d.logLines("event=milter-idle-timeout")).hasSize(1);
       assertThat(peer.closedAt).as("the peer's blocked write ended with an error").isPositive();
-      assertThat(during).as("a real session while the peer is stuck, against one before").isLessThan(50 * baseline);
+      // A loop held up by the stuck peer would keep a session waiting until the peer is closed, about
+      // the idle timeout: a tenth of it is the floor. 50 times a sub-millisecond median alone was
+      // exceeded by a loaded machine's scheduling, with nothing wrong in the daemon.
+      assertThat(during).as("a real session while the peer is stuck, against one before and the idle timeout")
+          .isLessThan(Math.max(50 * baseline, IDLE.toNanos() / 10));
     }
   }
 
