@@ -70,6 +70,23 @@ final class RouteChecks {
       return verdicts.isEmpty() ? Verdict.UNKNOWN : Verdict.worst(verdicts);
     }
 
+    /**
+     * For a direct route whose service prefers one family (smtp_address_preference) that passes while
+     * the other does not: why that broken identity meets only some mail (the guard decides the same way).
+     * The verdict stays the worst of both families: the broken identity is still used.
+     */
+    Optional<String> fallbackNote(Route r) {
+      Optional<Route.Family> first = Route.preferredFamily(r.addressPreference());
+      if (r.reach() != Reach.DIRECT || first.isEmpty()) {
+        return Optional.empty();
+      }
+      Route.Family other = first.get() == Route.Family.IPV4 ? Route.Family.IPV6 : Route.Family.IPV4;
+      Optional<Verdict> preferred = r.identity(first.get()).flatMap(this::report).map(IdentityReport::verdict);
+      Optional<Verdict> fallback = r.identity(other).flatMap(this::report).map(IdentityReport::verdict);
+      return preferred.filter(v -> v == Verdict.PASS).isPresent() && fallback.filter(v -> v != Verdict.PASS).isPresent()
+          ? Optional.of(Route.fallbackNote(r.service(), first.get())) : Optional.empty();
+    }
+
     /** The exit-code verdict: the worst over routes that reach receivers directly (and unknown ones). */
     Verdict overall() {
       List<Verdict> all = new ArrayList<>();

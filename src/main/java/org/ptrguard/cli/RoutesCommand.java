@@ -191,6 +191,7 @@ public final class RoutesCommand {
         report.field("rejections", rejections.text(daemonNames(r)));
       }
       Optional.ofNullable(c.relays().get(r)).ifPresent(relay -> RelayOutput.print(report, relay));
+      c.fallbackNote(r).ifPresent(n -> report.field("preference", n));
       for (SourceIdentity id : r.identities()) {
         report.field(id.family().word(), id.address().map(Addresses::text).orElse("unknown") + " (" + id.addressSource() + ")");
         report.field("EHLO name", id.ehlo() + " (" + id.ehloSource() + ")");
@@ -283,6 +284,7 @@ public final class RoutesCommand {
       rm.put("identities", ids);
       rm.put("receiver_rejections", r.reach() == Reach.DIRECT ? rejections.json(daemonNames(r)) : null);
       rm.put("relay", Optional.ofNullable(c.relays().get(r)).map(RelayOutput::json).orElse(null));
+      rm.put("preference_note", c.fallbackNote(r).orElse(null));
       routes.add(rm);
     }
     doc.put("routes", routes);

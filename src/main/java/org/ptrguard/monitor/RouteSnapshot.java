@@ -138,7 +138,7 @@ public final class RouteSnapshot {
       case DIRECT -> {
         ServiceStatuses s = services.get(r.service());
         yield s == null ? unknown(r.service(), hop, "service " + r.service() + " has no identity")
-            : new RouteStatus(r.service(), hop, Reach.DIRECT, s.ipv4(), s.ipv6(), "");
+            : new RouteStatus(r.service(), hop, Reach.DIRECT, s.ipv4(), s.ipv6(), "", r.addressPreference());
       }
       case RELAYED -> new RouteStatus(r.service(), hop, Reach.RELAYED, Optional.empty(), Optional.empty(),
           "receivers see the relay's identity");

@@ -13,6 +13,13 @@ import org.ptrguard.postfix.Route.Reach;
  * @param ipv4 for DIRECT routes: the IPv4 identity's status, when the service sends over IPv4
  * @param ipv6 the same for IPv6
  * @param note why the route is UNKNOWN (for the log line and the reply), or what RELAYED/LOCAL means
+ * @param addressPreference the service's {@code smtp_address_preference} (any, ipv4, ipv6)
  */
 public record RouteStatus(String route, String nexthop, Reach reach, Optional<IdentityStatus> ipv4,
-    Optional<IdentityStatus> ipv6, String note) {}
+    Optional<IdentityStatus> ipv6, String note, String addressPreference) {
+  /** A route whose service has no family preference ({@code smtp_address_preference = any}). */
+  public RouteStatus(String route, String nexthop, Reach reach, Optional<IdentityStatus> ipv4,
+      Optional<IdentityStatus> ipv6, String note) {
+    this(route, nexthop, reach, ipv4, ipv6, note, "any");
+  }
+}

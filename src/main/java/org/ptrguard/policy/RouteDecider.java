@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.ptrguard.config.Settings;
 import org.ptrguard.identity.Verdict;
+import org.ptrguard.postfix.Route;
 import org.ptrguard.postfix.Route.Family;
 import org.ptrguard.monitor.IdentityStatus;
 import org.ptrguard.monitor.RouteSnapshot;
@@ -36,6 +37,7 @@ final class RouteDecider {
   private final RouteStatusSource source;
   private volatile Health health = new Health(null, null, true);
   private final Map<String, Boolean> loggedUnknown = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> loggedFallback = new ConcurrentHashMap<>();
 
   RouteDecider(RouteStatusSource source) {
     this.source = source;
@@ -107,10 +109,50 @@ final class RouteDecider {
     }
     Optional<Set<Family>> mx = source.destinationFamilies(domain);
     if (mx.isPresent()) {
-      broken.removeIf(s -> !mx.get().contains(s.ip().contains(":") ? Family.IPV6 : Family.IPV4));
+      broken.removeIf(s -> !mx.get().contains(familyOf(s)));
     }
+    preferred(settings, route, mx).ifPresent(first -> {
+      if (broken.removeIf(s -> familyOf(s) != first)) {
+        logFallbackOnly(route, first);
+      }
+    });
     // A proven failure is the better reason to give than "could not find out".
     return broken.stream().filter(s -> s.verdict() == Verdict.FAIL).findFirst().or(() -> broken.stream().findFirst());
+  }
+
+  private static Family familyOf(IdentityStatus s) {
+    return s.ip().contains(":") ? Family.IPV6 : Family.IPV4;
+  }
+
+  /**
+   * The family Postfix tries first for this recipient when that makes the other one a fallback only:
+   * the service sets {@code smtp_address_preference} to ipv4 or ipv6, its identity in that family is
+   * healthy, and the recipient domain's mail exchangers have that family. Postfix then reaches the
+   * other family only when delivery over the preferred one fails (per MX preference level), and a
+   * broken identity there does not hold the recipient. Whether the exchangers have the family comes
+   * from the background MX lookup; not known yet counts as "has IPv4" (nearly every domain does)
+   * and "has no IPv6" (most do not), so an unknown domain never escapes a broken IPv4 identity.
+   */
+  static Optional<Family> preferred(Settings settings, RouteStatus route, Optional<Set<Family>> mx) {
+    Optional<Family> preference = Route.preferredFamily(route.addressPreference());
+    if (preference.isEmpty()) {
+      return Optional.empty();
+    }
+    Family first = preference.get();
+    Optional<IdentityStatus> status = first == Family.IPV4 ? route.ipv4() : route.ipv6();
+    boolean healthy = status.isPresent() && !DecisionMaker.blocks(settings, status.get().verdict());
+    boolean reachable = mx.map(f -> f.contains(first)).orElse(first == Family.IPV4);
+    return healthy && reachable ? Optional.of(first) : Optional.empty();
+  }
+
+  /** Says once per route and family why a broken identity is not holding its recipients. */
+  private void logFallbackOnly(RouteStatus route, Family preferred) {
+    Family other = preferred == Family.IPV4 ? Family.IPV6 : Family.IPV4;
+    String key = route.route() + '/' + other.word();
+    if (loggedFallback.size() < MAX_LOGGED_UNKNOWN && loggedFallback.putIfAbsent(key, Boolean.TRUE) == null) {
+      LOG.warn("event=route-fallback-family route={} family={} preference={} note={}", LogValues.of(route.route()),
+          other.word(), preferred.word(), LogValues.of(Route.fallbackNote(route.route(), preferred)));
+    }
   }
 
   private IdentityStatus unknown(RouteStatus route) {

@@ -143,6 +143,29 @@ public record Route(
   public record SourceIdentity(Family family, Optional<InetAddress> address, String addressSource,
       String ehlo, String ehloSource, Optional<String> overriddenBy) {}
 
+  /** The family {@code smtp_address_preference} names (ipv4, ipv6); empty for "any" or anything else. */
+  public static Optional<Family> preferredFamily(String addressPreference) {
+    return switch (addressPreference.strip().toLowerCase(java.util.Locale.ROOT)) {
+      case "ipv4" -> Optional.of(Family.IPV4);
+      case "ipv6" -> Optional.of(Family.IPV6);
+      default -> Optional.empty();
+    };
+  }
+
+  /**
+   * Why a broken identity in the family a service does not prefer holds mail only sometimes: for the
+   * guard's log and for {@code routes}/{@code check}.
+   */
+  public static String fallbackNote(String service, Family preferred) {
+    String p = preferred.word().replace("ipv", "IPv");
+    String o = (preferred == Family.IPV4 ? Family.IPV6 : Family.IPV4).word().replace("ipv", "IPv");
+    return "smtp_address_preference = " + preferred.word() + " on " + service + " and its " + p + " identity is "
+        + "healthy: Postfix uses the broken " + o + " identity only when " + p + " delivery to a mail exchanger "
+        + "fails, or for a domain whose mail exchangers have no " + p + "; the guard holds recipients for it only "
+        + "then. Fix the " + o + " identity anyway, or set inet_protocols of " + service + " to "
+        + preferred.word() + " so that it is never used";
+  }
+
   /** Short label for logs and reports: "smtp-b -> [relay.example.net]:587". */
   public String label() {
     return service + " -> " + nexthop.text();

@@ -86,6 +86,12 @@ class RoutesIT {
         .zoneResource("example.org", "examples/example.org.zone")
         .zoneResource("113.0.203.in-addr.arpa", "examples/113.0.203.in-addr.arpa.zone");
     sink = SmtpSink.start();
+    // 2001:db8::/32's reverse zone exists, and has no PTR for smtp-pref's IPv6 address
+    Path v6Reverse = Files.createTempFile("ptrguard-routes-it-", ".zone");
+    v6Reverse.toFile().deleteOnExit();
+    Files.writeString(v6Reverse, String.join("\n", "$ORIGIN 8.b.d.0.1.0.0.2.ip6.arpa.", "$TTL 300",
+        "@ IN SOA ns.example.org. hostmaster.example.org. ( 1 60 60 600 60 )", "@ IN NS ns.example.org.", ""));
+    dns.zone("8.b.d.0.1.0.0.2.ip6.arpa", v6Reverse);
     tables = Files.createTempDirectory("ptrguard-routes-it-");
     tables.toFile().setReadable(true, false);
     tables.toFile().setExecutable(true, false);
@@ -103,6 +109,8 @@ class RoutesIT {
         .masterCfLine("smtp-news unix - - n - - smtp -o smtp_bind_address=203.0.113.20 -o smtp_helo_name=news.example.org")
         .masterCfLine("smtp-broken unix - - n - - smtp -o smtp_bind_address=203.0.113.13 -o smtp_helo_name=mail.example.org")
         .masterCfLine("smtp-relay unix - - n - - smtp")
+        .masterCfLine("smtp-pref unix - - n - - smtp -o inet_protocols=all -o smtp_bind_address6=2001:db8::13"
+            + " -o smtp_address_preference=ipv4")
         .masterCfLine("local unix - n n - - local")
         .masterCfLine("virtual unix - n n - - virtual")
         .masterCfLine("lmtp unix - - n - - lmtp")
@@ -135,6 +143,7 @@ class RoutesIT {
         "lmtp.example.org   lmtp:unix:private/dovecot-lmtp",
         relayLine,
         ".sub.example.com   smtp-news:",
+        "pref.example.com   smtp-pref:",
         "typo.example.com   smtp-typo:", ""));
     ProcessResult r = org.ptrguard.testing.Commands.run(Duration.ofSeconds(30),
         List.of("postmap", "hash:" + tables.resolve("transport")), java.util.Map.of(), null);
@@ -398,6 +407,24 @@ class RoutesIT {
     assertThat(checkJson.out()).contains("\"relays\":[{\"service\":\"smtp\",\"nexthop\":\"[smtp.example.net]:"
         + relayListener.port() + "\",\"resolves\":true,\"reachable\":true")
         .contains("{\"service\":\"smtp-bound\",\"nexthop\":\"[nowhere.example.net]:25\",\"resolves\":false");
+  }
+
+  /**
+   * smtp_address_preference = ipv4 with a passing IPv4 identity and a failing IPv6 one: the route is
+   * still FAIL (the IPv6 identity is used), and says when it is used and what the guard does about it.
+   */
+  @Test
+  void theAddressPreferenceIsStatedOnTheRoute() throws Exception {
+    Run r = run(true, "--config", conf("").toString(), "--postfix-config", multi.configDir().toString(), "--json");
+    String pref = routeJson(r.out(), "smtp-pref", "transport-map");
+    assertThat(pref).contains("\"address_preference\":\"ipv4\"", "\"verdict\":\"fail\"", "\"ip\":\"2001:db8::13\"",
+        "\"preference_note\":\"smtp_address_preference = ipv4 on smtp-pref and its IPv4 identity is healthy: Postfix "
+            + "uses the broken IPv6 identity only when IPv4 delivery to a mail exchanger fails, or for a domain whose mail "
+            + "exchangers have no IPv4; the guard holds recipients for it only then.");
+    // no preference, no note
+    assertThat(routeJson(r.out(), "smtp-news", "sender-dependent-default-transport")).contains("\"preference_note\":null");
+    Run text = run(true, "--config", conf("").toString(), "--postfix-config", multi.configDir().toString());
+    assertThat(text.out().replaceAll("\\s+", " ")).contains("preference: smtp_address_preference = ipv4 on smtp-pref");
   }
 
   /** A bind address this host does not have: reported as Postfix handles it (warning, then the kernel's address). */

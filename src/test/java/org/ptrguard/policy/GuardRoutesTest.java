@@ -75,6 +75,15 @@ class GuardRoutesTest {
         smtp-v6   unix  -       -       n       -       -       smtp
           -o inet_protocols=all
           -o smtp_bind_address6=2001:db8::11
+        smtp-v4pref unix -      -       n       -       -       smtp
+          -o inet_protocols=all
+          -o smtp_bind_address6=2001:db8::11
+          -o smtp_address_preference=ipv4
+        smtp-v6pref unix -      -       n       -       -       smtp
+          -o inet_protocols=all
+          -o smtp_bind_address=192.0.2.11
+          -o smtp_bind_address6=2001:db8::10
+          -o smtp_address_preference=ipv6
         """);
     model = new RouteDiscovery(PostfixTools.forInstance(Optional.of(postfixDir))).discover(List.of());
     assertThat(model.problems()).isEmpty();
@@ -325,6 +334,51 @@ class GuardRoutesTest {
       assertThat(rcpt(c, "b@dual.example.net", "smtp-v6", "dual.example.net").text()).contains("2001:db8::11");
       // Not looked up yet: decided as if IPv6 could be used, without waiting.
       assertThat(rcpt(c, "c@unknown.example.net", "smtp-v6", "unknown.example.net").code()).isEqualTo('y');
+    }
+  }
+
+  /**
+   * smtp_address_preference = ipv4 with a healthy IPv4 identity: Postfix meets the broken IPv6
+   * identity only when IPv4 delivery fails or the domain has IPv6-only exchangers, so only those are
+   * held; ipv6 preference shields a broken IPv4 identity only where the exchangers are known to have IPv6.
+   */
+  @Test
+  void theAddressPreferenceMakesTheOtherFamilyAFallbackOnly() throws Exception {
+    breakSmtpB(true); // 192.0.2.11 (smtp-v6pref's IPv4) and 2001:db8::11 (smtp-v4pref's IPv6) fail
+    routes.verdicts.put("2001:db8::10", Verdict.PASS);
+    routes.mx.put("dual.example.net", Set.of(Family.IPV4, Family.IPV6));
+    routes.mx.put("v6only.example.net", Set.of(Family.IPV6));
+    routes.mx.put("v4only.example.net", Set.of(Family.IPV4));
+    try (MilterTestClient c = start("mode = enforce")) {
+      assertThat(hello(c).code()).isEqualTo('c');
+      c.mail("<alice@example.com>");
+      // ipv4 preferred and healthy: the broken IPv6 identity is a fallback for these
+      assertThat(rcpt(c, "a@dual.example.net", "smtp-v4pref", "dual.example.net").code()).isEqualTo('c');
+      assertThat(rcpt(c, "b@unknown.example.net", "smtp-v4pref", "unknown.example.net").code()).isEqualTo('c');
+      // but IPv6 is all an IPv6-only domain can get
+      Reply v6only = rcpt(c, "c@v6only.example.net", "smtp-v4pref", "v6only.example.net");
+      assertThat(v6only.code()).isEqualTo('y');
+      assertThat(v6only.text()).contains("451 4.7.25").contains("2001:db8::11");
+      // without a preference the same identities hold the dual-stack domain (as before)
+      assertThat(rcpt(c, "d@dual.example.net", "smtp-v6", "dual.example.net").code()).isEqualTo('y');
+      // ipv6 preferred and healthy: shields the broken IPv4 identity where IPv6 exchangers are known
+      assertThat(rcpt(c, "e@dual.example.net", "smtp-v6pref", "dual.example.net").code()).isEqualTo('c');
+      assertThat(rcpt(c, "f@v4only.example.net", "smtp-v6pref", "v4only.example.net").text()).contains("192.0.2.11");
+      // not known yet: most domains have no IPv6, so the broken IPv4 identity still counts
+      assertThat(rcpt(c, "g@unknown.example.net", "smtp-v6pref", "unknown.example.net").text()).contains("192.0.2.11");
+    }
+    // the decision says why, once per route and family
+    assertThat(log.linesContaining("event=route-fallback-family")).hasSize(2);
+    assertThat(log.linesContaining("event=route-fallback-family route=smtp-v4pref family=ipv6 preference=ipv4"))
+        .singleElement().asString().contains("Postfix uses the broken IPv6 identity only when IPv4 delivery to a mail "
+            + "exchanger fails");
+    assertThat(log.linesContaining("event=route-fallback-family route=smtp-v6pref family=ipv4 preference=ipv6")).hasSize(1);
+    // while IPv4 of smtp-v4pref fails too, nothing shields its IPv6: both families are broken
+    routes.verdicts.put(GOOD, Verdict.FAIL);
+    try (MilterTestClient c = start("mode = enforce")) {
+      assertThat(hello(c).code()).isEqualTo('c');
+      c.mail("<alice@example.com>");
+      assertThat(rcpt(c, "h@dual.example.net", "smtp-v4pref", "dual.example.net").code()).isEqualTo('y');
     }
   }
 
