@@ -227,6 +227,35 @@ class AuthoritativeViewTest {
   }
 
   @Test
+  void anIpv6IdentityIsComparedInItsIp6ArpaZone() throws Exception {
+    String v6 = "0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa";
+    String owner = "0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0";
+    resolver.zone(v6, zone(v6, 90));
+    servers.get(0).zone(v6, zone(v6, 120, owner + " IN PTR mail.example.com."));
+    for (TestDnsServer s : List.of(resolver, servers.get(2))) {
+      s.zone("example.com", zone("example.com", 60, "ns1 IN A 127.0.0.4", "mail IN AAAA 2001:db8::10"));
+    }
+    IdentityReport r = check(checker, "2001:db8::10");
+    assertThat(propagating(r).message()).contains("PTR of 2001:db8::10").contains("resolver caches no PTR for another 90 s")
+        .contains("up to 120 s");
+    assertThat(r.codes()).containsExactly("dns.propagating");
+  }
+
+  @Test
+  void nameServersWithoutAddressesAreAProblemLineNotAFailure() throws Exception {
+    cached();
+    authoritative("10 IN PTR mail.example.com.");
+    resolver.fault("ns1.isp.example.net", Fault.SERVFAIL).fault("ns2.isp.example.net", Fault.SERVFAIL);
+    try (LogCapture log = LogCapture.start()) {
+      IdentityReport r = check(checker, "192.0.2.10");
+      assertThat(r.codes()).as("the resolver's answer judged").contains("ptr.missing").doesNotContain("dns.propagating");
+      assertThat(String.join("\n", log.linesContaining("event=authoritative-view")))
+          .contains("ns1.isp.example.net.: no address through the resolver");
+    }
+    assertThat(servers.get(0).queries() + servers.get(1).queries()).isZero();
+  }
+
+  @Test
   void aHugeNsSetIsCutToAFewServersAndABoundedNumberOfQuestions() throws Exception {
     List<String> reverse = new ArrayList<>();
     List<String> isp = new ArrayList<>();
