@@ -203,7 +203,10 @@ public final class IdentityChecker implements AutoCloseable {
             problems.add("the reverse zone of " + Addresses.text(s.ip()) + " was not found through the resolver");
             return CompletableFuture.completedFuture(Optional.empty());
           }
-          return servers.find(zone.get().zone(), zone.get().nameServers()).thenCompose(zs -> ask(zs, DnsEvidence.lower(s.reverse()), Type.PTR, problems));
+          // The check's own NS lookup is reused; when it failed, find() asks again and says why.
+          ReverseZoneAuthority z = zone.get();
+          return (z.nameServers().isEmpty() ? servers.find(z.zone()) : servers.find(z.zone(), z.nameServers()))
+              .thenCompose(zs -> ask(zs, DnsEvidence.lower(s.reverse()), Type.PTR, problems));
         });
       });
       Map<String, CompletableFuture<AuthoritativeServers.ZoneServers>> zones = new ConcurrentHashMap<>();
