@@ -20,6 +20,7 @@ import org.xbill.DNS.Type;
  * Pure: it reads what the lookups saw.
  */
 final class PropagationJudge {
+  /** The code; the Finding below spells it as a literal, which FindingCodesDocTest reads. */
   static final String CODE = "dns.propagating";
 
   private PropagationJudge() {}
@@ -70,7 +71,7 @@ final class PropagationJudge {
       evidence.add(d.question() + ": resolver " + DnsEvidence.describe(d.cached()));
     }
     Difference first = differences.get(0);
-    out.add(new Finding(CODE, Verdict.WARN, "a DNS change is still propagating (" + first.question()
+    out.add(new Finding("dns.propagating", Verdict.WARN, "a DNS change is still propagating (" + first.question()
         + "): the authoritative servers answer " + first.now() + "; the resolver caches " + first.before()
         + " for another " + remaining(first.cached()) + " s" + negativeNote(first), evidence,
         Fixes.propagating(first.question(), remaining(first.cached()), first.authoritative().zone(), s.resolver())));
