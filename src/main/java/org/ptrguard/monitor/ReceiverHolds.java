@@ -195,8 +195,8 @@ public final class ReceiverHolds {
       }
 
       @Override
-      public void recipientSeen(RouteStatus route, String recipientDomain) {
-        inner.recipientSeen(route, recipientDomain);
+      public void recipientSeen(RouteStatus route, String recipient, String recipientDomain, boolean refused) {
+        inner.recipientSeen(route, recipient, recipientDomain, refused);
       }
     };
   }

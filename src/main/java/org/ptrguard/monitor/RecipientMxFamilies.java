@@ -6,11 +6,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.ptrguard.postfix.Route.Family;
 
 /**
@@ -45,8 +47,20 @@ public final class RecipientMxFamilies {
     }
   }
 
+  /** Refused recipients remembered so that their retries are not counted again. */
+  static final int MAX_REFUSED = 10_000;
+
   private final Clock clock;
   private final Map<String, Tally> routes = new ConcurrentHashMap<>();
+  /** Route and recipient of tempfailed recipients, oldest first, with when they were first refused. */
+  /** Set with the first refused recipient: until then, counting takes no lock but the route's. */
+  private volatile boolean anyRefused;
+  private final Map<String, Instant> refusedBefore = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Instant> eldest) {
+      return size() > MAX_REFUSED;
+    }
+  };
 
   public RecipientMxFamilies(Clock clock) {
     this.clock = clock;
@@ -55,8 +69,39 @@ public final class RecipientMxFamilies {
   /**
    * Counts one recipient of {@code route}. Never waits: when {@code families} has not completed, the
    * recipient is "not known" until it does (an empty result, or a failure, leaves it so).
+   *
+   * <p>A recipient refused with a tempfail comes back with every retry of the client: it counts
+   * once, and its retries (the same route and address within the window, refused or accepted) do not,
+   * as long as it is among the last {@link #MAX_REFUSED} refused recipients remembered.
+   *
+   * @param families asked only when the recipient is counted
    */
-  public void count(String route, CompletionStage<Optional<Set<Family>>> families) {
+  public void count(String route, String recipient, boolean refused,
+      Supplier<CompletionStage<Optional<Set<Family>>>> families) {
+    if (anyRefused || refused) {
+      String key = route + '\u0000' + recipient.toLowerCase(Locale.ROOT);
+      Instant now = clock.instant();
+      synchronized (refusedBefore) {
+        Instant first = refusedBefore.get(key);
+        if (first != null && first.isAfter(now.minus(WINDOW))) {
+          if (!refused) {
+            refusedBefore.remove(key); // the retry went through: the address in a later message counts again
+          }
+          return;
+        }
+        if (refused) {
+          refusedBefore.put(key, now);
+          anyRefused = true;
+        } else if (first != null) {
+          refusedBefore.remove(key); // refused longer ago than the window: counted again now
+        }
+      }
+    }
+    count(route, families.get());
+  }
+
+  /** Counts one recipient of {@code route} (see {@link #count(String, String, boolean, Supplier)}). */
+  void count(String route, CompletionStage<Optional<Set<Family>>> families) {
     Tally t = routes.get(route);
     if (t == null) {
       if (routes.size() >= MAX_ROUTES) {

@@ -31,6 +31,8 @@ public interface RouteStatusSource {
   /**
    * A recipient was decided on {@code route} (for the count of recipients whose mail exchangers
    * have IPv6, {@link RecipientMxFamilies}). Called on the SMTP path: must not block.
+   *
+   * @param refused whether the recipient was refused with a tempfail (the client will retry it)
    */
-  default void recipientSeen(RouteStatus route, String recipientDomain) {}
+  default void recipientSeen(RouteStatus route, String recipient, String recipientDomain, boolean refused) {}
 }

@@ -193,9 +193,9 @@ public final class RouteStatuses implements RouteStatusSource, AutoCloseable {
 
   /** Counts the recipients of routes that send over IPv6, by whether their mail exchangers have IPv6. */
   @Override
-  public void recipientSeen(RouteStatus route, String recipientDomain) {
+  public void recipientSeen(RouteStatus route, String recipient, String recipientDomain, boolean refused) {
     if (route.ipv6().isPresent()) {
-      recipients.count(route.route(), families.learn(recipientDomain));
+      recipients.count(route.route(), recipient, refused, () -> families.learn(recipientDomain));
     }
   }
 

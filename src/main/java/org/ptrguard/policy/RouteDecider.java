@@ -75,18 +75,21 @@ final class RouteDecider {
   RecipientDecision decide(Settings settings, String recipient, Optional<String> mailer, Optional<String> nexthop) {
     String domain = IdentitySelector.senderDomain(recipient).orElse("");
     RouteStatus route = source.snapshot().resolve(mailer, nexthop, domain);
-    if (route.reach() == Reach.DIRECT) {
-      source.recipientSeen(route, domain);
-    }
     Optional<IdentityStatus> status = switch (route.reach()) {
       case LOCAL, RELAYED -> Optional.empty();
       case UNKNOWN -> Optional.of(unknown(route));
       case DIRECT -> blocking(settings, route, domain);
     };
     if (status.isEmpty()) {
+      if (route.reach() == Reach.DIRECT) {
+        source.recipientSeen(route, recipient, domain, false);
+      }
       return new RecipientDecision(recipient, route, null, true);
     }
     Decision d = DecisionMaker.decide(settings, status.get());
+    if (route.reach() == Reach.DIRECT) {
+      source.recipientSeen(route, recipient, domain, d.action() == Decision.Action.TEMPFAIL);
+    }
     boolean healthy = route.reach() != Reach.UNKNOWN && !DecisionMaker.blocks(settings, status.get().verdict());
     return new RecipientDecision(recipient, route, d, healthy);
   }

@@ -64,6 +64,29 @@ class RecipientMxFamiliesTest {
   }
 
   @Test
+  void aTempfailedRecipientCountsOnceHowOftenTheClientRetries() {
+    int[] lookups = {0};
+    java.util.function.Supplier<java.util.concurrent.CompletionStage<Optional<Set<Family>>>> v6 = () -> {
+      lookups[0]++;
+      return BOTH;
+    };
+    counts.count("smtp", "<a@v6.example.net>", true, v6); // enforce: refused, the client keeps it queued
+    clock.advance(Duration.ofMinutes(5));
+    counts.count("smtp", "<A@v6.example.net>", true, v6); // its retries
+    counts.count("smtp", "<a@v6.example.net>", true, v6);
+    counts.count("smtp", "<b@v6.example.net>", false, v6); // another recipient, accepted
+    counts.count("smtp-news", "<a@v6.example.net>", false, v6); // the same address on another route
+    clock.advance(Duration.ofMinutes(30));
+    counts.count("smtp", "<a@v6.example.net>", false, v6); // the route was fixed: the retry goes through
+    assertThat(counts.last24h()).containsExactly(new RecipientMxFamilies.Share("smtp", 2, 2, 0, START),
+        new RecipientMxFamilies.Share("smtp-news", 1, 1, 0, START.plus(Duration.ofMinutes(5))));
+    assertThat(lookups[0]).as("no lookup for a recipient not counted").isEqualTo(3);
+    // Accepted once, it is forgotten: the same address in a later message counts again.
+    counts.count("smtp", "<a@v6.example.net>", false, v6);
+    assertThat(counts.last24h().get(0).recipients()).isEqualTo(3);
+  }
+
+  @Test
   void boundedInRoutesAndInMemoryPerRoute() {
     for (int i = 0; i < RecipientMxFamilies.MAX_ROUTES + 50; i++) {
       counts.count("smtp-" + i, V4);
