@@ -7,10 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -145,6 +147,11 @@ class FeedbackLabIT {
   // ---------------------------------------------------------------- ptrguard
 
   static void startGuard(String settings) throws Exception {
+    startGuard(settings, List.of());
+  }
+
+  /** As above, with {@code prefix} before java in the sender's namespace. */
+  static void startGuard(String settings, List<String> prefix) throws Exception {
     lab.startGuard("snd", """
         listen = ["inet:127.0.0.1:%d"]
         metrics.listen = "127.0.0.1:%d"
@@ -154,7 +161,7 @@ class FeedbackLabIT {
         feedback.source = "file:%s"
         %s
         """.formatted(LabGuard.MILTER_PORT, METRICS_PORT, DNS_V4, sender.configDir(),
-        sender.baseDir().resolve("log/maillog"), settings));
+        sender.baseDir().resolve("log/maillog"), settings), prefix);
     // Every route identity checked (smtp-c's fails) and the log followed before the first message.
     lab.guard().awaitLog("event=route-identity ip=" + C_V4, TIMEOUT);
     lab.guard().awaitLog("event=feedback-following", TIMEOUT);
@@ -293,5 +300,44 @@ class FeedbackLabIT {
         .contains("ptrguard-verdict=fail agrees=yes verdict-from=queue-id");
     assertThat(sender.logLinesSince(mark, bad + ": to=<u@bad.example.com>.*status=bounced .*550 5.7.25")).hasSize(1);
     assertThat(lab.guard().lines("would=tempfail")).as("audit: ptrguard would have stopped it").isNotEmpty();
+  }
+
+  /**
+   * The journal as the source: Postfix's real lines of this run, copied into a journal file by
+   * systemd-journal-remote, which ptrguard (feedback.source = journal) reads through the real
+   * journalctl as this machine's journal. No journald is needed, so this runs on CI machines
+   * without one; it is skipped, saying why, only without systemd-journal-remote or /etc/machine-id.
+   * An entry already in the journal when ptrguard starts is history and is not reported.
+   */
+  @Test
+  @Order(4)
+  void theJournalAsSourceReportsTheSameRejection() throws Exception {
+    Optional<String> unavailable = LabJournal.unavailable();
+    Assumptions.assumeTrue(unavailable.isEmpty(), () -> "no lab journal: " + unavailable.orElse(""));
+    LabJournal journal = LabJournal.create(lab.dir().resolve("journal"));
+    PrivatePostfix.LogMark mark = sender.mark();
+    // History: a bounce logged before ptrguard starts (smtp-c to the strict receiver, ptrguard not running).
+    journal.append(bouncedWithoutGuard(mark, "u@bad.example.com"));
+
+    startGuard("mode = audit\nfeedback { source = journal, enforce = false }", journal.prefix());
+    assertThat(lab.guard().lines("event=feedback-following")).singleElement().asString().contains("source=journal");
+    String bad = queued(submit("journal", "v@bad.example.com"));
+    journal.append(sender.waitForLog(mark, bad + ": to=<v@bad\\.example\\.com>.*status=bounced", TIMEOUT));
+    assertThat(rejection(bad)).contains("identity=smtp-c route=smtp-c family=ipv4 ip=" + C_V4)
+        .contains("receiver=mxok.example.com[" + OK_V4 + "] domain=bad.example.com")
+        .contains("ptrguard-verdict=fail agrees=yes verdict-from=queue-id");
+    Thread.sleep(500); // anything else journalctl would hand over has arrived by now
+    assertThat(lab.guard().lines("event=receiver-rejection")).as("the history entry is not replayed")
+        .singleElement().asString().contains("queue-id=" + bad + " ");
+  }
+
+  /**
+   * Sends through sendmail(1) without ptrguard running (no milter on that path) and returns the
+   * sender's bounce line for it.
+   */
+  private static String bouncedWithoutGuard(PrivatePostfix.LogMark mark, String rcpt) {
+    ProcessResult r = sender.sendmail(FROM, List.of(rcpt), "Subject: history\n\nbefore ptrguard started\n");
+    assertThat(r.ok()).as(r.describe()).isTrue();
+    return sender.waitForLog(mark, "to=<" + Pattern.quote(rcpt) + ">.*status=bounced", TIMEOUT);
   }
 }

@@ -28,11 +28,19 @@ final class LabGuard implements AutoCloseable {
 
   /** Writes the config, starts ptrguard in {@code host}'s namespace and waits for "event=ready". */
   static LabGuard start(LabNetwork.Host host, Path dir, String name, String settings) throws Exception {
+    return start(host, dir, name, settings, List.of());
+  }
+
+  /** As above, with {@code prefix} between entering the namespace and java (e.g. an unshare). */
+  static LabGuard start(LabNetwork.Host host, Path dir, String name, String settings, List<String> prefix)
+      throws Exception {
     Path conf = dir.resolve(name + ".conf");
     Path log = dir.resolve(name + ".log");
     Files.writeString(conf, settings);
-    List<String> command = host.exec(PtrguardProcess.command(List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto"),
-        "serve", "--config", conf.toString()).toArray(String[]::new));
+    List<String> inside = new java.util.ArrayList<>(prefix);
+    inside.addAll(PtrguardProcess.command(List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto"),
+        "serve", "--config", conf.toString()));
+    List<String> command = host.exec(inside.toArray(String[]::new));
     ProcessBuilder builder = PtrguardProcess.builder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     LabGuard guard = new LabGuard(builder.start(), log);
     guard.awaitLog("event=ready", TIMEOUT);

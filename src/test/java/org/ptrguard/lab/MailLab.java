@@ -107,8 +107,13 @@ final class MailLab implements AutoCloseable {
 
   /** Stops the running ptrguard, if any, and starts one in {@code role}'s namespace with {@code config}. */
   LabGuard startGuard(String role, String config) throws Exception {
+    return startGuard(role, config, List.of());
+  }
+
+  /** As above, with {@code prefix} before java inside the namespace (see {@link LabGuard#start}). */
+  LabGuard startGuard(String role, String config, List<String> prefix) throws Exception {
     stopGuard();
-    guard = LabGuard.start(network.host(role), dir, "ptrguard-" + System.nanoTime(), config);
+    guard = LabGuard.start(network.host(role), dir, "ptrguard-" + System.nanoTime(), config, prefix);
     return guard;
   }
 
