@@ -33,6 +33,8 @@ import org.ptrguard.testing.ProcessResult;
  *   <li>bad.example.com: smtp-b, MX mx2 (direct, broken)
  *   <li>viarelay.example.com: smtp-b to [relay] (relayed: receivers see the relay)
  *   <li>snd.example.com: the sender's own virtual mailbox (local)
+ *   <li>v4.example.com, v6.example.com: smtp-v6 (IPv4 192.0.2.10 healthy, IPv6 2001:db8:10::10 without
+ *       PTR); v4's MX has only IPv4, v6's also IPv6
  * </ul>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -52,6 +54,9 @@ class RoutesLabIT {
   static final String VIA = "via@viarelay.example.com";
   static final String LOCAL = "postmaster@snd.example.com";
   static final String MOVED = "moved@moved.example.com";
+  static final String BAD_V6 = "2001:db8:10::10";
+  static final String V4ONLY = "v4@v4.example.com";
+  static final String V6MX = "v6@v6.example.com";
   private static final Duration TIMEOUT = Duration.ofSeconds(40);
   private static final Pattern RECEIVED = Pattern.compile("Received: from (\\S+) \\((\\S+) \\[([0-9a-f.:]+)\\]\\)");
 
@@ -70,7 +75,7 @@ class RoutesLabIT {
         new LabNetwork.Host("relay", "", RELAY_V4, "2001:db8:30::30"),
         new LabNetwork.Host("rcv1", "", MX1_V4, "2001:db8:20::20"),
         new LabNetwork.Host("rcv2", "", MX2_V4, "2001:db8:21::21")), zones());
-    rcv1 = receiver("rcv1", MX1_V4, "mx1.example.com", "good.example.com viarelay.example.com");
+    rcv1 = receiver("rcv1", MX1_V4, "mx1.example.com", "good.example.com viarelay.example.com v4.example.com");
     rcv2 = receiver("rcv2", MX2_V4, "mx2.example.com", "bad.example.com moved.example.com");
     relay = startRelay();
     sender = startSender();
@@ -96,7 +101,9 @@ class RoutesLabIT {
         .address("relay", RELAY_V4).ptr(RELAY_V4, RELAY)
         .address("mx1", MX1_V4).ptr(MX1_V4, "mx1.example.com")
         .address("mx2", MX2_V4).ptr(MX2_V4, "mx2.example.com")
-        .mx("good", "mx1").mx("viarelay", "mx1").mx("bad", "mx2").mx("moved", "mx2");
+        .mx("good", "mx1").mx("viarelay", "mx1").mx("bad", "mx2").mx("moved", "mx2")
+        // route smtp-v6: a healthy IPv4 identity, an IPv6 one without PTR; one domain's MX has IPv6
+        .address("mx6", MX1_V4).address("mx6", "2001:db8:20::20").mx("v6", "mx6").mx("v4", "mx1");
   }
 
   /** A lenient receiver on port 25 (MX delivery), recording what it saw in its Received headers. */
@@ -138,6 +145,8 @@ class RoutesLabIT {
             + "\n  -o smtp_helo_name=" + MAIL)
         .masterCfLine("smtp-b    unix  -       -       n       -       -       smtp\n  -o smtp_bind_address=" + BAD_V4
             + "\n  -o smtp_helo_name=" + BEHLO)
+        .masterCfLine("smtp-v6   unix  -       -       n       -       -       smtp\n  -o inet_protocols=all"
+            + "\n  -o smtp_bind_address=" + GOOD_V4 + "\n  -o smtp_bind_address6=" + BAD_V6 + "\n  -o smtp_helo_name=" + MAIL)
         .smtpdListener("submission", "-o", "smtpd_milters=inet:127.0.0.1:" + LabGuard.MILTER_PORT,
             "-o", "milter_default_action=tempfail"));
   }
@@ -160,6 +169,7 @@ class RoutesLabIT {
     }
     StringBuilder text = new StringBuilder();
     entries.forEach((k, v) -> text.append(k).append(' ').append(v).append('\n'));
+    text.append("v4.example.com smtp-v6:\nv6.example.com smtp-v6:\n");
     Files.writeString(transport, text.toString());
     ProcessResult r = Commands.run(TIMEOUT, List.of("postmap", "hash:" + transport));
     assertThat(r.ok()).as(r.describe()).isTrue();
@@ -355,6 +365,29 @@ class RoutesLabIT {
     String to = back.rcptReplies().keySet().iterator().next();
     assertThat(awaitSeen(inbox("rcv2"), to, back.subject())).isEqualTo(new Seen(MAIL, MAIL, GOOD_V4));
     lab.guard().awaitLog("event=routes-loaded reason=file-changed", TIMEOUT);
+  }
+
+  /**
+   * A route whose IPv6 identity is broken (no PTR) and whose IPv4 identity is healthy: once the
+   * background lookup knows a recipient domain's mail exchangers, enforce tempfails only where they
+   * have IPv6; the IPv4-only domain's mail is delivered, from the route's IPv4 identity.
+   */
+  @Test
+  @Order(6)
+  void aBrokenIpv6IdentityTempfailsOnlyWhereTheRecipientDomainHasIpv6() throws Exception {
+    startGuard(routeConfig("mode = enforce\nenforce.action = tempfail"));
+    lab.guard().awaitLog("event=route-identity ip=" + BAD_V6, TIMEOUT);
+    // The first recipient of a domain not looked up yet is decided as if IPv6 could be used.
+    MultiSubmission first = submit("v6-first", V6MX, V4ONLY);
+    assertThat(first.reply(V6MX)).as(first.transcript()).startsWith("451 4.7.25").contains(BAD_V6);
+    assertThat(first.reply(V4ONLY)).as(first.transcript()).startsWith("451 4.7.25").contains(BAD_V6);
+    MultiSubmission v4 = submitUntil("v6-route", V4ONLY, r -> r.startsWith("250"));
+    String to = v4.rcptReplies().keySet().iterator().next();
+    assertThat(v4.reply(to)).as(v4.transcript()).startsWith("250");
+    assertThat(awaitSeen(inbox("rcv1"), to, v4.subject())).isEqualTo(new Seen(MAIL, MAIL, GOOD_V4));
+    // Known to have an IPv6 exchanger: still tempfailed, naming the route and the IPv6 address.
+    MultiSubmission v6 = submit("v6-known", V6MX);
+    assertThat(v6.reply(V6MX)).as(v6.transcript()).startsWith("451 4.7.25").contains("route smtp-v6").contains(BAD_V6);
   }
 
   /**
