@@ -105,6 +105,12 @@ class ReceiverProfilesTest {
     assertThat(ehlo.get("postfix").fired().get(0).reply()).hasValue("<other.example.com>: Helo command rejected: Host not found");
     // the receivers that judge the PTR only do not care about the EHLO name's lookup
     assertThat(ehlo.get("gmail").outcome()).isEqualTo(ReceiverOutcome.ACCEPT);
+    // rspamd reads a failed EHLO lookup as no record, and looks the PTR up itself (as ReceiverMatrixValidationIT shows)
+    assertThat(fired(ehlo.get("rspamd"))).containsExactly("HFILTER_HELO_NORES_A_OR_MX", "HFILTER_HELO_IP_A");
+    assertThat(fired(byProfile(temporary(null, "mail.example.com", Lookup.PTR_FORWARD)).get("rspamd")))
+        .containsExactly("HFILTER_HOSTNAME_UNKNOWN");
+    assertThat(fired(byProfile(temporary(null, "mail.example.com", Lookup.PTR)).get("rspamd")))
+        .containsExactly("HFILTER_HOSTNAME_UNKNOWN", "RDNS_NONE", "RDNS_DNSFAIL");
     // facts that do not say which lookup failed: dns.temporary stands for every lookup
     assertThat(fired(byProfile(v4(Set.of("dns.temporary"), null, "mail.example.com")).get("postfix"))).hasSize(3);
   }

@@ -29,8 +29,8 @@ import org.ptrguard.testing.TestFiles;
 /**
  * The matrix's Postfix rows against a real Postfix receiver. Every labelled identity of the shared list
  * ({@code receivers/identities.tsv}, as the SpamAssassin and rspamd validation uses it) plus the
- * the identities only this validation uses ({@code receivers/identities-postfix-extra.tsv}: each lookup
- * failing temporarily, address literals as EHLO) connects from
+ * the identities only this validation uses ({@code receivers/identities-postfix-extra.tsv}: address
+ * literals and other EHLO forms only Postfix tells apart) connects from
  * its own address, added to a sender namespace, and says EHLO with its own name; the receiver's resolver
  * is the lab's Unbound, serving the zone files ptrguard's check of the same identities was served from
  * (and answering SERVFAIL, or nothing, where the list says so).
