@@ -82,6 +82,7 @@ final class Daemon implements AutoCloseable {
     this.guard = guard;
     this.feedback = feedback;
     this.feedbackReader = new FeedbackReader(feedback);
+    control.addSection(new RejectionsStatusSection(feedback.summary(), feedbackReader::notFollowing));
     this.server = server;
     this.metricsServer = metricsServer;
     this.control = control;
@@ -113,7 +114,6 @@ final class Daemon implements AutoCloseable {
       QueueVerdicts queueVerdicts = new QueueVerdicts();
       ReceiverHolds holds = new ReceiverHolds(Clock.systemUTC());
       ReceiverFeedback feedback = new ReceiverFeedback(metrics, queueVerdicts, holds, Clock.systemUTC());
-      control.addSection(new RejectionsStatusSection(feedback.summary()));
       routes.ifPresent(r -> control.addSection(new Ipv6ShareSection(r, Clock.systemUTC())));
       feedback.configure(settings.identities(), monitor.current(), routeSource, settings.feedback().enforce(),
           settings.feedback().holdFor());

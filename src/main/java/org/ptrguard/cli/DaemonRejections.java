@@ -83,12 +83,16 @@ final class DaemonRejections {
     }
     for (Object o : list(status.get("sections"))) {
       if (o instanceof Map<?, ?> section && SECTION.equals(section.get("name"))) {
-        if (!(section.get("data") instanceof List<?>)) {
+        if (!(section.get("data") instanceof Map<?, ?> data) || !(data.get("identities") instanceof List<?> list)) {
           return new DaemonRejections(Optional.of("the daemon's receiver-rejections section failed: "
               + section.get("lines")), List.of(), ids);
         }
+        if (!Boolean.TRUE.equals(data.get("following"))) {
+          return new DaemonRejections(Optional.of("the daemon does not follow Postfix's log now: "
+              + data.get("not_following_reason")), List.of(), ids);
+        }
         List<Entry> entries = new ArrayList<>();
-        for (Object d : (List<Object>) section.get("data")) {
+        for (Object d : list) {
           if (d instanceof Map<?, ?> m) {
             entries.add(new Entry(List.of(String.valueOf(m.get("identity"))),
                 m.get("count") instanceof Number n ? n.longValue() : 0, String.valueOf(m.get("last_at")),

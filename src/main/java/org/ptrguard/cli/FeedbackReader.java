@@ -38,6 +38,8 @@ final class FeedbackReader implements AutoCloseable {
   private LogFollower follower;
   private FeedbackSource source;
   private Optional<java.nio.file.Path> postfixConfig = Optional.empty();
+  /** Why no log is followed right now (empty while one is), for the status; written on the starter thread. */
+  private volatile Optional<String> notFollowing = Optional.of("the log source is still being resolved");
 
   FeedbackReader(ReceiverFeedback feedback) {
     this.listener = new DeliveryLogFeedback(ReceiverReplies.standard(), feedback, Clock.systemUTC());
@@ -58,6 +60,7 @@ final class FeedbackReader implements AutoCloseable {
           PostfixTools.forInstance(config)));
       if (resolved.off()) {
         LOG.info("event=feedback-off reason={}", LogValues.of(resolved.why()));
+        notFollowing = Optional.of(resolved.why());
         return;
       }
       DeliveryLogParser parser = DeliveryLogParser.standard();
@@ -66,9 +69,15 @@ final class FeedbackReader implements AutoCloseable {
         default -> FileLogFollower.of(resolved.file().orElseThrow(), parser, listener);
       };
       follower.start();
+      notFollowing = Optional.empty();
       LOG.info("event=feedback-following source={} reason={}", LogValues.of(resolved.description()),
           LogValues.of(resolved.why()));
     });
+  }
+
+  /** Why the daemon follows no log of Postfix's now; empty while it does. */
+  Optional<String> notFollowing() {
+    return notFollowing;
   }
 
   private void stopFollower() {

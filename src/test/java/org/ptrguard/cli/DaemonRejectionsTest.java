@@ -22,7 +22,12 @@ class DaemonRejectionsTest {
   private static final Instant T0 = Instant.parse("2026-12-03T08:00:00.123456Z");
 
   private static DaemonRejections fromDaemon(RejectionSummary summary, List<Map<String, Object>> identities) {
-    StatusSection.Content c = new RejectionsStatusSection(summary).content();
+    return fromDaemon(summary, identities, Optional.empty());
+  }
+
+  private static DaemonRejections fromDaemon(RejectionSummary summary, List<Map<String, Object>> identities,
+      Optional<String> notFollowing) {
+    StatusSection.Content c = new RejectionsStatusSection(summary, () -> notFollowing).content();
     Map<String, Object> section = Map.of("name", "receiver-rejections", "title", "t", "lines", c.lines(),
         "data", c.data());
     String json = Json.write(Map.of("ok", true, "identities", identities, "sections", List.of(section)));
@@ -71,5 +76,12 @@ class DaemonRejectionsTest {
     DaemonRejections older = DaemonRejections.of(DaemonAnswer.of(ControlCommands.parse(
         "{\"ok\":true,\"identities\":[],\"sections\":[]}")));
     assertThat(older.unavailable()).get().asString().contains("does not report receiver rejections");
+
+    DaemonRejections notFollowing = fromDaemon(new RejectionSummary(Clock.fixed(T0, ZoneOffset.UTC)), List.of(),
+        Optional.of("auto: no journal entries of Postfix, /var/log/mail.log missing"));
+    assertThat(CheckCommand.rejectionsFooter(notFollowing, Set.of())).containsExactly("receiver rejections (24 h): not "
+        + "available: the daemon does not follow Postfix's log now: auto: no journal entries of Postfix, "
+        + "/var/log/mail.log missing");
+    assertThat(notFollowing.json(List.of("smtp"))).isNull();
   }
 }

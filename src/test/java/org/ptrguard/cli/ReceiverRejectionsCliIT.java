@@ -112,6 +112,17 @@ class ReceiverRejectionsCliIT {
       ProcessResult routesAlone = cli("routes", "--config", conf.toString(), "--json");
       assertThat(routesAlone.exitCode()).as(routesAlone.describe()).isEqualTo(CheckCommand.EXIT_FAIL);
       assertThat(rejections(json(routesAlone))).containsEntry("available", false);
+
+      // A daemon that follows no log: not "none", but why it cannot tell.
+      Files.writeString(conf, Files.readString(conf) + "feedback.source = off\n");
+      try (PtrguardProcess daemon = PtrguardProcess.start(PtrguardProcess.builder("serve", "--config", conf.toString()),
+          work.resolve("ptrguard-off.log"))) {
+        daemon.awaitLog("event=feedback-off", Duration.ofSeconds(60));
+        Map<String, Object> off = json(check("--json", conf));
+        assertThat(rejections(off)).containsEntry("available", false)
+            .containsEntry("unavailable_reason", "the daemon does not follow Postfix's log now: feedback.source = off");
+        assertThat(identity(off, "smtp")).containsEntry("receiver_rejections", null);
+      }
     }
   }
 

@@ -14,6 +14,7 @@ import org.ptrguard.ops.StatusSection.Content;
 
 class RejectionsStatusSectionTest {
   private Instant now = Instant.parse("2026-12-03T08:00:00Z");
+  private java.util.Optional<String> following = java.util.Optional.empty();
   private final Clock clock = new Clock() {
     @Override
     public ZoneOffset getZone() {
@@ -34,7 +35,7 @@ class RejectionsStatusSectionTest {
   @Test
   void showsEachIdentitysCountAndLatestRejectionAndForgetsThemAfterADay() {
     RejectionSummary summary = new RejectionSummary(clock);
-    RejectionsStatusSection section = new RejectionsStatusSection(summary);
+    RejectionsStatusSection section = new RejectionsStatusSection(summary, () -> following);
     assertThat(section.content().lines()).containsExactly("none seen");
 
     summary.add("smtp-a", "mxg4.example.com[198.51.100.25]", "fcrdns", "550 5.7.25 first");
@@ -46,7 +47,10 @@ class RejectionsStatusSectionTest {
         .startsWith("smtp-a: 2 rejections, last at 2026-12-03T08:01:00Z by mxg6.example.com[2001:db8::25] (ipv6-ptr)")
         .endsWith("550 5.7.1 second");
     @SuppressWarnings("unchecked")
-    List<Map<String, Object>> data = (List<Map<String, Object>>) c.data();
+    Map<String, Object> all = (Map<String, Object>) c.data();
+    assertThat(all).containsEntry("following", true).containsEntry("not_following_reason", null);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> data = (List<Map<String, Object>>) all.get("identities");
     assertThat(data).singleElement().satisfies(d -> {
       assertThat(d).containsEntry("identity", "smtp-a").containsEntry("count", 2)
           .containsEntry("last_class", "ipv6-ptr");
@@ -54,5 +58,13 @@ class RejectionsStatusSectionTest {
 
     now = now.plus(Duration.ofHours(25));
     assertThat(section.content().lines()).containsExactly("none seen");
+
+    // A daemon that follows no log cannot claim that none were seen and nothing more.
+    following = java.util.Optional.of("feedback.source = off");
+    assertThat(section.content().lines()).containsExactly("none seen",
+        "not following Postfix's log now: feedback.source = off");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> off = (Map<String, Object>) section.content().data();
+    assertThat(off).containsEntry("following", false).containsEntry("not_following_reason", "feedback.source = off");
   }
 }
