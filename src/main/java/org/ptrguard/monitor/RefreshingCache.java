@@ -110,12 +110,12 @@ public final class RefreshingCache<K, V> {
     if (served != null) {
       return CompletableFuture.completedFuture(served);
     }
-    return load(key, slot);
+    return load(key, slot, true);
   }
 
   /** Loads the key now (even if warm), e.g. at start-up or after the identity changed. */
   public CompletionStage<Entry<V>> refresh(K key) {
-    return load(key, slots.computeIfAbsent(key, k -> new Slot<>()));
+    return load(key, slots.computeIfAbsent(key, k -> new Slot<>()), false);
   }
 
   /** When the key's next load is due: now while one runs, empty when none is scheduled (or unknown key). */
@@ -144,7 +144,7 @@ public final class RefreshingCache<K, V> {
     if (served != null && !served.stale() && !served.loadedAt().isBefore(since)) {
       return CompletableFuture.completedFuture(served);
     }
-    return load(key, slot);
+    return load(key, slot, false);
   }
 
   /** Forgets keys no longer configured; their scheduled refreshes are cancelled. */
@@ -188,11 +188,18 @@ public final class RefreshingCache<K, V> {
     });
   }
 
-  private CompletionStage<Entry<V>> load(K key, Slot<V> slot) {
+  /**
+   * Starts a load, or joins the one running. {@code onlyIfCold}: a cold read's load, which a value
+   * served meanwhile (the first load settled after the reader looked) makes unnecessary.
+   */
+  private CompletionStage<Entry<V>> load(K key, Slot<V> slot, boolean onlyIfCold) {
     CompletableFuture<Entry<V>> mine;
     synchronized (slot) {
       if (slot.inFlight != null) {
         return slot.inFlight;
+      }
+      if (onlyIfCold && slot.served != null) {
+        return CompletableFuture.completedFuture(slot.served);
       }
       mine = new CompletableFuture<>();
       slot.inFlight = mine;
@@ -204,32 +211,41 @@ public final class RefreshingCache<K, V> {
       stage = CompletableFuture.failedFuture(e);
     }
     stage.whenComplete((value, error) -> {
-      // Cleared first, so that a refresh scheduled by settle() can never find this load still "in flight".
-      synchronized (slot) {
-        slot.inFlight = null;
-      }
-      Entry<V> entry = error == null ? settle(key, slot, value) : failed(key, slot, error);
+      Entry<V> entry = error == null ? settle(key, slot, value, mine) : failed(key, slot, error, mine);
       mine.complete(entry);
     });
     return mine;
   }
 
-  private Entry<V> failed(K key, Slot<V> slot, Throwable error) {
+  /**
+   * Ends the load {@code mine} in the same locked step that publishes its outcome (and schedules
+   * the next one): a reader between the two would find neither a value nor a load and start a
+   * second check, and a refresh scheduled here would find this load still running.
+   */
+  private static <V> void finish(Slot<V> slot, CompletableFuture<Entry<V>> mine) {
+    if (slot.inFlight == mine) {
+      slot.inFlight = null;
+    }
+  }
+
+  private Entry<V> failed(K key, Slot<V> slot, Throwable error, CompletableFuture<Entry<V>> mine) {
     // The loader is expected to turn DNS trouble into a value; an exception here is a bug, but the
     // cache must survive it: keep serving what we had and try again soon.
     LOG.warn("event=check-error key={} error={}", LogValues.of(key), LogValues.of(error));
     synchronized (slot) {
+      finish(slot, mine);
       schedule(key, slot, timing.retry());
       return slot.served;
     }
   }
 
-  private Entry<V> settle(K key, Slot<V> slot, V value) {
+  private Entry<V> settle(K key, Slot<V> slot, V value, CompletableFuture<Entry<V>> mine) {
     Instant now = clock.instant();
     Entry<V> fresh = new Entry<>(value, now, false);
     Entry<V> before;
     Entry<V> after;
     synchronized (slot) {
+      finish(slot, mine);
       before = slot.served;
       if (policy.definitive(value)) {
         slot.lastDefinitive = fresh;
@@ -288,6 +304,6 @@ public final class RefreshingCache<K, V> {
     if (slot.next != null) {
       slot.next.cancel(false);
     }
-    slot.next = scheduler.schedule(() -> load(key, slot), Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
+    slot.next = scheduler.schedule(() -> load(key, slot, false), Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
   }
 }

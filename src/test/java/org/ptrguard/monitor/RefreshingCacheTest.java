@@ -119,6 +119,60 @@ class RefreshingCacheTest {
     assertThat(changes).containsExactly("a:-->pass");
   }
 
+  /** A clock that holds the thread finishing a load at its first reading, once armed. */
+  private static final class HoldingClock extends Clock {
+    final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    volatile Thread holdOn;
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      if (Thread.currentThread() == holdOn) {
+        holdOn = null;
+        held.countDown();
+        try {
+          release.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return Instant.now();
+    }
+  }
+
+  @Test
+  void aColdReadWhileTheFirstLoadIsSettlingJoinsItInsteadOfStartingAnother() throws Exception {
+    // The first load's answer has arrived and is being settled (held at its clock reading): a
+    // reader arriving now must get that answer, not start a second check and wait for it.
+    HoldingClock clock = new HoldingClock();
+    CompletableFuture<Result> answer = new CompletableFuture<>();
+    RefreshingCache<String, Result> cache = new RefreshingCache<>(key -> {
+      loads.incrementAndGet();
+      return loads.get() == 1 ? answer : new CompletableFuture<>();
+    }, POLICY, (k, b, a) -> { }, timing(60_000, 3_600_000, 60_000, 1_000), scheduler, clock);
+    var first = cache.get("a").toCompletableFuture();
+    Thread completer = new Thread(() -> answer.complete(new Result("pass", Duration.ofHours(1))), "completer");
+    clock.holdOn = completer;
+    completer.start();
+    assertThat(clock.held.await(10, TimeUnit.SECONDS)).as("the load reached its settling").isTrue();
+    var second = cache.get("a").toCompletableFuture();
+    clock.release.countDown();
+    assertThat(second.get(5, TimeUnit.SECONDS).value().verdict()).isEqualTo("pass");
+    assertThat(first.get(5, TimeUnit.SECONDS)).isSameAs(second.get());
+    assertThat(loads).as("checks started").hasValue(1);
+    completer.join(5_000);
+  }
+
   @Test
   void concurrentColdReadsShareOneLoad() throws Exception {
     RefreshingCache<String, Result> cache = new RefreshingCache<>(key -> {
