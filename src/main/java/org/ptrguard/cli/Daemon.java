@@ -101,14 +101,17 @@ final class Daemon implements AutoCloseable {
     Metrics metrics = new Metrics();
     JvmMetrics.register(metrics);
     BuildInfo.register(metrics);
-    IdentityMonitor monitor = monitors.apply(settings, metrics);
+    RouteChecks.RouteModeChoice choice = RouteChecks.routeMode(settings.routes(),
+        PostfixTools.forInstance(settings.routes().postfixConfig()));
+    LOG.info("event=routes-mode enabled={} reason={}", choice.on() ? "yes" : "no", LogValues.of(choice.reason()));
+    IdentityMonitor monitor = monitors.apply(monitored(settings, choice.on()), metrics);
     Optional<RouteStatuses> routes = Optional.empty();
     MilterServer server = null;
     MetricsServer metricsServer = null;
     Optional<ControlServer> controlServer = Optional.empty();
     SettingsHolder current = new SettingsHolder(settings);
     try {
-      routes = startRoutes(settings, monitor);
+      routes = startRoutes(settings, choice, monitor);
       DaemonControl control = new DaemonControl(monitor, routes, current::get, loaded.source(), java.time.Clock.systemUTC());
       RouteStatusSource routeSource = routes.<RouteStatusSource>map(r -> r).orElse(RouteStatusSource.NONE);
       QueueVerdicts queueVerdicts = new QueueVerdicts();
@@ -204,16 +207,25 @@ final class Daemon implements AutoCloseable {
    * Route mode: Postfix's routes are read now (postconf, postmap; before the listeners, so the first
    * session already follows them) and watched; their identities are checked in the background.
    */
-  private static Optional<RouteStatuses> startRoutes(Settings settings, IdentityMonitor monitor) {
-    RouteChecks.RouteModeChoice choice = RouteChecks.routeMode(settings.routes(),
-        PostfixTools.forInstance(settings.routes().postfixConfig()));
-    LOG.info("event=routes-mode enabled={} reason={}", choice.on() ? "yes" : "no", LogValues.of(choice.reason()));
+  private static Optional<RouteStatuses> startRoutes(Settings settings, RouteChecks.RouteModeChoice choice,
+      IdentityMonitor monitor) {
     if (!choice.on()) {
       return Optional.empty();
     }
     RouteWatcher watcher = new RouteWatcher(RouteChecks.discovery(settings.routes().postfixConfig()),
         RouteChecks.overrides(settings)).watch(RouteStatuses.WATCH_INTERVAL);
     return Optional.of(RouteStatuses.start(settings, watcher, monitor.lookups()));
+  }
+
+  /**
+   * The settings the identity monitor checks. In route mode without written identities the routes'
+   * identities (master.cf smtp services per family) are the host's identities, checked by the route
+   * statuses; the built-in default identity (main.cf's bind address or the kernel route, and the EHLO
+   * name) would be a separate identity no route uses, which {@code ptrguard check} leaves out too.
+   * Written identities, and every setting outside route mode, are checked as before.
+   */
+  static Settings monitored(Settings settings, boolean routeMode) {
+    return routeMode && !settings.routes().identitiesWritten() ? settings.withIdentities(List.of()) : settings;
   }
 
   private static Map<List<String>, Double> perLabel(Map<String, Long> counts) {
@@ -243,7 +255,7 @@ final class Daemon implements AutoCloseable {
     if (routes.isPresent()) {
       all &= routes.get().awaitFirstVerdicts(budget.plusSeconds(10)); // postconf and postmap run first
     }
-    LOG.info("event=ready identities={} routes={} all-checked={}", settings.identities().size(),
+    LOG.info("event=ready identities={} routes={} all-checked={}", monitored(settings, routes.isPresent()).identities().size(),
         routes.isPresent() ? "yes" : "no", all ? "yes" : "no");
     return all;
   }
@@ -293,7 +305,7 @@ final class Daemon implements AutoCloseable {
     // identities can be served, then takes both in one swap (the wait is bounded by the check budget).
     IdentityStatusSource statuses;
     try {
-      statuses = monitor.update(next).toCompletableFuture()
+      statuses = monitor.update(monitored(next, routes.isPresent())).toCompletableFuture()
           .get(next.dns().checkBudget().toMillis() + 5000, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

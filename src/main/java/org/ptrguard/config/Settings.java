@@ -35,6 +35,12 @@ public record Settings(
     FeedbackSettings feedback,
     ControlSettings control) {
 
+  /** The same settings with other identities (the daemon's monitor in route mode checks none of its own). */
+  public Settings withIdentities(List<IdentitySettings> other) {
+    return new Settings(mode, listen, unixSocket, allowFrom, List.copyOf(other), scope, dns, refresh, enforce, audit,
+        onDnsError, log, metrics, limits, routes, feedback, control);
+  }
+
   public enum Mode { AUDIT, ENFORCE }
 
   /** The verdict levels the configuration can name (enforce.block-on). */

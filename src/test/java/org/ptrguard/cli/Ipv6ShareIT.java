@@ -48,6 +48,7 @@ class Ipv6ShareIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   @Test
+  @SuppressWarnings("unchecked")
   void checkRoutesAndStatusSayHowManyRecipientsWentToIpv6MailExchangers(
       @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work) throws Exception {
     Path recipients = work.resolve("example.net.zone");
@@ -71,8 +72,8 @@ class Ipv6ShareIT {
           control.socket = "%s"
           dns { resolvers = ["127.0.0.1:%d"], timeout = 2s, check-budget = 10s }
           routes { enabled = yes, postfix-config = "%s" }
-          # the discovered values again, as an override: nothing of this machine's own identity leaks in
-          identities = [ { name = default, ip = ["192.0.2.10", "2001:db8::20"], ehlo = mail.example.com } ]
+          # no identities written: the routes' identities are the host's; this machine's own default identity
+          # (its main.cf, its kernel route) must not be checked beside them
           feedback.source = off
           mode = audit
           """.formatted(milterPort, socket, dns.address().getPort(), postfix.configDir()));
@@ -134,6 +135,14 @@ class Ipv6ShareIT {
         assertThat(checkJson.stdout()).contains("\"route\":\"smtp -> MX of the recipient domain\"",
             "\"recipients_24h\":{\"route\":\"smtp\",\"ipv6\":\"2001:db8::20\"", "\"recipients\":6,\"to_ipv6_mx\":4");
 
+        // status and check agree: exactly the route identities, no separate host-default identity
+        Map<String, Object> statusDoc = ControlCommands.parse(cli("status", "--json", "--socket", socket.toString()).stdout());
+        assertThat((List<Object>) statusDoc.get("identities")).as("no host-default identity in route mode").isEmpty();
+        assertThat(addresses(statusDoc.get("route_identities"))).containsExactlyInAnyOrder("192.0.2.10", "2001:db8::20");
+        assertThat(addresses(ControlCommands.parse(checkJson.stdout()).get("identities")))
+            .containsExactlyInAnyOrderElementsOf(addresses(statusDoc.get("route_identities")));
+        assertThat(statusDoc.get("verdict")).isEqualTo("fail");
+
         ProcessResult routes = cli("routes", "--config", conf.toString());
         assertThat(flat(routes.stdout())).contains("IPv6 mail: IPv6 is broken on route smtp: 4 of 6 recipients since",
             "(67%) went to domains with IPv6 mail exchangers (the running daemon's count).");
@@ -159,6 +168,12 @@ class Ipv6ShareIT {
       Thread.sleep(200);
     }
     throw new AssertionError("the count never settled: " + last);
+  }
+
+  /** The "ip" of each identity of a status or check JSON list. */
+  @SuppressWarnings("unchecked")
+  private static List<String> addresses(Object identities) {
+    return ((List<Object>) identities).stream().map(i -> String.valueOf(((Map<String, Object>) i).get("ip"))).toList();
   }
 
   private static long number(Map<String, Object> data, String key) {
